@@ -1,0 +1,179 @@
+"""Clean: fetched HTML bytes -> article text and metadata (fetch -> clean -> relevance).
+
+trafilatura does the extraction; this module decides how to call it. The
+text comes from trafilatura's precision mode, which scored best on the
+extraction benchmark, with one guard: when precision keeps less than half of
+what recall mode finds, precision has most likely dropped the article body
+itself, and the recall text is used instead (`benchmarks/extraction.py`
+measures the gain). Comments are always left out. Language is detected here,
+not by trafilatura, which only checks one target language.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from typing import Any
+
+from htmldate import find_date
+from lxml.etree import XPath
+from lxml.html import HtmlElement
+from trafilatura import bare_extraction, extract_metadata
+from trafilatura.utils import load_html
+
+from crawler.encoding import decode_html
+from crawler.language import detect_language
+from pressmon.errors import CleaningError
+
+# Precision text shorter than this share of the recall text means precision
+# lost the body, not just boilerplate. Benchmark F1 is flat for shares 0.1-0.5.
+RECALL_FALLBACK_SHARE = 0.5
+
+_XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+
+
+@dataclass(frozen=True)
+class CleanPage:
+    """What the rest of the flow knows about a page after cleaning."""
+
+    title: str | None
+    text: str  # main text, paragraphs separated by "\n", comments excluded
+    date: datetime.date | None
+    author: str | None
+    sitename: str | None
+    language: str
+    description: str | None
+
+
+def clean_html(
+    body: bytes | str,
+    url: str | None = None,
+    content_type: str | None = None,
+    fallback_date: datetime.date | None = None,
+) -> CleanPage:
+    """Extract the article of one fetched page; raise CleaningError when there is none.
+
+    The date is the page's own: from its markup (trafilatura's metadata: meta
+    tags, JSON-LD, <time>, the URL), else a date htmldate finds in its visible
+    text, else `fallback_date`, the date a feed or news sitemap gave for the URL.
+    """
+    where = url or "page without URL"
+    html = body if isinstance(body, str) else decode_html(body, content_type)
+    tree = _parse(html)
+    if tree is None:
+        raise CleaningError(f"{where}: no article text found")
+
+    text = extract_text(tree, url)
+    if not text or _only_link_labels(text, tree):
+        raise CleaningError(f"{where}: no article text found")
+
+    declared_language = _declared_language(tree)
+    metadata = extract_metadata(tree, url, _date_params(extensive=False))
+    page_date = _parse_date(metadata.date) or _date_from_text(tree, url, fallback_date)
+    return CleanPage(
+        title=metadata.title or None,
+        text=text,
+        date=page_date,
+        author=metadata.author or None,
+        sitename=metadata.sitename or None,
+        language=detect_language(text, declared_language),
+        description=metadata.description or None,
+    )
+
+
+def extract_text(tree: HtmlElement, url: str | None = None) -> str:
+    """Main text of a parsed page: precision mode, or recall mode when precision lost the body.
+
+    Returns "" when neither mode finds text. trafilatura copies the tree, so
+    the caller's tree stays intact for metadata.
+    """
+    precise = _extract(tree, url, favor_precision=True)
+    if len(precise) >= RECALL_FALLBACK_SHARE * _visible_text_length(tree):
+        return precise  # recall cannot find twice as much: spare its run (half the pages)
+    broad = _extract(tree, url, favor_recall=True)
+    if len(precise) < RECALL_FALLBACK_SHARE * len(broad):
+        return broad
+    return precise
+
+
+def _extract(tree: HtmlElement, url: str | None, **mode: bool) -> str:
+    document = bare_extraction(
+        tree,
+        url=url,
+        include_comments=False,
+        include_tables=True,
+        with_metadata=False,
+        **mode,
+    )
+    text = getattr(document, "text", None) or ""
+    return text.strip()
+
+
+_VISIBLE_TEXT = XPath(
+    "//body//text()[not(ancestor::script or ancestor::style or ancestor::noscript)]"
+)
+
+
+def _visible_text_length(tree: HtmlElement) -> int:
+    """Characters of text a reader could see, an upper bound for any extraction of the page."""
+    return sum(len(" ".join(node.split())) + 1 for node in _VISIBLE_TEXT(tree))
+
+
+def _parse(html: str) -> HtmlElement | None:
+    """One lxml tree for extraction, metadata and lang; None when the page has no markup."""
+    if not html.strip():
+        return None
+    tree = load_html(html)
+    if tree is None or len(tree) == 0:
+        return None
+    return tree
+
+
+def _declared_language(tree: HtmlElement) -> str | None:
+    """The page's own lang: <html lang>, xml:lang, or a Content-Language meta."""
+    root = tree.getroottree().getroot()
+    declared = root.get("lang") or root.get(_XML_LANG)
+    if declared:
+        return declared
+    for meta in root.iterfind(".//meta[@http-equiv]"):
+        if meta.get("http-equiv", "").lower() == "content-language":
+            return meta.get("content")
+    return None
+
+
+def _only_link_labels(text: str, tree: HtmlElement) -> bool:
+    """True when every extracted line is the label of a link: a menu, not an article."""
+    labels = {" ".join(link.text_content().split()) for link in tree.iter("a")}
+    return all(" ".join(line.split()) in labels for line in text.splitlines() if line.strip())
+
+
+def _date_from_text(
+    tree: HtmlElement, url: str | None, fallback_date: datetime.date | None
+) -> datetime.date | None:
+    """htmldate's search of the visible text, unless only a year turned up and a fallback exists.
+
+    htmldate reports a bare year, typically the footer's copyright line, as
+    1 January of that year; the date a feed gave is better than that guess.
+    """
+    found = _parse_date(find_date(tree, url=url, **_date_params(extensive=True)))
+    if found is None or (fallback_date is not None and (found.month, found.day) == (1, 1)):
+        return fallback_date
+    return found
+
+
+def _date_params(*, extensive: bool) -> dict[str, Any]:
+    """htmldate settings: the publication (not update) date, never one in the future."""
+    return {
+        "original_date": True,
+        "extensive_search": extensive,
+        "max_date": datetime.date.today().isoformat(),
+    }
+
+
+def _parse_date(value: str | None) -> datetime.date | None:
+    if not value:
+        return None
+    try:
+        return datetime.date.fromisoformat(value[:10])
+    except ValueError:
+        return None

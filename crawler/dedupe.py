@@ -1,0 +1,81 @@
+"""Dedupe: exact content hashes and near-duplicate signatures of article text.
+
+Sits after relevance. Exact hashes tell an unchanged page from a revised one;
+MinHash signatures (datasketch) group syndicated copies of one release that
+other sites wrap in their own datelines and boilerplate.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Hashable, Iterable
+
+import numpy as np
+from datasketch import MinHash, MinHashLSH
+
+NUM_PERM = 128
+SCHEME = "affine32"  # pinned: signatures in the store must stay comparable
+_WORD = re.compile(r"[^\W\d_]+|\d+", re.UNICODE)
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+
+def content_hash(data: bytes | str) -> str:
+    """SHA-256 of raw bytes or of normalised text (whitespace-insensitive)."""
+    if isinstance(data, str):
+        data = " ".join(data.split()).encode("utf-8")
+    return hashlib.sha256(data).hexdigest()
+
+
+def _tokens(text: str) -> list[str]:
+    """Words for alphabetic scripts, single characters for Chinese."""
+    tokens: list[str] = []
+    for word in _WORD.findall(text.lower()):
+        if _CJK.search(word):
+            tokens.extend(word)
+        else:
+            tokens.append(word)
+    return tokens
+
+
+def signature(text: str, shingle: int = 3) -> bytes:
+    """A MinHash of the text's token shingles, as bytes for the store."""
+    tokens = _tokens(text)
+    grams = {" ".join(tokens[i : i + shingle]) for i in range(max(1, len(tokens) - shingle + 1))}
+    mh = MinHash(num_perm=NUM_PERM, scheme=SCHEME)
+    mh.update_batch([g.encode("utf-8") for g in grams])
+    return mh.hashvalues.astype(np.uint64).tobytes()
+
+
+def _minhash(sig: bytes) -> MinHash:
+    return MinHash(num_perm=NUM_PERM, scheme=SCHEME, hashvalues=np.frombuffer(sig, dtype=np.uint64))
+
+
+def similarity(a: bytes, b: bytes) -> float:
+    """Estimated Jaccard similarity of two signatures."""
+    return float(_minhash(a).jaccard(_minhash(b)))
+
+
+class NearDuplicates:
+    """An LSH index of signatures: which known pages is a new one a copy of?"""
+
+    def __init__(self, threshold: float) -> None:
+        self.threshold = threshold
+        self._lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
+        self._sigs: dict[Hashable, bytes] = {}
+
+    def add(self, key: Hashable, sig: bytes) -> None:
+        if key in self._sigs:
+            self._lsh.remove(key)
+        self._sigs[key] = sig
+        self._lsh.insert(key, _minhash(sig))
+
+    def add_all(self, items: Iterable[tuple[Hashable, bytes]]) -> None:
+        for key, sig in items:
+            self.add(key, sig)
+
+    def matches(self, sig: bytes) -> list[Hashable]:
+        """Keys of indexed pages similar to `sig`, most similar first."""
+        candidates = self._lsh.query(_minhash(sig))
+        scored = [(similarity(sig, self._sigs[k]), k) for k in candidates]
+        return [k for s, k in sorted(scored, key=lambda p: -p[0]) if s >= self.threshold]

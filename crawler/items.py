@@ -1,0 +1,29 @@
+"""What a spider hands on: a fetched page and what discovery already knew of it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+
+@dataclass(frozen=True)
+class Hints:
+    """What a feed or news sitemap said about a page before it was fetched."""
+
+    title: str | None = None
+    published: date | None = None
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """One article response, as plain values: the input of `crawler.process`."""
+
+    source: str
+    url: str  # as requested, before redirects
+    final_url: str  # after redirects
+    status: int  # 200, or 304 when the server says it has not changed
+    body: bytes
+    content_type: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    hints: Hints = field(default_factory=Hints)

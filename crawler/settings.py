@@ -1,0 +1,50 @@
+"""How politely and how hard the crawler fetches: the `crawl` section of config.yaml."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class CrawlSettings(BaseModel):
+    """Politeness, caps and tuning for every spider."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    user_agent: str = Field(
+        "pressmon/0.1 (+https://github.com/pressmon/pressmon)",
+        min_length=3,
+        description="User-Agent header; include a contact URL so site owners can reach you.",
+    )
+    download_delay: float = Field(
+        1.0, ge=0, description="Seconds between requests to one domain (AutoThrottle's floor)."
+    )
+    concurrency_per_domain: int = Field(
+        2, ge=1, le=64, description="Requests in flight to one domain at once."
+    )
+    concurrency: int = Field(16, ge=1, le=256, description="Requests in flight in all.")
+    autothrottle: bool = Field(
+        True, description="Adapt the delay to each server's latency (Scrapy AutoThrottle)."
+    )
+    timeout: float = Field(30, gt=0, description="Seconds one response may take in all.")
+    max_page_bytes: int = Field(
+        5_000_000, ge=10_000, description="Largest response (after decompression) accepted."
+    )
+    retries: int = Field(2, ge=0, le=10, description="Retries on 5xx, timeouts and drops.")
+    obey_robots: bool = Field(True, description="Obey robots.txt.")
+    clean_workers: int = Field(
+        0,
+        ge=0,
+        le=32,
+        description="Processes that clean pages beside the crawl; 0 = one per CPU core.",
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        "ERROR", description="Scrapy's log level on stderr; the crawl summary lists errors anyway."
+    )
+    near_duplicate_threshold: float = Field(
+        0.5,
+        gt=0,
+        le=1,
+        description="Estimated Jaccard similarity above which two pages are syndicated copies.",
+    )

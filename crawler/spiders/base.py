@@ -1,0 +1,108 @@
+"""What every spider shares: conditional article requests, hand-off, error accounting.
+
+Spiders only discover and fetch. Each article response becomes a `Fetched`
+item for the pipeline; each failure is counted in the source's tally.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from typing import TYPE_CHECKING, Any
+
+import scrapy
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Request, Response
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.python.failure import Failure
+
+from crawler.items import Fetched, Hints
+from crawler.process import Tally
+from crawler.sources import Source
+from crawler.urls import follow_rule, url_key
+
+if TYPE_CHECKING:
+    from crawler.run import CrawlContext
+
+ROBOTS_MESSAGE = "Forbidden by robots.txt"
+
+
+def _header(response: Response, name: str) -> str | None:
+    value = response.headers.get(name)
+    return value.decode("latin-1") if value else None
+
+
+class SourceSpider(scrapy.Spider):
+    """Base of the per-kind spiders; `discover` is what each kind defines."""
+
+    name = "source"
+
+    def __init__(self, source: Source, context: CrawlContext, tally: Tally, **kwargs: Any) -> None:
+        super().__init__(name=source.name, **kwargs)
+        self.source = source
+        self.context = context
+        self.tally = tally
+        self.follow = follow_rule(source.allow, source.deny)
+
+    async def start(self) -> AsyncIterator[Request]:
+        for url in self.source.start_urls:
+            yield Request(url, callback=self.discover, errback=self.failed, dont_filter=True)
+
+    def discover(self, response: Response) -> Iterator[Request]:
+        raise NotImplementedError
+
+    def is_known(self, url: str) -> bool:
+        return url_key(url) in self.context.known
+
+    # -- articles ---------------------------------------------------------------------------
+    def article_request(self, url: str, hints: Hints | None = None) -> Request | None:
+        """A request for an article page, conditional when we have fetched it before."""
+        if not url.startswith(("http://", "https://")) or not self.follow(url):
+            return None
+        headers = {}
+        known = self.context.known.get(url_key(url))
+        if known is not None:
+            if known.etag:
+                headers["If-None-Match"] = known.etag
+            if known.last_modified:
+                headers["If-Modified-Since"] = known.last_modified
+        return Request(
+            url, headers=headers, callback=self.fetched, errback=self.failed,
+            meta={"hints": hints or Hints(), "handle_httpstatus_list": [304], "article": True},
+        )
+
+    def fetched(self, response: Response) -> Iterator[Fetched]:
+        self.tally.counts["pages"] += 1
+        yield Fetched(
+            source=self.source.name,
+            url=(response.meta.get("redirect_urls") or [response.url])[0],
+            final_url=response.url,
+            status=response.status,
+            body=response.body if response.status != 304 else b"",
+            content_type=_header(response, "Content-Type"),
+            etag=_header(response, "ETag"),
+            last_modified=_header(response, "Last-Modified"),
+            hints=response.meta["hints"],
+        )
+
+    # -- failures ---------------------------------------------------------------------------
+    def failed(self, failure: Failure) -> None:
+        """Count a request that produced no usable response; robots.txt refusals are skips."""
+        request: Request = failure.request  # type: ignore[attr-defined]
+        if failure.check(IgnoreRequest) and ROBOTS_MESSAGE in str(failure.value):
+            self.tally.counts["skipped"] += 1
+            self.logger.info("skipped (robots.txt): %s", request.url)
+            return
+        status = None
+        if failure.check(HttpError):
+            status = failure.value.response.status
+            reason = f"HTTP {status}"
+        else:
+            reason = failure.getErrorMessage() or failure.type.__name__
+            reason = f"{failure.type.__name__}: {reason}" if failure.type else reason
+        self.record_error(request.url, reason, status)
+
+    def record_error(self, url: str, reason: str, status: int | None = None) -> None:
+        reason = " ".join(reason.split())[:500]
+        self.tally.error(url, reason)
+        self.logger.warning("error on %s: %s", url, reason)
+        self.context.processor.remember_error(url, status, reason)

@@ -1,0 +1,326 @@
+"""Numbers in running text: find them, read their value, qualifier and unit.
+
+First step of figure extraction (figures.extract calls `find_numbers` on each
+sentence); also home of the rounding rules (`tolerance`, `interval`) that the
+flag rules in figures.record share, so "over 1,100" and "1,100" mean the same
+interval everywhere.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+import cn2an
+
+from figures.model import Qualifier, Unit
+
+__all__ = [
+    "Number",
+    "find_numbers",
+    "interval",
+    "parse_chinese_numeral",
+    "parse_english_words",
+    "tolerance",
+]
+
+
+@dataclass(frozen=True)
+class Number:
+    """A number as written: value with scale applied, its span and what is glued to it."""
+
+    value: Decimal
+    start: int
+    end: int
+    qualifier: Qualifier
+    unit: Unit | None  # HKD/USD/RMB/percent/sqm/sqft/ha when written with it; else None
+    kind: str  # "digits", "words" (English), "hanzi" (Chinese numerals)
+    measure: str = ""  # Chinese measure word after the number (間, 名, 座...), if any
+
+
+# --- rounding ------------------------------------------------------------------------------
+
+
+def _last_digit_place(value: Decimal) -> Decimal:
+    """Place value of the last non-zero digit: 11,000 -> 1000; 1,700 -> 100; 84.5 -> 0.1."""
+    if value == 0:
+        return Decimal(0)
+    sign, digits, exponent = abs(value).normalize().as_tuple()
+    assert isinstance(exponent, int)
+    return Decimal(1).scaleb(exponent)
+
+
+def tolerance(value: Decimal, qualifier: Qualifier) -> Decimal:
+    """How far the true number may sit from the stated one, by the rounding it shows.
+
+    Half the place value of the last non-zero digit, capped at 2.5 % of the value
+    (11,000 -> 275; 1,700 -> 42.5; 641 -> 0.5); "about" allows at least 5 %.
+    """
+    value = abs(value)
+    rounding = min(_last_digit_place(value) / 2, value * Decimal("0.025"))
+    if qualifier == "about":
+        return max(rounding, value * Decimal("0.05"))
+    return rounding
+
+
+def interval(value: Decimal, qualifier: Qualifier) -> tuple[Decimal | None, Decimal | None]:
+    """The range a statement allows; None is unbounded ("over 1,100" -> [1100, None])."""
+    if qualifier == "at_least":
+        return value, None
+    if qualifier == "at_most":
+        return value * Decimal("0.9"), value
+    tol = tolerance(value, qualifier)
+    return value - tol, value + tol
+
+
+# --- English -------------------------------------------------------------------------------
+
+_UNITS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
+    "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19,
+    "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
+    "eighty": 80, "ninety": 90,
+}  # fmt: skip
+_SCALES = {"thousand": 10**3, "million": 10**6, "billion": 10**9, "trillion": 10**12}
+_SHORT_SCALES = {"k": 10**3, "m": 10**6, "mn": 10**6, "bn": 10**9}
+
+_WORD = "|".join(sorted([*_UNITS, "hundred", *_SCALES], key=len, reverse=True))
+# "one" alone is too often a determiner ("one of the", "One graduate") to be a figure.
+_WORDS_RE = re.compile(
+    rf"\b(?:a\s+dozen|dozens?|a\s+(?:hundred|thousand|million)"
+    rf"|(?:{_WORD})(?:(?:[\s-]+|\s+and\s+)(?:{_WORD}))*)\b(?!-)",
+    re.IGNORECASE,
+)
+
+_CURRENCY_PREFIX = {"hk$": "HKD", "hkd": "HKD", "us$": "USD", "usd": "USD", "rmb": "RMB",
+                    "$": "HKD", "¥": "RMB"}  # fmt: skip
+_DIGITS_RE = re.compile(
+    r"""(?<![A-Za-z0-9_.,/\\$-])(?<![A-Za-z]-)
+    (?:(?P<cur>HK\$|US\$|HKD|USD|RMB|\$|¥)\s?)?
+    (?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?(?![\d])
+          |\d{1,3}(?:[ \u00a0]\d{3})+(?![\d.,])
+          |\d+(?:\.\d+)?)
+    (?![\d])
+    (?:\s?(?P<scale>thousand|million|billion|trillion|mn|bn|m|k)(?![\w²]))?
+    (?P<pct>\s?%|\s?per\s?cent\b|\s?percent\b)?
+    (?P<plus>\+(?![\d])|-plus\b)?
+    """,
+    re.VERBOSE | re.IGNORECASE,
+)
+
+_EN_BEFORE = [
+    (r"in excess of|more than|upwards of|at least|just over|over|above|beyond", "at_least"),
+    (r"nearly|almost|close to|up to|just under|under|less than|fewer than", "at_most"),
+    (r"about|around|approximately|roughly|some|an estimated|estimated|approx\.|~", "about"),
+]
+_EN_BEFORE_RE = [
+    (re.compile(rf"(?:^|(?<=[\s(]))(?:{words})\s*$", re.IGNORECASE), q) for words, q in _EN_BEFORE
+]
+_EN_AFTER_RE = [
+    (re.compile(r"^\s+or\s+more\b", re.IGNORECASE), "at_least"),
+    (re.compile(r"^\s+or\s+so\b", re.IGNORECASE), "about"),
+]
+
+
+def parse_english_words(words: str) -> Decimal | None:
+    """Value of spelled-out English: "twenty-two" -> 22, "a dozen" -> 12, "ten thousand"."""
+    total, current = 0, 0
+    tokens = re.split(r"[\s-]+", words.lower())
+    for token in tokens:
+        if token in ("a", "and"):
+            current = current or (1 if token == "a" else 0)
+        elif token in ("dozen", "dozens"):
+            current = (current or 1) * 12
+        elif token in _UNITS:
+            current += _UNITS[token]
+        elif token == "hundred":
+            current = (current or 1) * 100
+        elif token in _SCALES:
+            total += (current or 1) * _SCALES[token]
+            current = 0
+        else:
+            return None
+    value = total + current
+    return Decimal(value) if value else None
+
+
+def _qualifier_en(text: str, start: int, end: int) -> tuple[Qualifier, int, int]:
+    before = text[max(0, start - 30) : start]
+    for pattern, qualifier in _EN_BEFORE_RE:
+        match = pattern.search(before)
+        if match:
+            return qualifier, start - (len(before) - match.start()), end  # type: ignore[return-value]
+    if start > 0 and text[start - 1] == "~":
+        return "about", start - 1, end
+    after = text[end : end + 12]
+    for pattern, qualifier in _EN_AFTER_RE:
+        match = pattern.match(after)
+        if match:
+            return qualifier, start, end + match.end()  # type: ignore[return-value]
+    return "exact", start, end
+
+
+def _find_english(text: str) -> list[Number]:
+    found: list[Number] = []
+    for m in _DIGITS_RE.finditer(text):
+        try:
+            value = Decimal(re.sub(r"[,\s\u00a0]", "", m["num"]))
+        except InvalidOperation:
+            continue
+        currency = _CURRENCY_PREFIX.get((m["cur"] or "").lower())
+        scale = (m["scale"] or "").lower()
+        end = m.end()
+        if scale in _SHORT_SCALES and not currency:
+            # "400 m" is metres and "5k" rarely a figure without a currency
+            end = m.start("scale") if m["scale"] else end
+            if m["pct"] or m["plus"]:
+                continue
+            scale = ""
+        if scale:
+            value *= _SCALES.get(scale) or _SHORT_SCALES[scale]
+        unit: Unit | None = "percent" if m["pct"] else currency  # type: ignore[assignment]
+        qualifier, start, end = _qualifier_en(text, m.start(), end)
+        if m["plus"]:
+            qualifier = "at_least"
+        found.append(Number(value.normalize(), start, end, qualifier, unit, "digits"))
+    for m in _WORDS_RE.finditer(text):
+        phrase = m.group(0)
+        if phrase.lower() == "one":
+            continue
+        value = parse_english_words(phrase)
+        if value is None:
+            continue
+        end = m.end()
+        unit = None
+        pct = re.match(r"\s?(?:per\s?cent|percent)\b", text[end:], re.IGNORECASE)
+        if pct:
+            unit, end = "percent", end + pct.end()
+        plus = re.match(r"-plus\b", text[end:])
+        qualifier, start, end = _qualifier_en(text, m.start(), end + (plus.end() if plus else 0))
+        if plus:
+            qualifier = "at_least"
+        found.append(Number(value, start, end, qualifier, unit, "words"))
+    return found
+
+
+# --- Chinese -------------------------------------------------------------------------------
+
+_HANZI = "零〇一二兩两三四五六七八九十百千萬万億亿"
+_ZH_SCALE = {"千": 10**3, "萬": 10**4, "万": 10**4, "億": 10**8, "亿": 10**8,
+             "百萬": 10**6, "百万": 10**6, "千萬": 10**7, "千万": 10**7, "萬億": 10**12}  # fmt: skip
+_ZH_CURRENCY = {"港元": "HKD", "港幣": "HKD", "港币": "HKD", "元": "HKD", "美元": "USD",
+                "人民幣": "RMB", "人民币": "RMB"}  # fmt: skip
+_ZH_AREA = {"平方米": "sqm", "平方公尺": "sqm", "平方呎": "sqft", "平方英尺": "sqft",
+            "公頃": "ha", "公顷": "ha"}  # fmt: skip
+# Measure words that count things; a Chinese number without one (or a unit) is no figure.
+MEASURE_WORDS = "間间家個个名人位座幢棟栋項项宗所款台部支隊队筆笔種种條条"
+
+_ZH_NUMBER_RE = re.compile(
+    rf"""(?<![\d.,A-Za-z_第數数幾几每])
+    (?:(?P<cur>港幣|港币|人民幣|人民币|HK\$|US\$)\s?)?
+    (?:(?P<num>\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?|\d+(?:\.\d+)?)|(?P<han>[{_HANZI}]+))
+    (?![\d])
+    (?P<scale>百萬|百万|千萬|千万|萬億|[千萬万億亿])?
+    (?P<more>[多餘余])?
+    (?P<tail>%|％|成|港元|港幣|港币|美元|人民幣|人民币|元|平方米|平方公尺|平方呎|平方英尺|公頃|公顷
+            |[{MEASURE_WORDS}])?
+    """,
+    re.VERBOSE,
+)
+_ZH_BEFORE = [
+    ("超過|超过|超逾|逾|多於|多于|至少|最少|不少於|不少于", "at_least"),
+    ("接近|將近|将近|幾近|几近|差不多|近", "at_most"),
+    ("大約|大约|約|约|大概|估計|估计", "about"),
+]
+_ZH_BEFORE_RE = [(re.compile(rf"(?:{words})[有達达為为是共]?$"), q) for words, q in _ZH_BEFORE]
+_ZH_AFTER_RE = [
+    (re.compile(r"^[^，。；]{0,8}?(?:以上|或以上)"), "at_least"),
+    (re.compile(r"^[^，。；]{0,8}?左右"), "about"),
+]
+
+
+def parse_chinese_numeral(numeral: str) -> Decimal | None:
+    """Value of Chinese numerals: 三 -> 3, 一萬三千 -> 13000, 千 (as in 逾千) -> 1000."""
+    if numeral in _ZH_SCALE:
+        return Decimal(_ZH_SCALE[numeral])
+    if numeral[0] in "十百千萬万億亿" and numeral[0] != "十":
+        numeral = "一" + numeral
+    try:
+        value = cn2an.cn2an(numeral, "strict")
+    except (ValueError, KeyError):
+        return None
+    return Decimal(int(value))
+
+
+def _find_chinese(text: str) -> list[Number]:
+    found: list[Number] = []
+    for m in _ZH_NUMBER_RE.finditer(text):
+        tail = m["tail"] or ""
+        scale = m["scale"] or ""
+        if m["han"]:
+            numeral = m["han"]
+            if not tail and not scale:
+                continue  # 十四五, 一直, 第一: Chinese numerals count only with a measure word
+            value = parse_chinese_numeral(numeral)
+            kind = "hanzi"
+        else:
+            try:
+                value = Decimal(m["num"].replace(",", ""))
+            except InvalidOperation:
+                continue
+            kind = "digits"
+        if value is None or value == 0 or (kind == "hanzi" and value == 1 and not scale):
+            continue  # 一間, 一名: the article "a", not a count
+        if scale:
+            value *= _ZH_SCALE[scale]
+        unit: Unit | None = None
+        measure = ""
+        if tail in ("%", "％"):
+            unit = "percent"
+        elif tail == "成":
+            unit, value = "percent", value * 10
+        elif tail in _ZH_CURRENCY:
+            unit = _ZH_CURRENCY[tail]  # type: ignore[assignment]
+        elif tail in _ZH_AREA:
+            unit = _ZH_AREA[tail]  # type: ignore[assignment]
+        elif tail:
+            measure = tail
+        if m["cur"]:
+            unit = _ZH_CURRENCY.get(m["cur"], "HKD" if "HK" in m["cur"] else "USD")  # type: ignore[assignment]
+        qualifier: Qualifier = "exact"
+        start, end = m.start(), m.end()
+        before = text[max(0, start - 6) : start]
+        for pattern, q in _ZH_BEFORE_RE:
+            qm = pattern.search(before)
+            if qm:
+                qualifier, start = q, start - (len(before) - qm.start())  # type: ignore[assignment]
+                break
+        if m["more"]:
+            qualifier = "at_least"
+        after = text[end : end + 16]
+        for pattern, q in _ZH_AFTER_RE:
+            if qualifier == "exact" and pattern.match(after):
+                qualifier = q  # type: ignore[assignment]
+        found.append(Number(value.normalize(), start, end, qualifier, unit, kind, measure))
+    return found
+
+
+def find_numbers(text: str, language: str) -> list[Number]:
+    """Every number in `text` with its qualifier and glued unit, in order of position.
+
+    Chinese text is read with both readers (Chinese articles quote English names
+    and figures); English text with the English reader only.
+    """
+    numbers = _find_english(text)
+    if language == "zh":
+        taken = _find_chinese(text)
+        # In Chinese text the Chinese reading wins where both read the same digits.
+        spans = [(n.start, n.end) for n in taken]
+        numbers = taken + [
+            n
+            for n in numbers
+            if n.kind == "words" or not any(s < n.end and n.start < e for s, e in spans)
+        ]
+    return sorted(numbers, key=lambda n: n.start)

@@ -1,0 +1,283 @@
+"""The `pressmon` command: a thin shell over the stages, one context object passed down.
+
+Expected faults (a bad config, a locked database, an unreadable file) leave as
+one line on stderr and exit status 1; only bugs show a traceback.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import click
+
+from pressmon import report
+from pressmon.config import CONFIG_ENV, DB_ENV, Config, load_config
+from pressmon.errors import InputError, PressmonError
+
+
+class App:
+    """What every command needs, built lazily: the config and the store."""
+
+    def __init__(self, config_path: str | None, db_url: str | None) -> None:
+        self.config_path = config_path
+        self.db_url = db_url
+        self._config: Config | None = None
+        self._store = None
+
+    @property
+    def config(self) -> Config:
+        if self._config is None:
+            self._config = load_config(self.config_path)
+        return self._config
+
+    @property
+    def store(self):  # noqa: ANN201 - store.Store, imported late to keep --help fast
+        if self._store is None:
+            from store import Store
+
+            self._store = Store(self.db_url or self.config.store.url)
+        return self._store
+
+
+def command(group: click.Group, name: str | None = None, **kwargs: Any) -> Callable:
+    """A command with --config and --db, whose PressmonErrors become one line."""
+
+    def decorate(func: Callable) -> click.Command:
+        @click.option("--config", "config_path", type=click.Path(dir_okay=False),
+                      envvar=CONFIG_ENV, help="config.yaml to use [env PRESSMON_CONFIG].")
+        @click.option("--db", "db_url", envvar=DB_ENV,
+                      help="Database URL, overriding store.url [env PRESSMON_DB].")
+        @functools.wraps(func)
+        def wrapper(config_path: str | None, db_url: str | None, **params: Any) -> Any:
+            app = App(config_path, db_url)
+            try:
+                return func(app, **params)
+            except PressmonError as exc:
+                raise click.ClickException(str(exc)) from None
+
+        return group.command(name, **kwargs)(wrapper)
+
+    return decorate
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(package_name="pressmon")
+def main() -> None:
+    """pressmon: what was published about an organisation, and which of its figures moved.
+
+    \b
+    Example:
+      pressmon demo
+    """
+
+
+def _since(value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InputError(f"--since {value!r}: expected a date like 2024-07-19") from None
+
+
+def _dump(rows: list[dict[str, Any]]) -> None:
+    click.echo(json.dumps(rows, ensure_ascii=False, indent=2, default=str))
+
+
+# -- crawling ----------------------------------------------------------------------------------
+@command(main, "crawl")
+@click.option("--source", "names", multiple=True, help="Crawl only this source (repeatable).")
+def crawl_cmd(app: App, names: tuple[str, ...]) -> None:
+    """Crawl the configured sources now and print what happened.
+
+    \b
+    Example:
+      pressmon crawl --source newsroom --source wire
+    """
+    from crawler.run import crawl
+
+    config = app.config
+    sources = config.select_sources(names)
+    with report.progress() as tick:
+        run_ids = crawl(sources, store=app.store, watch=config.watch, settings=config.crawl,
+                        progress=tick)
+    report.crawl_summary(app.store, run_ids)
+
+
+@command(main, "demo")
+@click.option("--port", default=0, show_default=True, help="Port for the sample newsroom (0: any).")
+def demo_cmd(app: App, port: int) -> None:
+    """Serve the sample newsroom, crawl both its editions into a fresh store, print the results.
+
+    Works offline: everything stays on 127.0.0.1. The store is ./data/demo.db
+    unless --db says otherwise.
+
+    \b
+    Example:
+      pressmon demo
+    """
+    from pressmon.demo import run_demo
+
+    run_demo(db_url=app.db_url, port=port)
+
+
+@command(main, "sample-site")
+@click.option("--edition", default=1, show_default=True, type=click.IntRange(1, 2),
+              help="Which edition of the sample newsroom to serve.")
+@click.option("--port", default=8765, show_default=True, help="Port on 127.0.0.1.")
+def sample_site_cmd(app: App, edition: int, port: int) -> None:
+    """Serve the bundled sample newsroom on 127.0.0.1 until Ctrl-C.
+
+    \b
+    Example:
+      pressmon sample-site --edition 2 --port 8765
+    """
+    from samplesite import SampleSite
+
+    site = SampleSite(edition=edition, port=port).start()
+    click.echo(f"sample newsroom, edition {edition}, at {site.base_url}/ (Ctrl-C stops)")
+    site.serve_forever()
+
+
+# -- reading the store -------------------------------------------------------------------------
+@command(main, "articles")
+@click.option("--since", help="Only articles published (or first seen) on or after this date.")
+@click.option("--source", help="Only articles from this source.")
+@click.option("--lang", type=click.Choice(["en", "zh"]), help="Only this language.")
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(1))
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
+def articles_cmd(app: App, since: str | None, source: str | None, lang: str | None, limit: int,
+                 as_json: bool) -> None:
+    """List stored articles, newest first.
+
+    \b
+    Example:
+      pressmon articles --since 2024-01-01 --lang zh --json
+    """
+    from store import queries as q
+
+    with app.store.session() as session:
+        rows = q.list_articles(session, since=_since(since), source=source, language=lang,
+                               limit=limit)
+        records = [report.article_record(a) for a in rows]
+    if as_json:
+        _dump(records)
+    else:
+        report.article_table(records)
+
+
+@command(main, "show")
+@click.argument("article_id", type=int)
+@click.option("--versions", is_flag=True, help="Print every version's text, oldest first.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON object.")
+def show_cmd(app: App, article_id: int, versions: bool, as_json: bool) -> None:
+    """Show one article: metadata, current text and its versions.
+
+    \b
+    Example:
+      pressmon show 3 --versions
+    """
+    from store import queries as q
+
+    with app.store.session() as session:
+        article = q.get_article(session, article_id)
+        if article is None:
+            raise InputError(f"no article with id {article_id}")
+        record = report.article_record(article, with_text=True)
+    if as_json:
+        _dump([record])
+    else:
+        report.article_detail(record, versions=versions)
+
+
+@command(main, "search")
+@click.argument("query")
+@click.option("--since", help="Only articles published (or first seen) on or after this date.")
+@click.option("--lang", type=click.Choice(["en", "zh"]), help="Only this language.")
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1))
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
+def search_cmd(app: App, query: str, since: str | None, lang: str | None, limit: int,
+               as_json: bool) -> None:
+    """Full-text search of current article texts, best match first, with a snippet.
+
+    English words match their inflections; Chinese phrases match as written.
+
+    \b
+    Example:
+      pressmon search "unicorns"
+      pressmon search 科學園 --lang zh
+    """
+    from store import queries as q
+
+    with app.store.session() as session:
+        hits = q.search_articles(session, app.store.search_index, query, since=_since(since),
+                                 language=lang, limit=limit)
+        records = [{**report.article_record(a), "snippet": h.snippet} for a, h in hits]
+    if as_json:
+        _dump(records)
+    else:
+        report.search_results(records)
+
+
+# -- cleaning local files ----------------------------------------------------------------------
+@main.command("clean")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--url", help="The URL the page came from (helps dates and links).")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line per file.")
+@click.option("--config", "config_path", envvar=CONFIG_ENV, hidden=True)
+@click.option("--db", "db_url", envvar=DB_ENV, hidden=True)
+def clean_cmd(files: tuple[Path, ...], url: str | None, as_json: bool, config_path: str | None,
+              db_url: str | None) -> None:
+    """Run the cleaning step on local HTML files and print their text and metadata.
+
+    \b
+    Example:
+      pressmon clean page.html --url https://www.hkstp.org/news/x/ --json
+    """
+    from crawler.clean import clean_html
+
+    failed = 0
+    for path in files:
+        try:
+            page = clean_html(path.read_bytes(), url=url or path.resolve().as_uri())
+        except (OSError, PressmonError) as exc:
+            click.echo(f"Error: {path}: {exc}", err=True)
+            failed += 1
+            continue
+        record = {"path": str(path), "title": page.title, "text": page.text,
+                  "date": page.date.isoformat() if page.date else None, "author": page.author,
+                  "sitename": page.sitename, "language": page.language}
+        if as_json:
+            click.echo(json.dumps(record, ensure_ascii=False))
+        else:
+            report.cleaned(record)
+    if failed:
+        sys.exit(1)
+
+
+# -- the database ------------------------------------------------------------------------------
+@main.group("db")
+def db_group() -> None:
+    """Manage the database schema."""
+
+
+@command(db_group, "upgrade")
+def db_upgrade_cmd(app: App) -> None:
+    """Apply any pending migrations (they also run on first use).
+
+    \b
+    Example:
+      pressmon db upgrade --db sqlite:///data/pressmon.db
+    """
+    app.store  # noqa: B018 - opening the store upgrades it
+    click.echo(f"database {app.store.url} is up to date")
+
+
+if __name__ == "__main__":
+    main()

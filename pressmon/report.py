@@ -1,0 +1,144 @@
+"""What the CLI prints: progress while crawling, summaries and tables after.
+
+Rich renders for people; every listing also has a JSON form built from the
+same records, so tools see exactly what people see.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from store import Store
+from store import queries as q
+from store.models import Article
+
+out = Console(highlight=False)
+if not out.is_terminal:
+    out.width = 120  # pipes and logs get whole lines
+err = Console(stderr=True, highlight=False)
+
+
+@contextmanager
+def progress() -> Iterator[Any]:
+    """A live line of counts while a crawl runs; yields the callback the crawl ticks."""
+    counts = {"pages": 0, "new": 0, "revised": 0, "unchanged": 0, "skipped": 0, "errors": 0}
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                  console=err, transient=True, disable=not err.is_terminal) as bar:
+        task = bar.add_task("crawling")
+
+        def tick(outcome: str) -> None:
+            counts["pages"] += 1
+            counts[outcome] = counts.get(outcome, 0) + 1
+            bar.update(task, description="crawling: " + ", ".join(
+                f"{v} {k}" for k, v in counts.items() if v))
+
+        yield tick
+
+
+def crawl_summary(store: Store, run_ids: list[int], heading: str | None = None) -> None:
+    """Per source: pages, new / revised / unchanged / skipped, errors, duration; then new ones."""
+    with store.session() as session:
+        runs = q.runs(session, run_ids)
+        table = Table(title=heading, title_justify="left")
+        for column in ("source", "status", "pages", "new", "revised", "unchanged", "skipped",
+                       "errors", "seconds"):
+            table.add_column(column, justify="left" if column in ("source", "status") else "right")
+        new_ids: list[int] = []
+        for run in runs:
+            seconds = (run.finished - run.started).total_seconds() if run.finished else 0.0
+            table.add_row(run.source, run.status, *(str(getattr(run, c)) for c in (
+                "pages", "new", "revised", "unchanged", "skipped", "errors")), f"{seconds:.1f}")
+        out.print(table)
+        for run in runs:
+            for problem in run.problems:
+                out.print(f"  error [{run.source}] {problem.url}: {problem.reason}")
+            if run.error_text:
+                out.print(f"  failed [{run.source}]: {run.error_text}")
+        started = min((r.started for r in runs), default=None)
+        finished = max((r.finished or r.started for r in runs), default=None)
+        new, revised = [], []
+        if started is not None and finished is not None:
+            new = [article_record(a) for a in q.articles_first_seen_between(session, started, finished)]
+            revised = [article_record(a) for a in q.articles_revised_between(session, started, finished)]
+    out.print(f"\n{len(new)} new article(s)" + (":" if new else ""))
+    if new:
+        article_table(new)
+    if revised:
+        out.print(f"\n{len(revised)} revised article(s):")
+        article_table(revised)
+
+
+def article_record(article: Article, with_text: bool = False) -> dict[str, Any]:
+    """The JSON shape of an article (as `--json` prints it)."""
+    record: dict[str, Any] = {
+        "id": article.id,
+        "url": article.url,
+        "title": article.title,
+        "published": article.published.isoformat() if article.published else None,
+        "language": article.language,
+        "source": article.source.name if article.source else None,
+        "first_seen": article.first_seen.isoformat(timespec="seconds"),
+        "last_seen": article.last_seen.isoformat(timespec="seconds"),
+        "versions": len(article.versions),
+    }
+    if with_text:
+        record |= {
+            "author": article.author,
+            "sitename": article.sitename,
+            "relevance": article.relevance,
+            "aliases": article.aliases,
+            "cluster": article.cluster_id,
+            "text": article.versions[-1].text if article.versions else "",
+            "history": [
+                {"number": v.number, "fetched_at": v.fetched_at.isoformat(timespec="seconds"),
+                 "content_hash": v.content_hash, "text": v.text}
+                for v in article.versions
+            ],
+        }
+    return record
+
+
+def article_table(records: list[dict[str, Any]]) -> None:
+    table = Table()
+    for column in ("id", "date", "source", "lang", "title"):
+        table.add_column(column)
+    for r in records:
+        table.add_row(str(r["id"]), r["published"] or r["first_seen"][:10], r["source"] or "",
+                      r["language"], r["title"] or r["url"])
+    out.print(table)
+
+
+def article_detail(record: dict[str, Any], versions: bool) -> None:
+    out.print(f"[bold]{record['title'] or '(no title)'}[/bold]")
+    for key in ("url", "published", "author", "sitename", "language", "source", "first_seen",
+                "last_seen", "cluster", "aliases"):
+        out.print(f"{key}: {record[key]}")
+    out.print(f"versions: {record['versions']}\n")
+    if versions:
+        for v in record["history"]:
+            out.print(f"--- version {v['number']} fetched {v['fetched_at']} ---")
+            out.print(v["text"], markup=False)
+    else:
+        out.print(record["text"], markup=False)
+
+
+def search_results(records: list[dict[str, Any]]) -> None:
+    if not records:
+        out.print("no matches")
+    for r in records:
+        out.print(f"[bold]{r['id']}[/bold] {r['published'] or ''} {r['source'] or ''} "
+                  f"[{r['language']}] {r['title']}")
+        out.print(f"    {r['snippet']}", markup=False)
+
+
+def cleaned(record: dict[str, Any]) -> None:
+    out.print(f"== {record['path']}", markup=False)
+    for key in ("title", "date", "author", "sitename", "language"):
+        out.print(f"{key}: {record[key]}", markup=False)
+    out.print(f"\n{record['text']}\n", markup=False)

@@ -1,0 +1,91 @@
+"""Opening the store: engine, SQLite pragmas, migrations on first use, sessions.
+
+`Store(url)` is all a caller needs; it upgrades the schema to the newest
+Alembic revision, so a fresh file or an old one is ready to use.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from pressmon.errors import StoreError
+from store.search import SqliteSearch
+
+MIGRATIONS = str(Path(__file__).with_name("migrations"))
+BUSY_TIMEOUT_MS = 10_000
+
+
+def _sqlite_pragmas(dbapi_connection: sqlite3.Connection, _record: object) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def describe(exc: BaseException, url: str) -> str:
+    """One line for a database failure, naming the database."""
+    reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+    if "locked" in reason:
+        return f"database {url} is locked by another process (tried {BUSY_TIMEOUT_MS // 1000} s)"
+    if "unable to open" in reason:
+        return f"database {url} cannot be opened: {reason}"
+    return f"database {url}: {reason}"
+
+
+class Store:
+    """The article store behind one database URL."""
+
+    def __init__(self, url: str, *, upgrade: bool = True) -> None:
+        self.url = url
+        try:
+            parsed = make_url(url)
+        except ArgumentError:
+            raise StoreError(f"not a database URL: {url!r}") from None
+        self.is_sqlite = parsed.get_backend_name() == "sqlite"
+        if self.is_sqlite and parsed.database not in (None, "", ":memory:"):
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        self.engine: Engine = create_engine(url)
+        if self.is_sqlite:
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        self.search_index = SqliteSearch()
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        if upgrade:
+            self.upgrade()
+
+    def upgrade(self, revision: str = "head") -> None:
+        """Bring the schema to `revision` (Alembic)."""
+        cfg = AlembicConfig()
+        cfg.set_main_option("script_location", MIGRATIONS)
+        try:
+            with self.engine.begin() as connection:
+                cfg.attributes["connection"] = connection
+                command.upgrade(cfg, revision)
+        except SQLAlchemyError as exc:
+            raise StoreError(describe(exc, self.url)) from exc
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A session in one transaction: committed on success, rolled back on error."""
+        session = self._sessions()
+        try:
+            with session.begin():
+                yield session
+        except OperationalError as exc:
+            raise StoreError(describe(exc, self.url)) from exc
+        finally:
+            session.close()
+
+    def close(self) -> None:
+        self.engine.dispose()

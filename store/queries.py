@@ -1,0 +1,202 @@
+"""Named queries and writes: every SQL statement the stages above need, in one place."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session, selectinload
+
+from store.models import Article, ArticleVersion, Cluster, CrawlError, CrawlRun, FetchState, Source
+from store.search import Hit, SqliteSearch
+
+
+@dataclass(frozen=True)
+class KnownUrl:
+    """What a spider needs to ask for a page conditionally."""
+
+    etag: str | None
+    last_modified: str | None
+    last_fetched: datetime | None
+
+
+def known_urls(session: Session) -> dict[str, KnownUrl]:
+    """Every URL ever fetched, keyed by url_key."""
+    rows = session.execute(
+        select(FetchState.url_key, FetchState.etag, FetchState.last_modified, FetchState.last_fetched)
+    )
+    return {r.url_key: KnownUrl(r.etag, r.last_modified, r.last_fetched) for r in rows}
+
+
+def sync_sources(session: Session, sources: Iterable[object]) -> dict[str, int]:
+    """Upsert configured sources by name; returns name -> id."""
+    existing = {s.name: s for s in session.scalars(select(Source))}
+    for src in sources:
+        row = existing.get(src.name) or Source(name=src.name)  # type: ignore[attr-defined]
+        row.kind = src.kind  # type: ignore[attr-defined]
+        row.start_urls = list(src.start_urls)  # type: ignore[attr-defined]
+        row.schedule = src.schedule.model_dump(exclude_none=True)  # type: ignore[attr-defined]
+        row.enabled = src.enabled  # type: ignore[attr-defined]
+        session.add(row)
+        existing[row.name] = row
+    session.flush()
+    return {name: row.id for name, row in existing.items()}
+
+
+def fetch_state(session: Session, url_key: str) -> FetchState | None:
+    return session.get(FetchState, url_key)
+
+
+def article_by_key(session: Session, url_key: str) -> Article | None:
+    return session.scalar(select(Article).where(Article.url_key == url_key))
+
+
+def current_version(session: Session, article_id: int) -> ArticleVersion | None:
+    return session.scalar(
+        select(ArticleVersion)
+        .where(ArticleVersion.article_id == article_id)
+        .order_by(ArticleVersion.number.desc())
+        .limit(1)
+    )
+
+
+def _current_versions():  # noqa: ANN202 - a subquery
+    return (
+        select(ArticleVersion.article_id, func.max(ArticleVersion.number).label("number"))
+        .group_by(ArticleVersion.article_id)
+        .subquery()
+    )
+
+
+def article_with_text_hash(session: Session, text_hash: str) -> Article | None:
+    """An article whose current version has exactly this text."""
+    cur = _current_versions()
+    return session.scalar(
+        select(Article)
+        .join(ArticleVersion, ArticleVersion.article_id == Article.id)
+        .join(cur, (cur.c.article_id == ArticleVersion.article_id)
+              & (cur.c.number == ArticleVersion.number))
+        .where(ArticleVersion.content_hash == text_hash)
+        .limit(1)
+    )
+
+
+def current_signatures(session: Session) -> Iterator[tuple[int, bytes]]:
+    """(article id, near-duplicate signature) of every article's current version."""
+    cur = _current_versions()
+    rows = session.execute(
+        select(ArticleVersion.article_id, ArticleVersion.signature).join(
+            cur,
+            (cur.c.article_id == ArticleVersion.article_id)
+            & (cur.c.number == ArticleVersion.number),
+        )
+    )
+    for row in rows:
+        yield row.article_id, row.signature
+
+
+def cluster_members(session: Session, cluster_id: int) -> list[Article]:
+    return list(session.scalars(select(Article).where(Article.cluster_id == cluster_id)))
+
+
+def touch_article(session: Session, article_id: int, now: datetime) -> None:
+    session.execute(update(Article).where(Article.id == article_id).values(last_seen=now))
+
+
+def start_run(session: Session, source: str, now: datetime) -> int:
+    run = CrawlRun(source=source, started=now, status="running")
+    session.add(run)
+    session.flush()
+    return run.id
+
+
+def finish_run(
+    session: Session, run_id: int, counts: dict[str, int], problems: Sequence[tuple[str, str, datetime]],
+    status: str, error_text: str | None, now: datetime,
+) -> None:
+    run = session.get_one(CrawlRun, run_id)
+    for name, value in counts.items():
+        setattr(run, name, value)
+    run.problems.extend(CrawlError(url=u, reason=r, at=at) for u, r, at in problems)
+    run.status, run.error_text, run.finished = status, error_text, now
+
+
+def runs(session: Session, ids: Sequence[int]) -> list[CrawlRun]:
+    return list(session.scalars(select(CrawlRun).where(CrawlRun.id.in_(ids)).order_by(CrawlRun.id)))
+
+
+def last_runs(session: Session, limit: int = 20) -> list[CrawlRun]:
+    return list(session.scalars(select(CrawlRun).order_by(CrawlRun.id.desc()).limit(limit)))
+
+
+def list_articles(
+    session: Session,
+    *,
+    since: date | None = None,
+    source: str | None = None,
+    language: str | None = None,
+    limit: int | None = 50,
+    ids: Sequence[int] | None = None,
+) -> list[Article]:
+    """Articles newest first (published, else first seen), with the filters given."""
+    query = select(Article).options(selectinload(Article.versions), selectinload(Article.source))
+    if since is not None:
+        query = query.where(func.coalesce(Article.published, func.date(Article.first_seen)) >= since)
+    if source is not None:
+        query = query.join(Source).where(Source.name == source)
+    if language is not None:
+        query = query.where(Article.language == language)
+    if ids is not None:
+        query = query.where(Article.id.in_(ids))
+    query = query.order_by(
+        func.coalesce(Article.published, func.date(Article.first_seen)).desc(), Article.id.desc()
+    )
+    if limit is not None:
+        query = query.limit(limit)
+    return list(session.scalars(query))
+
+
+def get_article(session: Session, article_id: int) -> Article | None:
+    return session.scalar(
+        select(Article)
+        .where(Article.id == article_id)
+        .options(selectinload(Article.versions), selectinload(Article.source))
+    )
+
+
+def search_articles(
+    session: Session,
+    search: SqliteSearch,
+    query: str,
+    *,
+    since: date | None = None,
+    language: str | None = None,
+    limit: int = 20,
+) -> list[tuple[Article, Hit]]:
+    """Ranked full-text hits on current versions, filtered."""
+    hits = search.search(session, query, limit=limit * 5 if (since or language) else limit)
+    articles = {a.id: a for a in list_articles(session, since=since, language=language,
+                                                limit=None, ids=[h.article_id for h in hits])}
+    return [(articles[h.article_id], h) for h in hits if h.article_id in articles][:limit]
+
+
+def cluster(session: Session, cluster_id: int) -> Cluster | None:
+    return session.get(Cluster, cluster_id)
+
+
+def articles_first_seen_between(session: Session, start: datetime, end: datetime) -> list[Article]:
+    """Articles stored for the first time in [start, end], newest first."""
+    ids = session.scalars(select(Article.id).where(Article.first_seen.between(start, end)))
+    return list_articles(session, ids=list(ids), limit=None)
+
+
+def articles_revised_between(session: Session, start: datetime, end: datetime) -> list[Article]:
+    """Articles that gained a second or later version in [start, end]."""
+    ids = session.scalars(
+        select(ArticleVersion.article_id)
+        .where(ArticleVersion.number > 1, ArticleVersion.fetched_at.between(start, end))
+        .distinct()
+    )
+    return list_articles(session, ids=list(ids), limit=None)
