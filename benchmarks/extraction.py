@@ -81,9 +81,12 @@ CONFIGURATIONS: dict[str, Callable[[str, str], str | None]] = {
 def synthetic_news_page(target_bytes: int = 70_000) -> bytes:
     """A news page shaped like a real one: nav, sidebar, article, comments, footer, scripts."""
     nav = "".join(f'<li><a href="/section/{i}">Section {i}</a></li>' for i in range(60))
+    # real pages carry hundreds of small elements besides the article: story cards
     sidebar = "".join(
-        f'<li><a href="/news/{i}">Related story number {i} about the park</a></li>'
-        for i in range(40)
+        f'<li class="card"><div class="card-body"><a href="/news/{i}"><span class="headline">'
+        f'Related story number {i} about the park</span></a><span class="ago">{i} hours ago'
+        "</span></div></li>"
+        for i in range(150)
     )
     paragraphs = "".join(
         f"<p>Paragraph {i}: the science park reported that its incubation programme admitted "

@@ -5,14 +5,16 @@ text comes from trafilatura's precision mode, which scored best on the
 extraction benchmark, with one guard: when precision keeps less than half of
 what recall mode finds, precision has most likely dropped the article body
 itself, and the recall text is used instead (`benchmarks/extraction.py`
-measures the gain). Comments are always left out. Language is detected here,
-not by trafilatura, which only checks one target language.
+measures the gain). Comments are always left out; a page whose text is only
+link labels (a menu) counts as no article. Language is detected here, not by
+trafilatura, which only checks one target language.
 """
 
 from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
+from html import escape
 from typing import Any
 
 from htmldate import find_date
@@ -54,8 +56,9 @@ def clean_html(
     """Extract the article of one fetched page; raise CleaningError when there is none.
 
     The date is the page's own: from its markup (trafilatura's metadata: meta
-    tags, JSON-LD, <time>, the URL), else a date htmldate finds in its visible
-    text, else `fallback_date`, the date a feed or news sitemap gave for the URL.
+    tags, JSON-LD, <time>, the URL), else `fallback_date` (what a feed or news
+    sitemap said), else a date htmldate finds in the article text itself (a
+    dateline) -- never one from the page's sidebar or links.
     """
     where = url or "page without URL"
     html = body if isinstance(body, str) else decode_html(body, content_type)
@@ -69,7 +72,7 @@ def clean_html(
 
     declared_language = _declared_language(tree)
     metadata = extract_metadata(tree, url, _date_params(extensive=False))
-    page_date = _parse_date(metadata.date) or _date_from_text(tree, url, fallback_date)
+    page_date = _parse_date(metadata.date) or fallback_date or _date_from_text(text)
     return CleanPage(
         title=metadata.title or None,
         text=text,
@@ -147,17 +150,18 @@ def _only_link_labels(text: str, tree: HtmlElement) -> bool:
     return all(" ".join(line.split()) in labels for line in text.splitlines() if line.strip())
 
 
-def _date_from_text(
-    tree: HtmlElement, url: str | None, fallback_date: datetime.date | None
-) -> datetime.date | None:
-    """htmldate's search of the visible text, unless only a year turned up and a fallback exists.
+def _date_from_text(text: str) -> datetime.date | None:
+    """A full date written in the article text (a dateline), by htmldate's text search.
 
-    htmldate reports a bare year, typically the footer's copyright line, as
-    1 January of that year; the date a feed gave is better than that guess.
+    Only the extracted text is searched, so dates in related-article links and
+    footers do not count; a bare year (htmldate reports it as 1 January) is
+    not a publication date.
     """
-    found = _parse_date(find_date(tree, url=url, **_date_params(extensive=True)))
-    if found is None or (fallback_date is not None and (found.month, found.day) == (1, 1)):
-        return fallback_date
+    paragraphs = "".join(f"<p>{escape(line)}</p>" for line in text.splitlines()[:5])
+    found = _parse_date(find_date(f"<html><body>{paragraphs}</body></html>",
+                                  **_date_params(extensive=True)))
+    if found is None or (found.month, found.day) == (1, 1):
+        return None
     return found
 
 

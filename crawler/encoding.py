@@ -26,7 +26,7 @@ DETECTION_CANDIDATES = ("utf_8", "big5", "big5hkscs", "gb18030", "gbk", "gb2312"
 # Declared single-byte encodings that well-formed multi-byte UTF-8 almost
 # never satisfies by chance: when the bytes are valid UTF-8, the
 # declaration is the mistake (a common CMS misconfiguration).
-_SINGLE_BYTE = frozenset({"cp1252", "iso8859-1", "iso8859-15", "ascii"})
+_SINGLE_BYTE = frozenset({"cp1252", "iso8859-15"})
 
 # Bytes charset-normalizer reads at most: enough for a page's text to show its
 # script, small enough to keep detection at a few milliseconds.
@@ -37,8 +37,10 @@ def decode_html(body: bytes, content_type: str | None = None) -> str:
     """Decode an HTML response the way a careful browser would, but check each guess.
 
     Order: BOM, the Content-Type charset, <meta charset>/http-equiv, strict
-    UTF-8, then statistical detection. Big5 and GB declarations are read with
-    their supersets (Big5-HKSCS, GB18030) so Hong Kong characters survive.
+    UTF-8, then statistical detection. A declaration is skipped when the bytes
+    break it, and a Western single-byte one loses to valid multi-byte UTF-8.
+    Big5 and GB declarations are read with their supersets (Big5-HKSCS,
+    GB18030) so Hong Kong characters survive.
     """
     bom_encoding, bom = read_bom(body)
     if bom_encoding is not None and bom is not None:
@@ -50,7 +52,7 @@ def decode_html(body: bytes, content_type: str | None = None) -> str:
         text = _strict(body, declared)
         if text is None:
             continue
-        if codecs.lookup(declared).name in _SINGLE_BYTE and not body.isascii():
+        if resolve_encoding(declared) in _SINGLE_BYTE and not body.isascii():
             return _strict(body, "utf-8") or text
         return text
 

@@ -97,7 +97,9 @@ class PageProcessor:
                 return None
             self._remember(session, fetched, state.content_hash, state.relevant, state.article_id)
             if state.article_id is not None:
-                q.touch_article(session, state.article_id, now())
+                article = session.get_one(Article, state.article_id)
+                article.last_seen = now()
+                self._follow_move(session, article, fetched.final_url)
             return Outcome.UNCHANGED if state.relevant is not False else Outcome.SKIPPED
 
     # -- after analysis ----------------------------------------------------------------------
@@ -145,9 +147,7 @@ class PageProcessor:
     def _revisit(self, session: Session, article: Article, fetched: Fetched, analysis: Analysis,
                  stamp: datetime) -> Outcome:
         article.last_seen = stamp
-        if url_key(fetched.final_url) != article.url_key and q.article_by_key(
-            session, url_key(fetched.final_url)) is None:
-            article.url_key, article.url = url_key(fetched.final_url), fetched.final_url  # moved
+        self._follow_move(session, article, fetched.final_url)
         current = q.current_version(session, article.id)
         if current is not None and current.content_hash == analysis.text_hash:
             return Outcome.UNCHANGED
@@ -160,6 +160,13 @@ class PageProcessor:
                           number=(current.number + 1) if current else 1, stamp=stamp)
         self.near.add(article.id, analysis.signature)
         return Outcome.REVISED
+
+    @staticmethod
+    def _follow_move(session: Session, article: Article, final_url: str) -> None:
+        """A page that now answers at another URL (a redirect) moves its article there."""
+        key = url_key(final_url)
+        if key != article.url_key and q.article_by_key(session, key) is None:
+            article.url_key, article.url = key, final_url
 
     def _add_version(self, session: Session, article: Article, analysis: Analysis, *,
                      number: int, stamp: datetime) -> None:

@@ -67,6 +67,7 @@ def scrapy_settings(settings: CrawlSettings) -> dict[str, object]:
             "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
             "crawler.middleware.BackoffRetryMiddleware": 550,
         },
+        "DOWNLOADER": "crawler.downloader.PoliteDownloader",
         "ITEM_PIPELINES": {"crawler.pipeline.StorePipeline": 300},
         "TELNETCONSOLE_ENABLED": False,
         "COOKIES_ENABLED": False,

@@ -22,6 +22,7 @@ __all__ = [
     "interval",
     "parse_chinese_numeral",
     "parse_english_words",
+    "plain",
     "tolerance",
 ]
 
@@ -46,7 +47,7 @@ def _last_digit_place(value: Decimal) -> Decimal:
     """Place value of the last non-zero digit: 11,000 -> 1000; 1,700 -> 100; 84.5 -> 0.1."""
     if value == 0:
         return Decimal(0)
-    sign, digits, exponent = abs(value).normalize().as_tuple()
+    exponent = abs(value).normalize().as_tuple().exponent
     assert isinstance(exponent, int)
     return Decimal(1).scaleb(exponent)
 
@@ -74,6 +75,12 @@ def interval(value: Decimal, qualifier: Qualifier) -> tuple[Decimal | None, Deci
     return value - tol, value + tol
 
 
+def plain(value: Decimal) -> Decimal:
+    """68000000000, not 6.8E+10: whole numbers without exponent, decimals without trailing 0."""
+    value = value.normalize()
+    return value.quantize(Decimal(1)) if value == value.to_integral_value() else value
+
+
 # --- English -------------------------------------------------------------------------------
 
 _UNITS = {
@@ -86,11 +93,12 @@ _UNITS = {
 _SCALES = {"thousand": 10**3, "million": 10**6, "billion": 10**9, "trillion": 10**12}
 _SHORT_SCALES = {"k": 10**3, "m": 10**6, "mn": 10**6, "bn": 10**9}
 
+_FIRST = "|".join(sorted(_UNITS, key=len, reverse=True))
 _WORD = "|".join(sorted([*_UNITS, "hundred", *_SCALES], key=len, reverse=True))
 # "one" alone is too often a determiner ("one of the", "One graduate") to be a figure.
 _WORDS_RE = re.compile(
-    rf"\b(?:a\s+dozen|dozens?|a\s+(?:hundred|thousand|million)"
-    rf"|(?:{_WORD})(?:(?:[\s-]+|\s+and\s+)(?:{_WORD}))*)\b(?!-)",
+    rf"\b(?:a\s+dozen|dozen|a\s+(?:hundred|thousand|million)"
+    rf"|(?:{_FIRST})(?:(?:[\s-]+|\s+and\s+)(?:{_WORD}))*)\b(?!-)",
     re.IGNORECASE,
 )
 
@@ -184,7 +192,7 @@ def _find_english(text: str) -> list[Number]:
         qualifier, start, end = _qualifier_en(text, m.start(), end)
         if m["plus"]:
             qualifier = "at_least"
-        found.append(Number(value.normalize(), start, end, qualifier, unit, "digits"))
+        found.append(Number(plain(value), start, end, qualifier, unit, "digits"))
     for m in _WORDS_RE.finditer(text):
         phrase = m.group(0)
         if phrase.lower() == "one":
@@ -209,9 +217,11 @@ def _find_english(text: str) -> list[Number]:
 
 _HANZI = "零〇一二兩两三四五六七八九十百千萬万億亿"
 _ZH_SCALE = {"千": 10**3, "萬": 10**4, "万": 10**4, "億": 10**8, "亿": 10**8,
-             "百萬": 10**6, "百万": 10**6, "千萬": 10**7, "千万": 10**7, "萬億": 10**12}  # fmt: skip
-_ZH_CURRENCY = {"港元": "HKD", "港幣": "HKD", "港币": "HKD", "元": "HKD", "美元": "USD",
-                "人民幣": "RMB", "人民币": "RMB"}  # fmt: skip
+             "百萬": 10**6, "百万": 10**6, "千萬": 10**7, "千万": 10**7, "萬億": 10**12,
+             "万亿": 10**12}  # fmt: skip
+_ZH_CURRENCY = {"元人民幣": "RMB", "元人民币": "RMB", "港元": "HKD", "港幣": "HKD",
+                "港币": "HKD", "元": "HKD", "美元": "USD", "人民幣": "RMB",
+                "人民币": "RMB"}  # fmt: skip
 _ZH_AREA = {"平方米": "sqm", "平方公尺": "sqm", "平方呎": "sqft", "平方英尺": "sqft",
             "公頃": "ha", "公顷": "ha"}  # fmt: skip
 # Measure words that count things; a Chinese number without one (or a unit) is no figure.
@@ -222,9 +232,9 @@ _ZH_NUMBER_RE = re.compile(
     (?:(?P<cur>港幣|港币|人民幣|人民币|HK\$|US\$)\s?)?
     (?:(?P<num>\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?|\d+(?:\.\d+)?)|(?P<han>[{_HANZI}]+))
     (?![\d])
-    (?P<scale>百萬|百万|千萬|千万|萬億|[千萬万億亿])?
+    (?P<scale>百萬|百万|千萬|千万|萬億|万亿|[千萬万億亿])?
     (?P<more>[多餘余])?
-    (?P<tail>%|％|成|港元|港幣|港币|美元|人民幣|人民币|元|平方米|平方公尺|平方呎|平方英尺|公頃|公顷
+    (?P<tail>%|％|成|元人民幣|元人民币|港元|港幣|港币|美元|人民幣|人民币|元|平方米|平方公尺|平方呎|平方英尺|公頃|公顷
             |[{MEASURE_WORDS}])?
     """,
     re.VERBOSE,
@@ -247,6 +257,7 @@ def parse_chinese_numeral(numeral: str) -> Decimal | None:
         return Decimal(_ZH_SCALE[numeral])
     if numeral[0] in "十百千萬万億亿" and numeral[0] != "十":
         numeral = "一" + numeral
+    numeral = numeral.replace("兩", "二").replace("两", "二").replace("〇", "零")
     try:
         value = cn2an.cn2an(numeral, "strict")
     except (ValueError, KeyError):
@@ -303,7 +314,7 @@ def _find_chinese(text: str) -> list[Number]:
         for pattern, q in _ZH_AFTER_RE:
             if qualifier == "exact" and pattern.match(after):
                 qualifier = q  # type: ignore[assignment]
-        found.append(Number(value.normalize(), start, end, qualifier, unit, kind, measure))
+        found.append(Number(plain(value), start, end, qualifier, unit, kind, measure))
     return found
 
 

@@ -94,6 +94,13 @@ def articles() -> tuple[Article, ...]:
         if "copy_of" in meta:
             source = loaded[meta["copy_of"]][1]
             body = f"{source}\n\n{body}" if body else source
+        encoding = meta.get("encoding", "utf-8")
+        try:
+            (meta["title"] + body).encode(encoding)
+        except UnicodeEncodeError as exc:
+            raise ValueError(
+                f"content/{ident}.md: text not encodable in {encoding}: {exc}"
+            ) from None
         published = meta.get("published")
         revision = meta.get("revision") or {}
         result.append(
@@ -113,7 +120,7 @@ def articles() -> tuple[Article, ...]:
                 moved_to=meta.get("moved_to"),
                 revision=tuple((old, new) for old, new in revision.get("replace", [])),
                 revised_on=revision.get("on"),
-                encoding=meta.get("encoding", "utf-8"),
+                encoding=encoding,
                 summary=meta.get("summary", ""),
                 extra=meta.get("extra", {}),
             )

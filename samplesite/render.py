@@ -115,10 +115,24 @@ def _newest(items: list[Article], edition: int) -> dt.datetime | None:
     return max((moment(a.modified_in(edition)) for a in items), default=None)
 
 
+def _encodable(text: str, encoding: str) -> bool:
+    try:
+        text.encode(encoding)
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def article_page(article: Article, edition: int, base: str) -> Resource:
     related = [
-        a for a in in_edition(edition, article.site) if a.id != article.id and a.relevant
+        a
+        for a in in_edition(edition, article.site)
+        if a.id != article.id
+        and a.relevant == article.relevant
+        and _encodable(a.title, article.encoding)
     ][:4]
+    if article.published is None:
+        related = []  # dated sibling URLs would hand date guessers a false date
     return _html(
         f"{article.site}_article.html" if article.site != "private" else "newsroom_article.html",
         moment(article.modified_in(edition)),
@@ -203,7 +217,10 @@ def resolve(edition: int, path: str, query: str, base: str) -> Resource | Redire
             base=base,
             maps=[
                 ("/gov/sitemap.xml", _newest([a for a in parts if a.site == "gov"], edition)),
-                ("/news/news-sitemap.xml", _newest([a for a in parts if a.site == "news"], edition)),
+                (
+                    "/news/news-sitemap.xml",
+                    _newest([a for a in parts if a.site == "news"], edition),
+                ),
             ],
         )
     if path in ("/gov/sitemap.xml", "/news/news-sitemap.xml"):
@@ -222,8 +239,13 @@ def resolve(edition: int, path: str, query: str, base: str) -> Resource | Redire
     if path == "/hkstp/news/":
         return _listing(edition, q)
     if path == "/wire/rss.xml":
-        return _rss("Harbour Press Wire: Technology", f"{base}/wire/", lists["wire"], base,
-                    stale_etag='"wire-rss-2022"')
+        return _rss(
+            "Harbour Press Wire: Technology",
+            f"{base}/wire/",
+            lists["wire"],
+            base,
+            stale_etag='"wire-rss-2022"',
+        )
     if path == "/search/rss":
         hits = lists["search"] if q.get("q", [""])[0].strip().lower() == "hkstp" else []
         title = f'"{q.get("q", [""])[0]}" - news search'
@@ -236,8 +258,15 @@ def resolve(edition: int, path: str, query: str, base: str) -> Resource | Redire
             _newest(items, edition),
             base=base,
             updated=(_newest(items, edition) or moment(None)).isoformat(),
-            entries=[(p, a, moment(a.modified_in(edition)).isoformat(), a.published and
-                      moment(a.published).isoformat()) for p, a in lists["blog"]],
+            entries=[
+                (
+                    p,
+                    a,
+                    moment(a.modified_in(edition)).isoformat(),
+                    a.published and moment(a.published).isoformat(),
+                )
+                for p, a in lists["blog"]
+            ],
         )
     if path == "/":
         return _index(edition, "/", "Sample newsroom")

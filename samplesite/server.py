@@ -76,7 +76,9 @@ class SampleSite:
         self.port = server.server_address[1]
         self.base_url = f"http://{self.host}:{self.port}"
         self._thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True,
+            target=server.serve_forever,
+            kwargs={"poll_interval": 0.1},
+            daemon=True,
             name=f"samplesite:{self.port}",
         )
         self._thread.start()
@@ -147,7 +149,7 @@ class _Handler(BaseHTTPRequestHandler):
     def site(self) -> SampleSite:
         return self.server.site  # type: ignore[attr-defined]
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: object) -> None:
         """Keep test output clean; `SampleSite.requests` is the log."""
 
     def send_response(self, code: int, message: str | None = None) -> None:
@@ -189,6 +191,11 @@ class _Handler(BaseHTTPRequestHandler):
                 self.resource(found)
         except _GONE:
             pass  # the client hung up (a size or time cap); nothing to answer
+        except Exception:
+            # A bug in the sample site: answer 500 so the client is not left hanging,
+            # then let socketserver print the traceback.
+            self.simple(500, b"<html><body><h1>500 sample site error</h1></body></html>")
+            raise
         finally:
             site._leave()
 
@@ -212,8 +219,13 @@ class _Handler(BaseHTTPRequestHandler):
             utc = res.modified.astimezone(dt.UTC)
             self.send_header("Last-Modified", format_datetime(utc, usegmt=True))
 
-    def simple(self, status: int, body: bytes, ctype: str = "text/html; charset=utf-8",
-               extra: dict[str, str] | None = None) -> None:
+    def simple(
+        self,
+        status: int,
+        body: bytes,
+        ctype: str = "text/html; charset=utf-8",
+        extra: dict[str, str] | None = None,
+    ) -> None:
         self.send_response(status)
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(body)))
@@ -225,4 +237,3 @@ class _Handler(BaseHTTPRequestHandler):
 
     def redirect(self, status: int, location: str) -> None:
         self.simple(status, b"", extra={"Location": location})
-

@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator, Iterator
 from typing import TYPE_CHECKING, Any
 
 import scrapy
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import DownloadCancelledError, IgnoreRequest
 from scrapy.http import Request, Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
@@ -42,6 +42,7 @@ class SourceSpider(scrapy.Spider):
         self.context = context
         self.tally = tally
         self.follow = follow_rule(source.allow, source.deny)
+        self.requested: set[str] = set()  # our own dupe filter: Scrapy's would hide redirect loops
 
     async def start(self) -> AsyncIterator[Request]:
         for url in self.source.start_urls:
@@ -58,6 +59,9 @@ class SourceSpider(scrapy.Spider):
         """A request for an article page, conditional when we have fetched it before."""
         if not url.startswith(("http://", "https://")) or not self.follow(url):
             return None
+        if url_key(url) in self.requested:
+            return None
+        self.requested.add(url_key(url))
         headers = {}
         known = self.context.known.get(url_key(url))
         if known is not None:
@@ -66,7 +70,7 @@ class SourceSpider(scrapy.Spider):
             if known.last_modified:
                 headers["If-Modified-Since"] = known.last_modified
         return Request(
-            url, headers=headers, callback=self.fetched, errback=self.failed,
+            url, headers=headers, callback=self.fetched, errback=self.failed, dont_filter=True,
             meta={"hints": hints or Hints(), "handle_httpstatus_list": [304], "article": True},
         )
 
@@ -88,6 +92,7 @@ class SourceSpider(scrapy.Spider):
     def failed(self, failure: Failure) -> None:
         """Count a request that produced no usable response; robots.txt refusals are skips."""
         request: Request = failure.request  # type: ignore[attr-defined]
+        url = (request.meta.get("redirect_urls") or [request.url])[0]
         if failure.check(IgnoreRequest) and ROBOTS_MESSAGE in str(failure.value):
             self.tally.counts["skipped"] += 1
             self.logger.info("skipped (robots.txt): %s", request.url)
@@ -96,10 +101,13 @@ class SourceSpider(scrapy.Spider):
         if failure.check(HttpError):
             status = failure.value.response.status
             reason = f"HTTP {status}"
+        elif failure.check(DownloadCancelledError) and not str(failure.value):
+            # Scrapy cancels a streamed body silently once it passes DOWNLOAD_MAXSIZE.
+            reason = f"response exceeded the size cap of {self.context.settings.max_page_bytes} bytes"
         else:
             reason = failure.getErrorMessage() or failure.type.__name__
             reason = f"{failure.type.__name__}: {reason}" if failure.type else reason
-        self.record_error(request.url, reason, status)
+        self.record_error(url, reason, status)
 
     def record_error(self, url: str, reason: str, status: int | None = None) -> None:
         reason = " ".join(reason.split())[:500]

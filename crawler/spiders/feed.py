@@ -11,9 +11,12 @@ from scrapy.http import Request, Response
 from crawler.items import Hints
 from crawler.spiders.base import SourceSpider
 
+# feedparser flags these but parses the feed in full: no reason to count an error.
+HARMLESS = (feedparser.CharacterEncodingOverride, feedparser.NonXMLContentType)
+
 
 def _entry_date(entry: feedparser.FeedParserDict) -> date | None:
-    parsed = entry.get("published_parsed") or entry.get("updated_parsed")
+    parsed = entry.get("published_parsed")  # an Atom <updated> is not a publication date
     return date(*parsed[:3]) if parsed else None
 
 
@@ -24,11 +27,9 @@ class FeedSpider(SourceSpider):
 
     def discover(self, response: Response) -> Iterator[Request]:
         feed = feedparser.parse(response.body)
-        if feed.get("bozo") and not feed.entries:
+        if feed.get("bozo") and not isinstance(feed.get("bozo_exception"), HARMLESS):
+            # Still follow what parsed: a feed broken at item 40 has 39 good items.
             self.record_error(response.url, f"malformed feed: {feed.get('bozo_exception')}")
-            return
-        if feed.get("bozo"):
-            self.logger.warning("feed %s is not well-formed; read what parsed", response.url)
         for entry in feed.entries:
             link = entry.get("link")
             if not link:

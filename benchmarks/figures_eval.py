@@ -1,0 +1,162 @@
+"""Score the figure extractor (figures.extract) on a labelled corpus.
+
+Usage:  python benchmarks/figures_eval.py PATH [--json]
+
+PATH is a folder of article JSON files in the shape of the shared HKSTP corpus
+(id, published, language, text, figures[subject, metric, value, qualifier, unit,
+text]). Prints, per language (en; zh = zh-Hant + zh-Hans) and overall:
+
+- value recall: gold figures whose value the extractor finds on an overlapping span,
+  whatever metric or subject it gives;
+- (metric, value) precision, recall and F1;
+- the same with qualifier and unit also required;
+- magnitude errors: a predicted value on a gold figure's span that is off from the
+  gold value by a factor of 10 or more (there must be none; exit status 1 if any).
+
+Only watched-subject predictions with a catalogue metric count as predictions, since
+the labels cover only those. The extractor keeps one mention per distinct figure in
+an article, so precision and recall compare the distinct (metric, value[, qualifier,
+unit]) sets of each article; a figure stated twice is one figure here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from figures.catalogue import load_catalogue
+from figures.extract import extract
+from figures.model import Mention
+
+SUBJECT = "HKSTP"
+
+
+@dataclass
+class Tally:
+    """Counts for one language group."""
+
+    gold_values: int = 0
+    found_values: int = 0
+    mv: list[int] = field(default_factory=lambda: [0, 0, 0])  # true pos, predicted, gold
+    full: list[int] = field(default_factory=lambda: [0, 0, 0])
+
+    def add(self, other: Tally) -> None:
+        self.gold_values += other.gold_values
+        self.found_values += other.found_values
+        for mine, theirs in ((self.mv, other.mv), (self.full, other.full)):
+            for i in range(3):
+                mine[i] += theirs[i]
+
+
+def _prf(tp: int, predicted: int, gold: int) -> dict[str, float]:
+    p = tp / predicted if predicted else 1.0
+    r = tp / gold if gold else 1.0
+    f = 2 * p * r / (p + r) if p + r else 0.0
+    return {"precision": round(p, 3), "recall": round(r, 3), "f1": round(f, 3)}
+
+
+def _spans(text: str, phrase: str) -> list[tuple[int, int]]:
+    spans, at = [], text.find(phrase)
+    while at >= 0:
+        spans.append((at, at + len(phrase)))
+        at = text.find(phrase, at + 1)
+    return spans
+
+
+def score_article(
+    article: dict, mentions: list[Mention], metrics: set[str]
+) -> tuple[Tally, list[str]]:
+    """One article's counts, and a line for each magnitude error."""
+    tally, errors = Tally(), []
+    text = article["text"]
+    for gold in article["figures"]:
+        tally.gold_values += 1
+        value = Decimal(str(gold["value"]))
+        spans = _spans(text, gold["text"])
+        near = [m for m in mentions if any(m.start < e and s < m.end for s, e in spans)]
+        if any(m.value == value for m in near):
+            tally.found_values += 1
+        for m in near:
+            if value and m.value and max(m.value / value, value / m.value) >= 10:
+                errors.append(f"{article['id']}: {gold['text']!r} gold {value}, got {m.value}")
+    kept = [m for m in mentions if m.subject == SUBJECT and m.metric in metrics]
+    for bucket, key in (
+        (tally.mv, lambda f: (f[0], f[1])),
+        (tally.full, lambda f: f),
+    ):
+        gold_set = {
+            key((g["metric"], Decimal(str(g["value"])), g["qualifier"], g["unit"]))
+            for g in article["figures"]
+        }
+        pred_set = {key((m.metric, m.value, m.qualifier, m.unit)) for m in kept}
+        bucket[0] += len(gold_set & pred_set)
+        bucket[1] += len(pred_set)
+        bucket[2] += len(gold_set)
+    return tally, errors
+
+
+def evaluate(folder: Path) -> tuple[dict[str, dict], list[str]]:
+    """Scores per language group and overall, plus every magnitude error."""
+    catalogue = load_catalogue()
+    metrics = {m.key for m in catalogue.metrics}
+    tallies: dict[str, Tally] = defaultdict(Tally)
+    errors: list[str] = []
+    for path in sorted(folder.glob("*.json")):
+        article = json.loads(path.read_text(encoding="utf-8"))
+        group = "zh" if article["language"].startswith("zh") else "en"
+        published = date.fromisoformat(article["published"]) if article["published"] else None
+        mentions = extract(
+            article["text"], language=group, published=published, catalogue=catalogue
+        )
+        tally, errs = score_article(article, mentions, metrics)
+        tallies[group].add(tally)
+        tallies["overall"].add(tally)
+        errors += errs
+    report = {}
+    for group in ("en", "zh", "overall"):
+        t = tallies[group]
+        report[group] = {
+            "gold": t.gold_values,
+            "value_recall": round(t.found_values / t.gold_values, 3) if t.gold_values else 1.0,
+            "metric_value": _prf(*t.mv),
+            "with_qualifier_unit": _prf(*t.full),
+        }
+    return report, errors
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("path", type=Path, help="folder of labelled article JSON files")
+    parser.add_argument("--json", action="store_true", help="print the scores as JSON")
+    args = parser.parse_args(argv)
+    report, errors = evaluate(args.path)
+    if args.json:
+        print(json.dumps({"scores": report, "magnitude_errors": errors}, indent=2))
+    else:
+        print(
+            f"{'group':8} {'gold':>5} {'val.rec':>8}   {'(metric,value) P/R/F1':>22}"
+            f"   {'+qualifier,unit P/R/F1':>22}"
+        )
+        for group, row in report.items():
+            mv, full = row["metric_value"], row["with_qualifier_unit"]
+            print(
+                f"{group:8} {row['gold']:>5} {row['value_recall']:>8.3f}   "
+                f"{mv['precision']:.3f}/{mv['recall']:.3f}/{mv['f1']:.3f}".ljust(47)
+                + f"{full['precision']:.3f}/{full['recall']:.3f}/{full['f1']:.3f}"
+            )
+        print(f"magnitude errors: {len(errors)}")
+        for line in errors:
+            print("  " + line)
+    return 1 if errors else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

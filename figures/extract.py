@@ -1,0 +1,472 @@
+"""Figure extraction: clean article text in, figure mentions out.
+
+First step of the figures stage (after `store` hands over an article version's
+clean text). figures.numbers finds numbers, this module drops the ones that are
+not figures (years, dates, ordinals, addresses...), names the counted thing
+against the catalogue, asks figures.subjects whom the number is about, and
+assembles `Mention`s for the record (figures.record) to compare.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from figures.catalogue import Catalogue, MetricDef, simplify
+from figures.model import Mention, Unit
+from figures.numbers import Number, find_numbers, interval
+from figures.subjects import Discourse
+
+__all__ = ["extract"]
+
+_MONEY: set[str] = {"HKD", "USD", "RMB"}
+_AREA: set[str] = {"sqm", "sqft", "ha"}
+
+_STOPWORDS = frozenset(
+    re.split(
+        r"\s+",
+        """and or of in at on to for from with by since than as the a an this that these those
+        which who whom whose is are was were be been being has have had will would can could may
+        might its their our his her my your per into across over under about around more less up
+        down out after before ago later earlier each every also so such then when while between
+        among including plus another other not no only just now there here it they we he she""",
+    )
+)
+_TIME_UNITS = r"(?:second|minute|hour|day|week|month|year|decade|centur(?:y|ie)|yr|min|hr)s?"
+_MONTHS = (
+    r"(?:January|February|March|April|May|June|July|August|September|October|November|December"
+    r"|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.?"
+)
+_REF_BEFORE = re.compile(
+    r"(?:\b(?:each|every|per|no|nos|number|phase|stage|room|route|bus|minibus|building|block"
+    r"|tower|level|floor|flat|unit|paragraph|paras?|chapter|section|item|junction|question"
+    r"|gate|exit|platform|lot|annex|appendix|article|clause|cap|version|grade|line|series"
+    r"|model|rule|table|figure|fig|pages?|pp?|vol|issue|batch|cohort|top|case|class of|aged"
+    r"|hkt|gmt|utc)\.?|#)\s*$",
+    re.IGNORECASE,
+)
+_DATE_BEFORE = re.compile(rf"\b{_MONTHS}\s*$")
+_DATE_AFTER = re.compile(rf"^(?:st|nd|rd|th)?\s+{_MONTHS}(?![a-z])")
+_DURATION_AFTER = re.compile(rf"^(?:\s+|-)(?:[a-z]+\s+)?{_TIME_UNITS}\b", re.IGNORECASE)
+_ADDRESS_AFTER = re.compile(
+    r"^\s+(?:[A-Z][\w'.-]*\s+){1,4}(?:Road|Rd|Street|St|Avenue|Ave|Drive|Lane|Path|Square"
+    r"|Terrace|Highway|Way|Boulevard)\b"
+)
+_PHONE = re.compile(
+    r"(?:\+\s?852|\(852\))[\s-]?\d{4}[\s-]?\d{4}"
+    r"|(?:Tel|Phone|Fax|Hotline|電話|电话|傳真|传真)[.:：]?\s*[\d\s+()-]{8,}",
+    re.IGNORECASE,
+)
+_EN_AREA = re.compile(
+    r"^(?:\s?|-)(?P<u>square[\s-]?met(?:re|er)s?|sq\.?\s?m(?![a-z])|sqm|m²|m2(?!\d)"
+    r"|square[\s-]?(?:feet|foot)|sq\.?\s?ft\.?|sqft|ft²|hectares?|ha(?![a-z])"
+    r"|acres?|kilomet(?:re|er)s?|km(?![a-z]))",
+    re.IGNORECASE,
+)
+_ZH_CLAUSE_END = "，。；：！？、（）「」“”『』\n"
+_ZH_FILLERS = re.compile(r"(?:[有达为是共计总合现已经至]|目前|数目|数量|总数|人数|增加至|增至)*$")
+_ZH_FLOW_BEFORE = re.compile(r"(?:新增|增加|增添|增設|增设|多了)$")
+_EN_FLOW = re.compile(
+    r"\b(?:add|added|adding|adds|an additional|additional|another|a further)\s*$", re.I
+)
+
+
+@dataclass(frozen=True)
+class _Found:
+    """A figure before it becomes a Mention: what it counts and where its phrase ends."""
+
+    metric: str
+    unit: Unit
+    start: int
+    end: int
+    np_end: int
+
+
+def _lemma(word: str) -> str:
+    word = word.lower().strip("'’-")
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith(("sses", "shes", "ches", "xes")):
+        return word[:-2]
+    if word.endswith("s") and not word.endswith("ss") and len(word) > 3:
+        return word[:-1]
+    return word
+
+
+def _en_wording_re(word: str) -> str:
+    parts = word.split()
+    last = _lemma(parts[-1])
+    if last.endswith("y") and last[-2:-1] not in "aeiou":
+        tail = re.escape(last[:-1]) + "(?:y|ies)"
+    elif last.endswith(("s", "sh", "ch", "x")):
+        tail = re.escape(last) + "(?:es)?"
+    else:
+        tail = re.escape(last) + "s?"
+    body = r"[\s-]+".join([*(re.escape(p) for p in parts[:-1]), tail])
+    return rf"(?<![\w-]){body}(?![\w-])"
+
+
+class _Wordings:
+    """A list of (pattern, metric key) for one language; finds the earliest, longest one."""
+
+    def __init__(self, items: list[tuple[str, str]], language: str) -> None:
+        self.zh = language == "zh"
+        self.items: list[tuple[re.Pattern[str], str]] = []
+        for word, key in items:
+            if self.zh and not word.isascii():
+                self.items.append((re.compile(re.escape(simplify(word))), key))
+            else:
+                self.items.append((re.compile(_en_wording_re(word), re.IGNORECASE), key))
+
+    def all(self, text: str) -> list[tuple[int, int, str]]:
+        hits = [(m.start(), m.end(), key) for p, key in self.items for m in p.finditer(text)]
+        return sorted(hits, key=lambda h: (h[0], -(h[1] - h[0])))
+
+    def first(self, text: str) -> tuple[int, int, str] | None:
+        hits = self.all(text)
+        return hits[0] if hits else None
+
+    def last_ending_at(self, text: str) -> tuple[int, int, str] | None:
+        ends = [h for h in self.all(text) if h[1] == len(text)]
+        return min(ends, key=lambda h: h[0]) if ends else None
+
+
+class _Matcher:
+    """The catalogue compiled for one language: which metric a number states."""
+
+    def __init__(self, catalogue: Catalogue, language: str) -> None:
+        self.catalogue = catalogue
+        self.language = language
+
+        def words(pick: str, units: set[str] | None) -> list[tuple[str, str]]:
+            out = []
+            for metric in catalogue.metrics:
+                if units is None or set(metric.units) & units:
+                    wordings = getattr(metric, pick).for_language(language)
+                    out += [(w, metric.key) for w in wordings]
+            return out
+
+        self.counts = _Wordings(words("wordings", {"count"}), language)
+        self.money = _Wordings(
+            [
+                *words("wordings", _MONEY),
+                *((w, "") for w in catalogue.money_other.for_language(language)),
+            ],
+            language,
+        )
+        self.percent = _Wordings(words("wordings", {"percent"}), language)
+        self.unless = {
+            m.key: _Wordings([(w, m.key) for w in m.unless.for_language(language)], language)
+            for m in catalogue.metrics
+        }
+        self.measures = {
+            simplify(w): m.key for m in catalogue.metrics for w in m.measures
+        }
+        self.context = {
+            m.key: _Wordings([(w, m.key) for w in m.context.for_language(language)], language)
+            for m in catalogue.metrics
+            if m.refines
+        }
+
+    def refine(self, key: str, clause: str, noun: str) -> str:
+        """Context in the clause turns a base metric into a narrower one (graduated...),
+        or vetoes it ("people attended": an audience, kept as other:<noun>)."""
+        if key in self.unless and self.unless[key].first(clause):
+            return f"other:{noun}"
+        changed = True
+        while changed:
+            changed = False
+            for metric in self.catalogue.metrics:
+                if key in metric.refines and self.context[metric.key].first(clause):
+                    key, changed = metric.key, True
+                    break
+        return key
+
+    def default_for(self, unit: str) -> MetricDef | None:
+        for metric in self.catalogue.metrics:
+            if unit in metric.default_for:
+                return metric
+        return None
+
+
+_ABBREVIATIONS = ("No", "Nos", "Mr", "Ms", "Mrs", "Dr", "St", "Co", "vs", "Prof", "Inc", "Ltd")
+_EN_SENTENCE_END = (
+    r"(?<!\b[A-Z])"
+    + "".join(rf"(?<!\b{a})" for a in _ABBREVIATIONS)
+    + r"[.!?]+[\"”’)]?(?=\s+[\"“(]?[A-Z0-9])|\n+"
+)
+
+
+def _sentences(text: str, zh: bool) -> list[tuple[int, int]]:
+    """(start, end) of each sentence; a line break always ends one."""
+    pattern = r"[。！？!?]+[」”』]?|\n+" if zh else _EN_SENTENCE_END
+    spans, start = [], 0
+    for m in re.finditer(pattern, text):
+        if m.end() > start:
+            spans.append((start, m.end()))
+        start = m.end()
+    if start < len(text):
+        spans.append((start, len(text)))
+    return spans
+
+
+def _clause_start(text: str, sentence_start: int, position: int, zh: bool) -> int:
+    chunk = text[sentence_start:position]
+    pattern = r"[，；：;:,]" if zh else r"[,;:](?=\s)|\s[—–]\s|\("
+    ends = [m.end() for m in re.finditer(pattern, chunk)]
+    return sentence_start + (ends[-1] if ends else 0)
+
+
+def _clause(text: str, start: int, end: int, s_start: int, s_end: int, zh: bool) -> str:
+    c_start = _clause_start(text, s_start, start, zh)
+    rest = text[end:s_end]
+    m = re.search(r"[，；：;:,。]" if zh else r"[,;:](?=\s)|\s[—–]\s|\)", rest)
+    return text[c_start : end + (m.start() if m else len(rest))]
+
+
+def _is_distractor(text: str, n: Number, zh: bool) -> bool:
+    """Years, dates, times, ordinals, references and phone numbers are not figures."""
+    s, e = n.start, n.end
+    raw_start = s
+    if n.kind == "hanzi" or (zh and n.measure) or (zh and n.unit):
+        return False
+    before, after = text[max(0, raw_start - 30) : raw_start], text[e : e + 40]
+    if _REF_BEFORE.search(before) or _DATE_BEFORE.search(before) or _DATE_AFTER.match(after):
+        return True
+    if re.match(r"^(?:[:/+]\d|/|-\d|\.\d|\)\.?\s)", after) and not n.unit:
+        return True
+    if re.search(r"(?:\d[:/.+-]|[(/])$", before) and n.kind == "digits":
+        return True
+    if re.search(r"(?:^|\n)\s*$", before) and re.match(r"^[.)]\s", after):
+        return True  # numbered paragraph "2. With..."
+    if n.kind == "digits" and re.match(r"^[A-Za-z]", after) and not _EN_AREA.match(after):
+        return True  # 20th, 1970s, 5E, 3D
+    return bool(not n.unit and _DURATION_AFTER.match(after)) or bool(_ADDRESS_AFTER.match(after))
+
+
+def _year_like(text: str, n: Number) -> bool:
+    digits = text[n.start : n.end]
+    return bool(re.fullmatch(r"(?:1[89]|20|21)\d\d", digits.strip())) and n.qualifier == "exact"
+
+
+def _head_noun(window: str) -> tuple[str, int] | None:
+    """Last word of the first run of content words, and where it ends in the window:
+    "R&D project centers" -> "center"."""
+    words: list[re.Match[str]] = []
+    for m in re.finditer(r"[A-Za-z][A-Za-z&'’-]*|\S", window):
+        word = m.group(0)
+        if not re.match(r"[A-Za-z]", word) or word.lower() in _STOPWORDS or len(words) == 3:
+            break
+        words.append(m)
+    return (_lemma(words[-1].group(0)), words[-1].end()) if words else None
+
+
+def _modifiers_only(prefix: str) -> bool:
+    """Words between a number and its noun are modifiers ("26 different nations"),
+    not a clause ("6 laboratories for its tenants")."""
+    words = prefix.lower().split()
+    return len(words) <= 3 and all(
+        w in ("and", "or", "are", "were", "&") or w not in _STOPWORDS for w in words
+    )
+
+
+def _en_window(text: str, end: int, s_end: int) -> str:
+    window = text[end:s_end]
+    cut = re.search(r"[.;:!?()\[\]—–\d]|,\s|\n", window)
+    window = window[: cut.start()] if cut else window
+    return " ".join(window.split(" ")[:8]) if window else ""
+
+
+def _find_en(text: str, n: Number, m: _Matcher, s: tuple[int, int], clause: str) -> _Found | None:
+    after = text[n.end : s[1]]
+    area = _EN_AREA.match(after) if not n.unit else None
+    start, end = n.start, n.end
+    if area:
+        unit_word = area.group("u").lower()
+        end += area.end()
+        if unit_word.startswith(("acre", "kilomet", "km")):
+            if unit_word.startswith("acre"):
+                return _Found("other:acre", "count", start, end, end)
+            return None
+        unit: Unit = (
+            "ha"
+            if unit_word.startswith("h")
+            else "sqft"
+            if ("f" in unit_word and "m" not in unit_word[:2])
+            else "sqm"
+        )
+        metric = m.default_for(unit)
+        key = m.refine(metric.key, clause) if metric else "other:area"
+        if _EN_FLOW.search(text[s[0] : start]):
+            key = f"other:new-{key}"
+        return _Found(key, unit, start, end, end)
+    window = _en_window(text, end, s[1])
+    if n.unit in _MONEY:
+        key = _money_metric(text, n, m, s, clause)
+        return _Found(key, n.unit, start, end, end)  # type: ignore[arg-type]
+    partitive = re.match(r"^\s*of\s+(?:the|its|our|their|these|those|them|all)\b", window)
+    if partitive and n.unit != "percent":
+        return None  # "six of the graduates": a part of a group
+    if n.unit == "percent":
+        hit = m.percent.first(clause)
+        head = _head_noun(window)
+        other = f"other:{head[0] if head else 'percent'}"
+        return _Found(hit[2] if hit else other, "percent", start, end, end)
+    hit = m.counts.first(window)
+    if hit and _modifiers_only(window[: hit[0]]):
+        key, np_end = hit[2], end + hit[1]
+        if re.match(r"\s*(?:new|additional|more|extra)\b", window, re.I) or _EN_FLOW.search(
+            text[s[0] : start]
+        ):
+            return _Found(f"other:new-{key}", "count", start, np_end, np_end)
+        return _Found(m.refine(key, clause), "count", start, np_end, np_end)
+    before = text[s[0] : start]
+    of_hit = (
+        m.counts.last_ending_at(re.sub(r"\s+of\s*$", "", before))
+        if re.search(r"\s+of\s*$", before)
+        else None
+    )
+    if of_hit:  # "a working population of around 25,000"
+        return _Found(m.refine(of_hit[2], clause), "count", s[0] + of_hit[0], end, end)
+    head = _head_noun(window)
+    if head is None or n.value == 0:
+        return None
+    return _Found(f"other:{head[0]}", "count", start, end + head[1], end + head[1])
+
+
+def _money_metric(text: str, n: Number, m: _Matcher, s: tuple[int, int], clause: str) -> str:
+    """The money metric named nearest the amount: before it in its clause, just after it,
+    then anywhere before it in the sentence ("raising HK$68 billion")."""
+    c_start = _clause_start(text, s[0], n.start, m.language == "zh")
+    hits = [h for h in m.money.all(text[c_start : n.start])]
+    if hits:
+        return max(hits, key=lambda h: h[1])[2] or "other:money"
+    after = text[n.end : n.end + 40]
+    after = re.split(r"[，。；：;:]|,\s", after)[0]
+    after_hit = m.money.first(after)
+    near = 2 if m.language == "zh" else len(after)
+    if after_hit and after_hit[0] <= near and len(after[: after_hit[0]].split()) <= 3:
+        return after_hit[2] or "other:money"
+    hits = m.money.all(text[s[0] : n.start])
+    if hits:
+        return max(hits, key=lambda h: h[1])[2] or "other:money"
+    return "other:money"
+
+
+def _find_zh(
+    text: str, simple: str, n: Number, m: _Matcher, s: tuple[int, int], clause: str
+) -> _Found | None:
+    start, end = n.start, n.end
+    if n.unit in _MONEY:
+        return _Found(_money_metric(simple, n, m, s, clause), n.unit, start, end, end)  # type: ignore[arg-type]
+    if n.unit in _AREA:
+        metric = m.default_for(n.unit)  # type: ignore[arg-type]
+        key = m.refine(metric.key, clause) if metric else "other:area"
+        if _ZH_FLOW_BEFORE.search(simple[s[0] : start]):
+            key = f"other:new-{key}"
+        return _Found(key, n.unit, start, end, end)  # type: ignore[arg-type]
+    if n.unit == "percent":
+        hit = m.percent.first(clause)
+        return _Found(hit[2] if hit else "other:percent", "percent", start, end, end)
+    if not n.measure:
+        return None
+    rest = simple[end : min(s[1], end + 14)]
+    cut = next((i for i, c in enumerate(rest) if c in _ZH_CLAUSE_END), len(rest))
+    noun_phrase = rest[:cut]
+    hit = m.counts.first(n.measure + noun_phrase)
+    flow = noun_phrase.startswith("新") or bool(_ZH_FLOW_BEFORE.search(simple[s[0] : start]))
+    if hit and (hit[0] == 0 or hit[0] <= 6):
+        np_end = end + max(hit[1] - len(n.measure), 0)
+        key = m.refine(hit[2], clause)
+        return _Found(f"other:new-{hit[2]}" if flow else key, "count", start, np_end, np_end)
+    before = simple[s[0] : start]
+    before = before[: len(before) - len(_ZH_FILLERS.search(before).group(0))]  # type: ignore[union-attr]
+    before_hit = m.counts.last_ending_at(before)
+    if before_hit:  # 研發人員逾1.1萬名: the noun comes first
+        key = m.refine(before_hit[2], clause)
+        return _Found(key, "count", s[0] + before_hit[0], end, end)
+    head = re.split(r"[的在来於于是为和及与，]", noun_phrase)[0][:3] or n.measure
+    return _Found(
+        f"other:{head}", "count", start, end + len(head) if head != n.measure else end, end
+    )
+
+
+def extract(
+    text: str,
+    *,
+    language: str,
+    published: date | None,
+    catalogue: Catalogue,
+    subject: str = "HKSTP",
+) -> list[Mention]:
+    """The figure mentions in an article's clean text, in order, one per distinct figure.
+
+    `language` is "en" or "zh" (anything else reads as English); `published` becomes
+    each mention's `as_of`; `subject` is the watched organisation's name.
+    """
+    zh = language.lower().startswith("zh")
+    lang = "zh" if zh else "en"
+    simple = simplify(text) if zh else text
+    matcher = _Matcher(catalogue, lang)
+    discourse = Discourse(text, catalogue, lang, subject)
+    masked = [(p.start(), p.end()) for p in _PHONE.finditer(text)]
+    numbers = find_numbers(simple, lang)
+    mentions: list[Mention] = []
+    seen: set[tuple[str, str, Decimal, str, str]] = set()
+    index = 0
+    for s_start, s_end in _sentences(text, zh):
+        discourse.start_sentence()
+        while index < len(numbers) and numbers[index].start < s_end:
+            n = numbers[index]
+            index += 1
+            if n.start < s_start or any(a <= n.start < b for a, b in masked):
+                continue
+            if _is_distractor(simple, n, zh):
+                continue
+            clause = _clause(simple, n.start, n.end, s_start, s_end, zh)
+            found = (
+                _find_zh(text, simple, n, matcher, (s_start, s_end), clause)
+                if zh and n.kind != "words" and not _en_like(simple, n)
+                else _find_en(simple, n, matcher, (s_start, s_end), clause)
+            )
+            if found is None:
+                continue
+            if _year_like(simple, n) and (found.metric.startswith("other:") or n.unit):
+                continue
+            c_start = _clause_start(simple, s_start, found.start, zh)
+            who = discourse.subject_for(n.start, c_start, found.np_end)
+            key = (who, found.metric, n.value, n.qualifier, found.unit)
+            if key in seen:
+                continue
+            seen.add(key)
+            low, high = interval(n.value, n.qualifier)
+            mentions.append(
+                Mention(
+                    subject=who,
+                    metric=found.metric,
+                    value=n.value,
+                    qualifier=n.qualifier,
+                    low=low,
+                    high=high,
+                    unit=found.unit,
+                    text=text[found.start : found.end],
+                    start=found.start,
+                    end=found.end,
+                    sentence=text[s_start:s_end].strip(),
+                    as_of=published,
+                )
+            )
+        discourse.finish(s_end)
+    return mentions
+
+
+def _en_like(text: str, n: Number) -> bool:
+    """In Chinese text, a number written the English way ("HK$68 billion", "30 companies")."""
+    return (
+        n.kind == "digits"
+        and not n.measure
+        and n.unit is None
+        and bool(re.match(r"\s?[A-Za-z]", text[n.end : n.end + 2]))
+    )

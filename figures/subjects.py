@@ -1,0 +1,210 @@
+"""Whom a figure belongs to: the watched organisation, or what the sentence credits.
+
+Part of figure extraction: figures.extract finds the numbers, and a `Discourse`
+walks the article in order, reading the names in it (the watched organisation,
+other parks, branches, programmes, companies, "the park", "the company") and
+answering, for each number, which subject it is stated about.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from figures.catalogue import Catalogue, Wordings, simplify
+
+__all__ = ["Discourse", "Entity", "find_entities"]
+
+_CLAUSE_START = "，。；：、」”\n,;:(（"
+_DESCRIBED = re.compile(r"(?<![\w-])(?:a|an)\s+$")
+_LEADING = re.compile(r"^(?:(?:The|When|In|At|On|A|An|By|From|Today|Its|the)\s+)+")
+
+
+@dataclass(frozen=True)
+class Entity:
+    """A name in the text: where it is, what kind of thing, and what to call it."""
+
+    start: int
+    end: int
+    kind: str  # watched | place | company | part | programme | government | city
+    #            | anaphor_place | anaphor_company
+    name: str
+    adjacent: bool = False  # counts only right before the number ("Hong Kong's 18 ...")
+
+
+def _wording_re(words: tuple[str, ...]) -> re.Pattern[str] | None:
+    """One regex for a list of names: case kept when a name has capitals."""
+    if not words:
+        return None
+    parts = []
+    for word in sorted(words, key=len, reverse=True):
+        body = re.escape(word).replace(r"\ ", r"\s+")
+        if not any(c.isupper() for c in word):
+            body = f"(?i:{body})"
+        if word[:1].isascii() and word[:1].isalnum():
+            body = rf"(?<![\w-]){body}"
+        if word[-1:].isascii() and word[-1:].isalnum():
+            body = rf"{body}(?![\w-])"
+        parts.append(body)
+    return re.compile("|".join(parts))
+
+
+class _Patterns:
+    """The catalogue's subject cues, compiled once per language."""
+
+    def __init__(self, catalogue: Catalogue, language: str, subject: str) -> None:
+        self.subject = subject
+        self.zh = language == "zh"
+        watched = (*catalogue.watched.for_language(language), subject)
+        self.watched = _wording_re(watched)
+        self.watched_names = {w.lower() for w in watched}
+        self.groups: list[tuple[re.Pattern[str], str, str, bool]] = []
+        for sub in catalogue.subjects:
+            pattern = _wording_re(sub.wordings.for_language(language))
+            if pattern:
+                self.groups.append((pattern, sub.kind, sub.name, sub.adjacent))
+        for kind, wordings in (
+            ("anaphor_place", catalogue.anaphors.place),
+            ("anaphor_company", catalogue.anaphors.company),
+        ):
+            pattern = _wording_re(Wordings(en=wordings.en, zh=wordings.zh).for_language(language))
+            if pattern:
+                self.groups.append((pattern, kind, "", False))
+        cap = r"[A-Z][\w'’&.-]*"
+        suffixes = "|".join(re.escape(s) for s in catalogue.company_suffixes) or "(?!)"
+        self.company = re.compile(rf"\b(?:{cap}\s+){{1,3}}(?:{suffixes})\b(?!-)")
+        places = "|".join(re.escape(s) for s in catalogue.place_suffixes) or "(?!)"
+        self.place = re.compile(rf"\b(?:{cap}\s+){{1,4}}(?:{places})\b(?![\w-])")
+        self.one_company = re.compile(
+            r"\b(?:a|one)\s+(?:single\s+)?(?:company|firm|start-?up|business)\s+(?=of\b)", re.I
+        )
+        self.zh_quoted = re.compile(
+            r"(?:企业|公司|初创|之一)[^，。；]{0,4}?[「“『]([^」”』，。]{2,12})[」”』]"
+            r"|[「“『]([^」”』，。]{2,12})[」”』](?=[^，。；]{0,2}(?:创办人|公司|企业))"
+        )
+        self.zh_one_company = re.compile(r"一[间家所个][^，。；]{0,20}?(?:企业|公司|初创)")
+
+
+def find_entities(text: str, patterns: _Patterns, original: str | None = None) -> list[Entity]:
+    """Every name in `text` (Simplified already, for Chinese), longest first where they overlap.
+
+    A name after "a"/"an" describes rather than names ("Corran Energy, a Science Park
+    tenant"), so it is left out. Chinese company names are taken from `original`.
+    """
+    original = original or text
+    found: list[Entity] = []
+    if patterns.watched:
+        found += [
+            Entity(m.start(), m.end(), "watched", "") for m in patterns.watched.finditer(text)
+        ]
+    for pattern, kind, name, adjacent in patterns.groups:
+        for m in pattern.finditer(text):
+            zh_anaphor = kind == "anaphor_company" and patterns.zh and not m.group(0).isascii()
+            if zh_anaphor and m.start() > 0 and text[m.start() - 1] not in _CLAUSE_START:
+                continue  # bare 公司 counts only where a clause starts
+            found.append(Entity(m.start(), m.end(), kind, name, adjacent))
+    for m in patterns.company.finditer(text):
+        name = _LEADING.sub("", m.group(0))
+        found.append(Entity(m.end() - len(name), m.end(), "company", name))
+    for m in patterns.place.finditer(text):
+        name = _LEADING.sub("", m.group(0))
+        kind = "watched" if name.lower() in patterns.watched_names else "place"
+        found.append(Entity(m.end() - len(name), m.end(), kind, name))
+    for m in patterns.one_company.finditer(text):
+        found.append(Entity(m.start(), m.end(), "company", "a company"))
+    if patterns.zh:
+        for m in patterns.zh_quoted.finditer(text):
+            group = 1 if m.group(1) else 2
+            name = original[m.start(group) : m.end(group)]
+            found.append(Entity(m.start(group), m.end(group), "company", name))
+        for m in patterns.zh_one_company.finditer(text):
+            found.append(Entity(m.start(), m.end(), "company", "a company"))
+    found = [
+        e
+        for e in found
+        if e.kind != "watched" or not _DESCRIBED.search(text[max(0, e.start - 5) : e.start])
+    ]
+    found.sort(key=lambda e: (e.start, -(e.end - e.start), e.kind == "watched"))
+    kept: list[Entity] = []
+    for entity in found:
+        if kept and entity.start < kept[-1].end:
+            continue
+        kept.append(entity)
+    return kept
+
+
+class Discourse:
+    """Walks one article in order and keeps track of the place and company in focus."""
+
+    def __init__(self, text: str, catalogue: Catalogue, language: str, subject: str) -> None:
+        self.subject = subject
+        self._text = simplify(text) if language == "zh" else text
+        self._patterns = _Patterns(catalogue, language, subject)
+        self._entities = find_entities(self._text, self._patterns, text)
+        self._next = 0  # index of the next entity not yet read
+        self.place = subject  # what "the park" means now
+        self.company: str | None = None  # what "the company" means now
+        self.general = subject  # whom a sentence with no name is about
+        self._sentence: list[Entity] = []  # resolved names read so far in this sentence
+
+    def start_sentence(self) -> None:
+        """Names seen in earlier sentences no longer count as "in this sentence"."""
+        self._sentence = []
+
+    def _read_until(self, position: int) -> None:
+        while self._next < len(self._entities) and self._entities[self._next].start < position:
+            entity = self._entities[self._next]
+            self._next += 1
+            resolved = self._resolve(entity)
+            if resolved is not None:
+                self._sentence.append(resolved)
+
+    def _resolve(self, entity: Entity) -> Entity | None:
+        """Give the entity its name and move the focus as a reader's would move."""
+        kind, name = entity.kind, entity.name
+        if kind == "watched":
+            name = self.subject
+            self.place = self.general = name
+        elif kind == "place":
+            self.place = self.general = name
+        elif kind == "company":
+            self.company = self.general = name
+        elif kind == "anaphor_place":
+            name = self.place
+            self.general = name
+            kind = "watched" if name == self.subject else "place"
+        elif kind == "anaphor_company":
+            if self.company is None:
+                return None
+            name = self.general = self.company
+            kind = "company"
+        return Entity(entity.start, entity.end, kind, name, entity.adjacent)
+
+    def subject_for(self, start: int, clause_start: int, np_end: int) -> str:
+        """The subject of the number starting at `start` whose phrase ends at `np_end`."""
+        self._read_until(start)
+        before = [e for e in self._sentence if e.end <= start]
+        for entity in reversed(before):
+            if entity.adjacent and not self._text[entity.end : start].strip():
+                return entity.name
+        before = [e for e in before if not e.adjacent]
+        after = self._text[np_end : np_end + 60]
+        locative = re.match(r"\s*(?:in|at|on|within|inside)\s+(?:the\s+)?", after)
+        if locative:
+            self._read_until(np_end + locative.end() + 1)
+            for entity in self._sentence:
+                if entity.start == np_end + locative.end() and entity.kind == "place":
+                    return entity.name
+        in_clause = [e for e in before if e.start >= clause_start]
+        others = [e for e in in_clause if e.name != self.subject]
+        if others:
+            return others[-1].name
+        if in_clause:
+            return in_clause[0].name
+        if before:
+            return before[-1].name
+        return self.general
+
+    def finish(self, position: int) -> None:
+        """Read the names up to `position` (the end of a sentence) to move the focus."""
+        self._read_until(position)

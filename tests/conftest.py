@@ -1,0 +1,90 @@
+"""Shared fixtures: the sample newsroom on 127.0.0.1, configs pointing at it, the CLI.
+
+Crawls run `pressmon crawl` in a subprocess, exactly as users and the
+scheduler run it (Scrapy's reactor cannot restart inside one process).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from samplesite import SampleSite, sample_config
+from store import Store
+
+ROOT = Path(__file__).resolve().parents[1]
+CLI_TIMEOUT = 180
+
+
+@dataclass
+class Cli:
+    """Runs `pressmon` with a config and a database, like a user in a shell."""
+
+    config: Path
+    db_url: str
+    cwd: Path
+
+    def __call__(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        env = {**os.environ, "PRESSMON_CONFIG": str(self.config), "PRESSMON_DB": self.db_url,
+               "COLUMNS": "200"}
+        result = subprocess.run(
+            [sys.executable, "-m", "pressmon.cli", *args], cwd=self.cwd, env=env,
+            capture_output=True, text=True, timeout=CLI_TIMEOUT, check=False,
+        )
+        if check and result.returncode != 0:
+            raise AssertionError(f"pressmon {' '.join(args)} failed ({result.returncode}):\n"
+                                 f"{result.stdout}\n{result.stderr}")
+        return result
+
+    def json(self, *args: str) -> Any:
+        return json.loads(self(*args, "--json").stdout)
+
+    def store(self) -> Store:
+        return Store(self.db_url)
+
+
+def write_config(path: Path, base_url: str, **crawl: Any) -> Path:
+    """The sample config for a running site, with crawl settings a test needs."""
+    data = yaml.safe_load(sample_config(base_url))
+    data["crawl"] = {**data.get("crawl", {}), "clean_workers": 0, "autothrottle": False,
+                     "download_delay": 0, **crawl}
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def site() -> Iterator[SampleSite]:
+    with SampleSite(edition=1) as running:
+        yield running
+
+
+@pytest.fixture
+def cli(site: SampleSite, tmp_path: Path) -> Cli:
+    config = write_config(tmp_path / "config.yaml", site.base_url)
+    return Cli(config=config, db_url=f"sqlite:///{tmp_path / 'pressmon.db'}", cwd=tmp_path)
+
+
+def crawl_runs(cli: Cli) -> dict[str, dict[str, Any]]:
+    """The latest crawl run of each source, as plain dicts."""
+    from store import queries as q
+
+    store = cli.store()
+    with store.session() as session:
+        runs = {}
+        for run in reversed(q.last_runs(session, 100)):
+            runs[run.source] = {
+                "status": run.status, "pages": run.pages, "new": run.new, "revised": run.revised,
+                "unchanged": run.unchanged, "skipped": run.skipped, "errors": run.errors,
+                "problems": [(p.url, p.reason) for p in run.problems],
+            }
+    store.close()
+    return runs
