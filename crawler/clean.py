@@ -158,8 +158,9 @@ def _date_from_text(text: str) -> datetime.date | None:
     not a publication date.
     """
     paragraphs = "".join(f"<p>{escape(line)}</p>" for line in text.splitlines()[:5])
-    found = _parse_date(find_date(f"<html><body>{paragraphs}</body></html>",
-                                  **_date_params(extensive=True)))
+    found = _parse_date(
+        find_date(f"<html><body>{paragraphs}</body></html>", **_date_params(extensive=True))
+    )
     if found is None or (found.month, found.day) == (1, 1):
         return None
     return found

@@ -27,7 +27,7 @@ class BackoffRetryMiddleware(RetryMiddleware):
         return await self._wait(result)
 
     @staticmethod
-    async def _wait(result):  # noqa: ANN001, ANN205
+    async def _wait(result):
         if isinstance(result, Request):
             await asyncio.sleep(backoff(result.meta.get("retry_times", 1)))
         return result

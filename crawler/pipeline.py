@@ -9,7 +9,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
 from crawler.items import Fetched
-from crawler.process import Outcome, analyse
+from crawler.process import analyse
 from pressmon.errors import CleaningError
 
 if TYPE_CHECKING:
@@ -37,7 +37,9 @@ class StorePipeline:
                     analysis = analyse(item, context.watch)
                 else:
                     loop = asyncio.get_running_loop()
-                    analysis = await loop.run_in_executor(context.pool, analyse, item, context.watch)
+                    analysis = await loop.run_in_executor(
+                        context.pool, analyse, item, context.watch
+                    )
             except CleaningError as exc:
                 spider.record_error(item.final_url, str(exc), item.status)
                 raise DropItem(str(exc)) from None

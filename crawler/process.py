@@ -51,7 +51,9 @@ class Analysis:
 def analyse(fetched: Fetched, watch: Watch) -> Analysis:
     """Clean a page and judge it; raises CleaningError when it has no text."""
     page = clean_html(
-        fetched.body, url=fetched.final_url, content_type=fetched.content_type,
+        fetched.body,
+        url=fetched.final_url,
+        content_type=fetched.content_type,
         fallback_date=fetched.hints.published,
     )
     title = page.title or fetched.hints.title
@@ -76,8 +78,13 @@ class Tally:
 class PageProcessor:
     """Records fetched pages in the store; one per crawl process."""
 
-    def __init__(self, store: Store, watch: Watch, source_ids: dict[str, int],
-                 near_duplicate_threshold: float) -> None:
+    def __init__(
+        self,
+        store: Store,
+        watch: Watch,
+        source_ids: dict[str, int],
+        near_duplicate_threshold: float,
+    ) -> None:
         self.store = store
         self.watch = watch
         self.source_ids = source_ids
@@ -127,15 +134,22 @@ class PageProcessor:
             self._remember(session, fetched, body_hash, True, article.id)
             return outcome
 
-    def _new_article(self, session: Session, fetched: Fetched, analysis: Analysis,
-                     stamp: datetime) -> Article:
+    def _new_article(
+        self, session: Session, fetched: Fetched, analysis: Analysis, stamp: datetime
+    ) -> Article:
         page = analysis.page
         article = Article(
-            url_key=url_key(fetched.final_url), url=fetched.final_url,
+            url_key=url_key(fetched.final_url),
+            url=fetched.final_url,
             source_id=self.source_ids.get(fetched.source),
-            title=page.title or fetched.hints.title, author=page.author, sitename=page.sitename,
-            published=page.date or fetched.hints.published, language=page.language,
-            first_seen=stamp, last_seen=stamp, relevance=analysis.relevance.score,
+            title=page.title or fetched.hints.title,
+            author=page.author,
+            sitename=page.sitename,
+            published=page.date or fetched.hints.published,
+            language=page.language,
+            first_seen=stamp,
+            last_seen=stamp,
+            relevance=analysis.relevance.score,
             aliases=list(analysis.relevance.aliases),
         )
         session.add(article)
@@ -144,8 +158,14 @@ class PageProcessor:
         self._cluster(session, article, analysis.signature, stamp)
         return article
 
-    def _revisit(self, session: Session, article: Article, fetched: Fetched, analysis: Analysis,
-                 stamp: datetime) -> Outcome:
+    def _revisit(
+        self,
+        session: Session,
+        article: Article,
+        fetched: Fetched,
+        analysis: Analysis,
+        stamp: datetime,
+    ) -> Outcome:
         article.last_seen = stamp
         self._follow_move(session, article, fetched.final_url)
         current = q.current_version(session, article.id)
@@ -156,8 +176,9 @@ class PageProcessor:
         article.published = article.published or page.date
         article.relevance = analysis.relevance.score
         article.aliases = list(analysis.relevance.aliases)
-        self._add_version(session, article, analysis,
-                          number=(current.number + 1) if current else 1, stamp=stamp)
+        self._add_version(
+            session, article, analysis, number=(current.number + 1) if current else 1, stamp=stamp
+        )
         self.near.add(article.id, analysis.signature)
         return Outcome.REVISED
 
@@ -168,12 +189,26 @@ class PageProcessor:
         if key != article.url_key and q.article_by_key(session, key) is None:
             article.url_key, article.url = key, final_url
 
-    def _add_version(self, session: Session, article: Article, analysis: Analysis, *,
-                     number: int, stamp: datetime) -> None:
-        session.add(ArticleVersion(
-            article_id=article.id, number=number, fetched_at=stamp, title=analysis.page.title,
-            text=analysis.page.text, content_hash=analysis.text_hash, signature=analysis.signature,
-        ))
+    def _add_version(
+        self,
+        session: Session,
+        article: Article,
+        analysis: Analysis,
+        *,
+        number: int,
+        stamp: datetime,
+    ) -> None:
+        session.add(
+            ArticleVersion(
+                article_id=article.id,
+                number=number,
+                fetched_at=stamp,
+                title=analysis.page.title,
+                text=analysis.page.text,
+                content_hash=analysis.text_hash,
+                signature=analysis.signature,
+            )
+        )
         self.store.search_index.index(session, article.id, article.title, analysis.page.text)
 
     def _cluster(self, session: Session, article: Article, sig: bytes, stamp: datetime) -> None:
@@ -192,16 +227,27 @@ class PageProcessor:
         session.flush()
         members = q.cluster_members(session, article.cluster_id)
         q.cluster(session, article.cluster_id).truth_id = min(  # type: ignore[union-attr]
-            members, key=self._truth_rank).id
+            members, key=self._truth_rank
+        ).id
 
     def _truth_rank(self, article: Article) -> tuple:
         """The organisation's own page first, then the earliest copy."""
         own = any(article.url.startswith(prefix) for prefix in self.watch.own_sites)
-        return (not own, article.published or article.first_seen.date(), article.first_seen,
-                article.id)
+        return (
+            not own,
+            article.published or article.first_seen.date(),
+            article.first_seen,
+            article.id,
+        )
 
-    def _remember(self, session: Session, fetched: Fetched, body_hash: str | None,
-                  relevant: bool | None, article_id: int | None) -> None:
+    def _remember(
+        self,
+        session: Session,
+        fetched: Fetched,
+        body_hash: str | None,
+        relevant: bool | None,
+        article_id: int | None,
+    ) -> None:
         """Upsert the fetch state of the requested URL and, after a redirect, the final one."""
         for url in dict.fromkeys((fetched.url, fetched.final_url)):
             key = url_key(url)

@@ -36,7 +36,8 @@ class Watch(BaseModel):
 
     name: str = Field(..., min_length=1, description="Short name used as the figures' subject.")
     own_sites: tuple[str, ...] = Field(
-        (), description="URL prefixes of the organisation's own site: syndication's source of truth."
+        (),
+        description="URL prefixes of the organisation's own site: syndication's source of truth.",
     )
     aliases: tuple[str, ...] = Field(
         ..., min_length=1, description="Names that always mean the organisation (any language)."

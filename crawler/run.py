@@ -43,7 +43,7 @@ class CrawlContext:
     processor: PageProcessor
     known: KnownUrls
     pool: Executor | None = None
-    progress: Progress = lambda outcome: None  # noqa: E731
+    progress: Progress = lambda outcome: None
 
 
 def scrapy_settings(settings: CrawlSettings) -> dict[str, object]:
@@ -106,8 +106,9 @@ def crawl(
         known = KnownUrls(q.known_urls(session))
     processor = PageProcessor(store, watch, source_ids, settings.near_duplicate_threshold)
     pool = _start_pool(settings.clean_workers, watch)
-    context = CrawlContext(store, watch, settings, processor, known, pool,
-                           progress or (lambda outcome: None))
+    context = CrawlContext(
+        store, watch, settings, processor, known, pool, progress or (lambda outcome: None)
+    )
     process = AsyncCrawlerProcess(scrapy_settings(settings))
     run_ids: list[int] = []
 
@@ -122,15 +123,23 @@ def crawl(
             run_ids.append(run_id)
             status, error_text, tally = "ok", None, Tally()
             try:
-                await process.crawl(SPIDERS[source.kind], source=source, context=context,
-                                    tally=tally)
+                await process.crawl(
+                    SPIDERS[source.kind], source=source, context=context, tally=tally
+                )
             except Exception as exc:  # a spider that cannot start is recorded, others go on
                 status, error_text = "failed", f"{type(exc).__name__}: {exc}"
             if tally.counts["errors"] and status == "ok":
                 status = "errors"
             with store.session() as session:
-                q.finish_run(session, run_id, {k: tally.counts[k] for k in COUNTS},
-                             tally.problems, status, error_text, now())
+                q.finish_run(
+                    session,
+                    run_id,
+                    {k: tally.counts[k] for k in COUNTS},
+                    tally.problems,
+                    status,
+                    error_text,
+                    now(),
+                )
                 context.known.update(q.known_urls(session))
 
     async def run_then_stop() -> None:

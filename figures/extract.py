@@ -298,10 +298,12 @@ def _find_en(text: str, n: Number, m: _Matcher, s: tuple[int, int], clause: str)
             else "sqm"
         )
         metric = m.default_for(unit)
-        key = m.refine(metric.key, clause) if metric else "other:area"
+        key = m.refine(metric.key, clause, "area") if metric else "other:area"
         if _EN_FLOW.search(text[s[0] : start]):
             key = f"other:new-{key}"
         return _Found(key, unit, start, end, end)
+    if re.match(r"-[A-Za-z]", after) and not n.unit:
+        return None  # "a 26-storey tower", "a 20-year lease": the number measures the first word
     window = _en_window(text, end, s[1])
     if n.unit in _MONEY:
         key = _money_metric(text, n, m, s, clause)
@@ -321,7 +323,8 @@ def _find_en(text: str, n: Number, m: _Matcher, s: tuple[int, int], clause: str)
             text[s[0] : start]
         ):
             return _Found(f"other:new-{key}", "count", start, np_end, np_end)
-        return _Found(m.refine(key, clause), "count", start, np_end, np_end)
+        noun = _lemma(window[hit[0] : hit[1]].split()[-1])
+        return _Found(m.refine(key, clause, noun), "count", start, np_end, np_end)
     before = text[s[0] : start]
     of_hit = (
         m.counts.last_ending_at(re.sub(r"\s+of\s*$", "", before))
@@ -329,7 +332,15 @@ def _find_en(text: str, n: Number, m: _Matcher, s: tuple[int, int], clause: str)
         else None
     )
     if of_hit:  # "a working population of around 25,000"
-        return _Found(m.refine(of_hit[2], clause), "count", s[0] + of_hit[0], end, end)
+        return _Found(m.refine(of_hit[2], clause, "people"), "count", s[0] + of_hit[0], end, end)
+    c_start = _clause_start(text, s[0], start, False)
+    number_of = list(re.finditer(r"\b(?:number|total|count)\s+of\s+", text[c_start:start], re.I))
+    if number_of:  # "the number of companies rose to 1,200"
+        counted = text[c_start + number_of[-1].end() : start]
+        hit = m.counts.first(counted)
+        if hit and _modifiers_only(counted[: hit[0]]):
+            noun = _lemma(counted[hit[0] : hit[1]].split()[-1])
+            return _Found(m.refine(hit[2], clause, noun), "count", start, end, end)
     head = _head_noun(window)
     if head is None or n.value == 0:
         return None
@@ -363,7 +374,7 @@ def _find_zh(
         return _Found(_money_metric(simple, n, m, s, clause), n.unit, start, end, end)  # type: ignore[arg-type]
     if n.unit in _AREA:
         metric = m.default_for(n.unit)  # type: ignore[arg-type]
-        key = m.refine(metric.key, clause) if metric else "other:area"
+        key = m.refine(metric.key, clause, "area") if metric else "other:area"
         if _ZH_FLOW_BEFORE.search(simple[s[0] : start]):
             key = f"other:new-{key}"
         return _Found(key, n.unit, start, end, end)  # type: ignore[arg-type]
@@ -375,18 +386,21 @@ def _find_zh(
     rest = simple[end : min(s[1], end + 14)]
     cut = next((i for i, c in enumerate(rest) if c in _ZH_CLAUSE_END), len(rest))
     noun_phrase = rest[:cut]
-    hit = m.counts.first(n.measure + noun_phrase)
+    hit = m.counts.first(noun_phrase)
     flow = noun_phrase.startswith("新") or bool(_ZH_FLOW_BEFORE.search(simple[s[0] : start]))
-    if hit and (hit[0] == 0 or hit[0] <= 6):
-        np_end = end + max(hit[1] - len(n.measure), 0)
-        key = m.refine(hit[2], clause)
+    if hit and hit[0] <= 6:
+        np_end = end + hit[1]
+        key = m.refine(hit[2], clause, noun_phrase[hit[0] : hit[1]])
         return _Found(f"other:new-{hit[2]}" if flow else key, "count", start, np_end, np_end)
     before = simple[s[0] : start]
     before = before[: len(before) - len(_ZH_FILLERS.search(before).group(0))]  # type: ignore[union-attr]
     before_hit = m.counts.last_ending_at(before)
     if before_hit:  # 研發人員逾1.1萬名: the noun comes first
-        key = m.refine(before_hit[2], clause)
+        key = m.refine(before_hit[2], clause, before[before_hit[0] :])
         return _Found(key, "count", s[0] + before_hit[0], end, end)
+    if n.measure in m.measures:  # 1.2萬人: the measure word says what is counted
+        key = m.refine(m.measures[n.measure], clause, n.measure)
+        return _Found(f"other:new-{key}" if flow else key, "count", start, end, end)
     head = re.split(r"[的在来於于是为和及与，]", noun_phrase)[0][:3] or n.measure
     return _Found(
         f"other:{head}", "count", start, end + len(head) if head != n.measure else end, end

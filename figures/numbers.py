@@ -113,7 +113,7 @@ _DIGITS_RE = re.compile(
     (?![\d])
     (?:\s?(?P<scale>thousand|million|billion|trillion|mn|bn|m|k)(?![\w²]))?
     (?P<pct>\s?%|\s?per\s?cent\b|\s?percent\b)?
-    (?P<plus>\+(?![\d])|-plus\b)?
+    (?P<plus>\+(?![\d])|-plus\b|-odd\b)?
     """,
     re.VERBOSE | re.IGNORECASE,
 )
@@ -191,7 +191,7 @@ def _find_english(text: str) -> list[Number]:
         unit: Unit | None = "percent" if m["pct"] else currency  # type: ignore[assignment]
         qualifier, start, end = _qualifier_en(text, m.start(), end)
         if m["plus"]:
-            qualifier = "at_least"
+            qualifier = "about" if m["plus"].lower() == "-odd" else "at_least"
         found.append(Number(plain(value), start, end, qualifier, unit, "digits"))
     for m in _WORDS_RE.finditer(text):
         phrase = m.group(0)

@@ -143,7 +143,8 @@ class Discourse:
         self._entities = find_entities(self._text, self._patterns, text)
         self._next = 0  # index of the next entity not yet read
         self.place = subject  # what "the park" means now
-        self.company: str | None = None  # what "the company" means now
+        self.company: str | None = None  # the company last named
+        self.organisation: str | None = None  # what "the company" means now
         self.general = subject  # whom a sentence with no name is about
         self._sentence: list[Entity] = []  # resolved names read so far in this sentence
 
@@ -164,20 +165,20 @@ class Discourse:
         kind, name = entity.kind, entity.name
         if kind == "watched":
             name = self.subject
-            self.place = self.general = name
+            self.place = self.general = self.organisation = name
         elif kind == "place":
             self.place = self.general = name
         elif kind == "company":
-            self.company = self.general = name
+            self.company = self.general = self.organisation = name
         elif kind == "anaphor_place":
             name = self.place
             self.general = name
             kind = "watched" if name == self.subject else "place"
         elif kind == "anaphor_company":
-            if self.company is None:
-                return None
-            name = self.general = self.company
-            kind = "company"
+            # "the company" is the organisation last named, be it the watched one
+            # (科技園公司…，公司…) or another; with none named, some company.
+            name = self.general = self.organisation = self.organisation or "a company"
+            kind = "watched" if name == self.subject else "company"
         return Entity(entity.start, entity.end, kind, name, entity.adjacent)
 
     def subject_for(self, start: int, clause_start: int, np_end: int) -> str:

@@ -37,7 +37,7 @@ class App:
         return self._config
 
     @property
-    def store(self):  # noqa: ANN201 - store.Store, imported late to keep --help fast
+    def store(self):
         if self._store is None:
             from store import Store
 
@@ -49,10 +49,19 @@ def command(group: click.Group, name: str | None = None, **kwargs: Any) -> Calla
     """A command with --config and --db, whose PressmonErrors become one line."""
 
     def decorate(func: Callable) -> click.Command:
-        @click.option("--config", "config_path", type=click.Path(dir_okay=False),
-                      envvar=CONFIG_ENV, help="config.yaml to use [env PRESSMON_CONFIG].")
-        @click.option("--db", "db_url", envvar=DB_ENV,
-                      help="Database URL, overriding store.url [env PRESSMON_DB].")
+        @click.option(
+            "--config",
+            "config_path",
+            type=click.Path(dir_okay=False),
+            envvar=CONFIG_ENV,
+            help="config.yaml to use [env PRESSMON_CONFIG].",
+        )
+        @click.option(
+            "--db",
+            "db_url",
+            envvar=DB_ENV,
+            help="Database URL, overriding store.url [env PRESSMON_DB].",
+        )
         @functools.wraps(func)
         def wrapper(config_path: str | None, db_url: str | None, **params: Any) -> Any:
             app = App(config_path, db_url)
@@ -105,8 +114,9 @@ def crawl_cmd(app: App, names: tuple[str, ...]) -> None:
     config = app.config
     sources = config.select_sources(names)
     with report.progress() as tick:
-        run_ids = crawl(sources, store=app.store, watch=config.watch, settings=config.crawl,
-                        progress=tick)
+        run_ids = crawl(
+            sources, store=app.store, watch=config.watch, settings=config.crawl, progress=tick
+        )
     report.crawl_summary(app.store, run_ids)
 
 
@@ -128,8 +138,13 @@ def demo_cmd(app: App, port: int) -> None:
 
 
 @command(main, "sample-site")
-@click.option("--edition", default=1, show_default=True, type=click.IntRange(1, 2),
-              help="Which edition of the sample newsroom to serve.")
+@click.option(
+    "--edition",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 2),
+    help="Which edition of the sample newsroom to serve.",
+)
 @click.option("--port", default=8765, show_default=True, help="Port on 127.0.0.1.")
 def sample_site_cmd(app: App, edition: int, port: int) -> None:
     """Serve the bundled sample newsroom on 127.0.0.1 until Ctrl-C.
@@ -152,8 +167,9 @@ def sample_site_cmd(app: App, edition: int, port: int) -> None:
 @click.option("--lang", type=click.Choice(["en", "zh"]), help="Only this language.")
 @click.option("--limit", default=50, show_default=True, type=click.IntRange(1))
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
-def articles_cmd(app: App, since: str | None, source: str | None, lang: str | None, limit: int,
-                 as_json: bool) -> None:
+def articles_cmd(
+    app: App, since: str | None, source: str | None, lang: str | None, limit: int, as_json: bool
+) -> None:
     """List stored articles, newest first.
 
     \b
@@ -163,8 +179,9 @@ def articles_cmd(app: App, since: str | None, source: str | None, lang: str | No
     from store import queries as q
 
     with app.store.session() as session:
-        rows = q.list_articles(session, since=_since(since), source=source, language=lang,
-                               limit=limit)
+        rows = q.list_articles(
+            session, since=_since(since), source=source, language=lang, limit=limit
+        )
         records = [report.article_record(a) for a in rows]
     if as_json:
         _dump(records)
@@ -202,8 +219,9 @@ def show_cmd(app: App, article_id: int, versions: bool, as_json: bool) -> None:
 @click.option("--lang", type=click.Choice(["en", "zh"]), help="Only this language.")
 @click.option("--limit", default=20, show_default=True, type=click.IntRange(1))
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
-def search_cmd(app: App, query: str, since: str | None, lang: str | None, limit: int,
-               as_json: bool) -> None:
+def search_cmd(
+    app: App, query: str, since: str | None, lang: str | None, limit: int, as_json: bool
+) -> None:
     """Full-text search of current article texts, best match first, with a snippet.
 
     English words match their inflections; Chinese phrases match as written.
@@ -216,8 +234,9 @@ def search_cmd(app: App, query: str, since: str | None, lang: str | None, limit:
     from store import queries as q
 
     with app.store.session() as session:
-        hits = q.search_articles(session, app.store.search_index, query, since=_since(since),
-                                 language=lang, limit=limit)
+        hits = q.search_articles(
+            session, app.store.search_index, query, since=_since(since), language=lang, limit=limit
+        )
         records = [{**report.article_record(a), "snippet": h.snippet} for a, h in hits]
     if as_json:
         _dump(records)
@@ -232,8 +251,13 @@ def search_cmd(app: App, query: str, since: str | None, lang: str | None, limit:
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line per file.")
 @click.option("--config", "config_path", envvar=CONFIG_ENV, hidden=True)
 @click.option("--db", "db_url", envvar=DB_ENV, hidden=True)
-def clean_cmd(files: tuple[Path, ...], url: str | None, as_json: bool, config_path: str | None,
-              db_url: str | None) -> None:
+def clean_cmd(
+    files: tuple[Path, ...],
+    url: str | None,
+    as_json: bool,
+    config_path: str | None,
+    db_url: str | None,
+) -> None:
     """Run the cleaning step on local HTML files and print their text and metadata.
 
     \b
@@ -250,9 +274,15 @@ def clean_cmd(files: tuple[Path, ...], url: str | None, as_json: bool, config_pa
             click.echo(f"Error: {path}: {exc}", err=True)
             failed += 1
             continue
-        record = {"path": str(path), "title": page.title, "text": page.text,
-                  "date": page.date.isoformat() if page.date else None, "author": page.author,
-                  "sitename": page.sitename, "language": page.language}
+        record = {
+            "path": str(path),
+            "title": page.title,
+            "text": page.text,
+            "date": page.date.isoformat() if page.date else None,
+            "author": page.author,
+            "sitename": page.sitename,
+            "language": page.language,
+        }
         if as_json:
             click.echo(json.dumps(record, ensure_ascii=False))
         else:

@@ -114,5 +114,6 @@ def load_config(path: str | os.PathLike[str] | None = None) -> Config:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark else ""
-        raise ConfigError(f"{resolved}:{where}: not valid YAML ({getattr(exc, 'problem', exc)})")
+        problem = getattr(exc, "problem", exc)
+        raise ConfigError(f"{resolved}:{where}: not valid YAML ({problem})") from None
     return parse_config(data, str(resolved))

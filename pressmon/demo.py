@@ -41,12 +41,19 @@ def run_demo(db_url: str | None = None, port: int = 0) -> None:
             site.edition = 1 if index < len(sources) else 2
 
         with report.progress() as tick:
-            run_ids = crawl(sources + sources, store=store, watch=config.watch,
-                            settings=config.crawl, progress=tick, between=switch)
+            run_ids = crawl(
+                sources + sources,
+                store=store,
+                watch=config.watch,
+                settings=config.crawl,
+                progress=tick,
+                between=switch,
+            )
     half = len(sources)
     report.out.print(Rule("Edition 1: the first crawl"))
     report.crawl_summary(store, run_ids[:half])
     report.out.print(Rule("Edition 2: the newsroom a while later"))
     report.crawl_summary(store, run_ids[half:])
-    report.out.print(f"\nTry: pressmon articles --db {store.url}   |   "
-                     f"pressmon search 科學園 --db {store.url}")
+    report.out.print(
+        f"\nTry: pressmon articles --db {store.url}   |   pressmon search 科學園 --db {store.url}"
+    )

@@ -28,15 +28,23 @@ err = Console(stderr=True, highlight=False)
 def progress() -> Iterator[Any]:
     """A live line of counts while a crawl runs; yields the callback the crawl ticks."""
     counts = {"pages": 0, "new": 0, "revised": 0, "unchanged": 0, "skipped": 0, "errors": 0}
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-                  console=err, transient=True, disable=not err.is_terminal) as bar:
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,
+    ) as bar:
         task = bar.add_task("crawling")
 
         def tick(outcome: str) -> None:
             counts["pages"] += 1
             counts[outcome] = counts.get(outcome, 0) + 1
-            bar.update(task, description="crawling: " + ", ".join(
-                f"{v} {k}" for k, v in counts.items() if v))
+            bar.update(
+                task,
+                description="crawling: " + ", ".join(f"{v} {k}" for k, v in counts.items() if v),
+            )
 
         yield tick
 
@@ -46,14 +54,29 @@ def crawl_summary(store: Store, run_ids: list[int], heading: str | None = None) 
     with store.session() as session:
         runs = q.runs(session, run_ids)
         table = Table(title=heading, title_justify="left")
-        for column in ("source", "status", "pages", "new", "revised", "unchanged", "skipped",
-                       "errors", "seconds"):
+        for column in (
+            "source",
+            "status",
+            "pages",
+            "new",
+            "revised",
+            "unchanged",
+            "skipped",
+            "errors",
+            "seconds",
+        ):
             table.add_column(column, justify="left" if column in ("source", "status") else "right")
-        new_ids: list[int] = []
         for run in runs:
             seconds = (run.finished - run.started).total_seconds() if run.finished else 0.0
-            table.add_row(run.source, run.status, *(str(getattr(run, c)) for c in (
-                "pages", "new", "revised", "unchanged", "skipped", "errors")), f"{seconds:.1f}")
+            table.add_row(
+                run.source,
+                run.status,
+                *(
+                    str(getattr(run, c))
+                    for c in ("pages", "new", "revised", "unchanged", "skipped", "errors")
+                ),
+                f"{seconds:.1f}",
+            )
         out.print(table)
         for run in runs:
             for problem in run.problems:
@@ -64,8 +87,12 @@ def crawl_summary(store: Store, run_ids: list[int], heading: str | None = None) 
         finished = max((r.finished or r.started for r in runs), default=None)
         new, revised = [], []
         if started is not None and finished is not None:
-            new = [article_record(a) for a in q.articles_first_seen_between(session, started, finished)]
-            revised = [article_record(a) for a in q.articles_revised_between(session, started, finished)]
+            new = [
+                article_record(a) for a in q.articles_first_seen_between(session, started, finished)
+            ]
+            revised = [
+                article_record(a) for a in q.articles_revised_between(session, started, finished)
+            ]
     out.print(f"\n{len(new)} new article(s)" + (":" if new else ""))
     if new:
         article_table(new)
@@ -96,8 +123,12 @@ def article_record(article: Article, with_text: bool = False) -> dict[str, Any]:
             "cluster": article.cluster_id,
             "text": article.versions[-1].text if article.versions else "",
             "history": [
-                {"number": v.number, "fetched_at": v.fetched_at.isoformat(timespec="seconds"),
-                 "content_hash": v.content_hash, "text": v.text}
+                {
+                    "number": v.number,
+                    "fetched_at": v.fetched_at.isoformat(timespec="seconds"),
+                    "content_hash": v.content_hash,
+                    "text": v.text,
+                }
                 for v in article.versions
             ],
         }
@@ -109,15 +140,30 @@ def article_table(records: list[dict[str, Any]]) -> None:
     for column in ("id", "date", "source", "lang", "title"):
         table.add_column(column)
     for r in records:
-        table.add_row(str(r["id"]), r["published"] or r["first_seen"][:10], r["source"] or "",
-                      r["language"], r["title"] or r["url"])
+        table.add_row(
+            str(r["id"]),
+            r["published"] or r["first_seen"][:10],
+            r["source"] or "",
+            r["language"],
+            r["title"] or r["url"],
+        )
     out.print(table)
 
 
 def article_detail(record: dict[str, Any], versions: bool) -> None:
     out.print(f"[bold]{record['title'] or '(no title)'}[/bold]")
-    for key in ("url", "published", "author", "sitename", "language", "source", "first_seen",
-                "last_seen", "cluster", "aliases"):
+    for key in (
+        "url",
+        "published",
+        "author",
+        "sitename",
+        "language",
+        "source",
+        "first_seen",
+        "last_seen",
+        "cluster",
+        "aliases",
+    ):
         out.print(f"{key}: {record[key]}")
     out.print(f"versions: {record['versions']}\n")
     if versions:
@@ -132,8 +178,10 @@ def search_results(records: list[dict[str, Any]]) -> None:
     if not records:
         out.print("no matches")
     for r in records:
-        out.print(f"[bold]{r['id']}[/bold] {r['published'] or ''} {r['source'] or ''} "
-                  f"[{r['language']}] {r['title']}")
+        out.print(
+            f"[bold]{r['id']}[/bold] {r['published'] or ''} {r['source'] or ''} "
+            f"[{r['language']}] {r['title']}"
+        )
         out.print(f"    {r['snippet']}", markup=False)
 
 

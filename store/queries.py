@@ -25,7 +25,9 @@ class KnownUrl:
 def known_urls(session: Session) -> dict[str, KnownUrl]:
     """Every URL ever fetched, keyed by url_key."""
     rows = session.execute(
-        select(FetchState.url_key, FetchState.etag, FetchState.last_modified, FetchState.last_fetched)
+        select(
+            FetchState.url_key, FetchState.etag, FetchState.last_modified, FetchState.last_fetched
+        )
     )
     return {r.url_key: KnownUrl(r.etag, r.last_modified, r.last_fetched) for r in rows}
 
@@ -62,7 +64,7 @@ def current_version(session: Session, article_id: int) -> ArticleVersion | None:
     )
 
 
-def _current_versions():  # noqa: ANN202 - a subquery
+def _current_versions():
     return (
         select(ArticleVersion.article_id, func.max(ArticleVersion.number).label("number"))
         .group_by(ArticleVersion.article_id)
@@ -76,8 +78,11 @@ def article_with_text_hash(session: Session, text_hash: str) -> Article | None:
     return session.scalar(
         select(Article)
         .join(ArticleVersion, ArticleVersion.article_id == Article.id)
-        .join(cur, (cur.c.article_id == ArticleVersion.article_id)
-              & (cur.c.number == ArticleVersion.number))
+        .join(
+            cur,
+            (cur.c.article_id == ArticleVersion.article_id)
+            & (cur.c.number == ArticleVersion.number),
+        )
         .where(ArticleVersion.content_hash == text_hash)
         .limit(1)
     )
@@ -113,8 +118,13 @@ def start_run(session: Session, source: str, now: datetime) -> int:
 
 
 def finish_run(
-    session: Session, run_id: int, counts: dict[str, int], problems: Sequence[tuple[str, str, datetime]],
-    status: str, error_text: str | None, now: datetime,
+    session: Session,
+    run_id: int,
+    counts: dict[str, int],
+    problems: Sequence[tuple[str, str, datetime]],
+    status: str,
+    error_text: str | None,
+    now: datetime,
 ) -> None:
     run = session.get_one(CrawlRun, run_id)
     for name, value in counts.items():
@@ -143,7 +153,9 @@ def list_articles(
     """Articles newest first (published, else first seen), with the filters given."""
     query = select(Article).options(selectinload(Article.versions), selectinload(Article.source))
     if since is not None:
-        query = query.where(func.coalesce(Article.published, func.date(Article.first_seen)) >= since)
+        query = query.where(
+            func.coalesce(Article.published, func.date(Article.first_seen)) >= since
+        )
     if source is not None:
         query = query.join(Source).where(Source.name == source)
     if language is not None:
@@ -177,8 +189,12 @@ def search_articles(
 ) -> list[tuple[Article, Hit]]:
     """Ranked full-text hits on current versions, filtered."""
     hits = search.search(session, query, limit=limit * 5 if (since or language) else limit)
-    articles = {a.id: a for a in list_articles(session, since=since, language=language,
-                                                limit=None, ids=[h.article_id for h in hits])}
+    articles = {
+        a.id: a
+        for a in list_articles(
+            session, since=since, language=language, limit=None, ids=[h.article_id for h in hits]
+        )
+    }
     return [(articles[h.article_id], h) for h in hits if h.article_id in articles][:limit]
 
 

@@ -34,15 +34,26 @@ class Cli:
     cwd: Path
 
     def __call__(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-        env = {**os.environ, "PRESSMON_CONFIG": str(self.config), "PRESSMON_DB": self.db_url,
-               "COLUMNS": "200"}
+        env = {
+            **os.environ,
+            "PRESSMON_CONFIG": str(self.config),
+            "PRESSMON_DB": self.db_url,
+            "COLUMNS": "200",
+        }
         result = subprocess.run(
-            [sys.executable, "-m", "pressmon.cli", *args], cwd=self.cwd, env=env,
-            capture_output=True, text=True, timeout=CLI_TIMEOUT, check=False,
+            [sys.executable, "-m", "pressmon.cli", *args],
+            cwd=self.cwd,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=CLI_TIMEOUT,
+            check=False,
         )
         if check and result.returncode != 0:
-            raise AssertionError(f"pressmon {' '.join(args)} failed ({result.returncode}):\n"
-                                 f"{result.stdout}\n{result.stderr}")
+            raise AssertionError(
+                f"pressmon {' '.join(args)} failed ({result.returncode}):\n"
+                f"{result.stdout}\n{result.stderr}"
+            )
         return result
 
     def json(self, *args: str) -> Any:
@@ -55,8 +66,13 @@ class Cli:
 def write_config(path: Path, base_url: str, **crawl: Any) -> Path:
     """The sample config for a running site, with crawl settings a test needs."""
     data = yaml.safe_load(sample_config(base_url))
-    data["crawl"] = {**data.get("crawl", {}), "clean_workers": 0, "autothrottle": False,
-                     "download_delay": 0, **crawl}
+    data["crawl"] = {
+        **data.get("crawl", {}),
+        "clean_workers": 0,
+        "autothrottle": False,
+        "download_delay": 0,
+        **crawl,
+    }
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     return path
 
@@ -82,8 +98,13 @@ def crawl_runs(cli: Cli) -> dict[str, dict[str, Any]]:
         runs = {}
         for run in reversed(q.last_runs(session, 100)):
             runs[run.source] = {
-                "status": run.status, "pages": run.pages, "new": run.new, "revised": run.revised,
-                "unchanged": run.unchanged, "skipped": run.skipped, "errors": run.errors,
+                "status": run.status,
+                "pages": run.pages,
+                "new": run.new,
+                "revised": run.revised,
+                "unchanged": run.unchanged,
+                "skipped": run.skipped,
+                "errors": run.errors,
                 "problems": [(p.url, p.reason) for p in run.problems],
             }
     store.close()

@@ -28,8 +28,9 @@ def bad_site() -> Iterator[SampleSite]:
 def bad_cli(bad_site: SampleSite, tmp_path_factory: pytest.TempPathFactory) -> Cli:
     tmp_path = tmp_path_factory.mktemp("bad")
     site = bad_site
-    config = write_config(tmp_path / "config.yaml", site.base_url, timeout=2, retries=1,
-                          max_page_bytes=1_000_000)
+    config = write_config(
+        tmp_path / "config.yaml", site.base_url, timeout=2, retries=1, max_page_bytes=1_000_000
+    )
     data = yaml.safe_load(config.read_text(encoding="utf-8"))
     data["sources"] += [
         {**s, "start_urls": [u.format(base=site.base_url) for u in s["start_urls"]]}

@@ -58,8 +58,11 @@ def test_syndicated_copies_form_one_cluster_led_by_the_organisation(cli: Cli) ->
     with store.session() as session:
         truth = session.get(q.Article, q.cluster(session, clusters.pop()).truth_id)
         assert urlsplit(truth.url).path.startswith("/hkstp/")
-        others = [a for a in q.list_articles(session, limit=None) if a.cluster_id is not None
-                  and urlsplit(a.url).path not in copies]
+        others = [
+            a
+            for a in q.list_articles(session, limit=None)
+            if a.cluster_id is not None and urlsplit(a.url).path not in copies
+        ]
     store.close()
     assert others == [], "only the syndicated copies are clustered"
 

@@ -1,4 +1,4 @@
-"""Incremental crawling: nothing twice, conditional requests, editions bring exactly what changed."""
+"""Incremental crawling: nothing twice, conditional requests, editions bring what changed."""
 
 from __future__ import annotations
 
@@ -9,13 +9,15 @@ from store import queries as q
 from tests.conftest import Cli, crawl_runs
 
 
-
 def _reachable(edition: int) -> list:
-    return [p for p in pages(edition) if p.relevant and p.discovered_by
-            and not p.path.startswith("/private/")]
+    return [
+        p
+        for p in pages(edition)
+        if p.relevant and p.discovered_by and not p.path.startswith("/private/")
+    ]
 
 
-def _identity(page) -> tuple[str, str]:  # noqa: ANN001
+def _identity(page) -> tuple[str, str]:
     return page.site, page.title
 
 
@@ -52,8 +54,9 @@ def test_second_crawl_of_an_unchanged_site_stores_and_downloads_nothing(
     assert sum(r["new"] + r["revised"] for r in runs.values()) == 0
     again = [r for r in site.requests[seen:] if r.path in article_paths]
     assert again, "the second crawl revisits the articles"
-    assert all(r.status == 304 for r in again), [(r.path, r.status) for r in again
-                                                 if r.status != 304]
+    assert all(r.status == 304 for r in again), [
+        (r.path, r.status) for r in again if r.status != 304
+    ]
 
 
 def test_edition_two_brings_exactly_the_new_and_revised_articles(

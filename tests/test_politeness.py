@@ -25,8 +25,9 @@ def test_every_request_carries_the_configured_user_agent(site: SampleSite, tmp_p
 
 def test_per_domain_concurrency_is_respected(site: SampleSite, tmp_path: Path) -> None:
     site.delay = 0.05  # long enough for requests to overlap if the crawler allowed it
-    config = write_config(tmp_path / "c.yaml", site.base_url, concurrency_per_domain=2,
-                          concurrency=16)
+    config = write_config(
+        tmp_path / "c.yaml", site.base_url, concurrency_per_domain=2, concurrency=16
+    )
     Cli(config, f"sqlite:///{tmp_path / 'p.db'}", tmp_path)("crawl")
     assert len(site.requests) > 20
     assert site.max_in_flight == 2

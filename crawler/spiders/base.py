@@ -70,7 +70,11 @@ class SourceSpider(scrapy.Spider):
             if known.last_modified:
                 headers["If-Modified-Since"] = known.last_modified
         return Request(
-            url, headers=headers, callback=self.fetched, errback=self.failed, dont_filter=True,
+            url,
+            headers=headers,
+            callback=self.fetched,
+            errback=self.failed,
+            dont_filter=True,
             meta={"hints": hints or Hints(), "handle_httpstatus_list": [304], "article": True},
         )
 
@@ -103,7 +107,9 @@ class SourceSpider(scrapy.Spider):
             reason = f"HTTP {status}"
         elif failure.check(DownloadCancelledError) and not str(failure.value):
             # Scrapy cancels a streamed body silently once it passes DOWNLOAD_MAXSIZE.
-            reason = f"response exceeded the size cap of {self.context.settings.max_page_bytes} bytes"
+            reason = (
+                f"response exceeded the size cap of {self.context.settings.max_page_bytes} bytes"
+            )
         else:
             reason = failure.getErrorMessage() or failure.type.__name__
             reason = f"{failure.type.__name__}: {reason}" if failure.type else reason

@@ -18,7 +18,7 @@ class ListingSpider(SourceSpider):
 
     name = "listing"
 
-    def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
+    def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.links = LinkExtractor(allow=self.source.allow, deny=self.source.deny)
 

@@ -65,12 +65,14 @@ def parse_sitemap(body: bytes, max_bytes: int) -> tuple[list[str], list[SitemapU
         if not loc:
             continue
         published = _when(node.findtext("news:news/news:publication_date", namespaces=NS))
-        urls.append(SitemapUrl(
-            loc=loc.strip(),
-            lastmod=_when(node.findtext("sm:lastmod", namespaces=NS)),
-            title=node.findtext("news:news/news:title", namespaces=NS),
-            published=published.date() if published else None,
-        ))
+        urls.append(
+            SitemapUrl(
+                loc=loc.strip(),
+                lastmod=_when(node.findtext("sm:lastmod", namespaces=NS)),
+                title=node.findtext("news:news/news:title", namespaces=NS),
+                published=published.date() if published else None,
+            )
+        )
     return [], urls
 
 
@@ -89,12 +91,17 @@ class SitemapSpider(SourceSpider):
             yield Request(response.urljoin(child), callback=self.discover, errback=self.failed)
         for entry in urls:
             known = self.context.known.get_url(entry.loc)
-            if (known is not None and known.last_fetched and entry.lastmod
-                    and entry.lastmod <= known.last_fetched):
+            if (
+                known is not None
+                and known.last_fetched
+                and entry.lastmod
+                and entry.lastmod <= known.last_fetched
+            ):
                 self.context.processor.touch(entry.loc)
                 self.tally.counts["unchanged"] += 1
                 continue
-            request = self.article_request(response.urljoin(entry.loc),
-                                           Hints(entry.title, entry.published))
+            request = self.article_request(
+                response.urljoin(entry.loc), Hints(entry.title, entry.published)
+            )
             if request is not None:
                 yield request
