@@ -13,6 +13,10 @@ text]). Prints, per language (en; zh = zh-Hant + zh-Hans) and overall:
 - magnitude errors: a predicted value on a gold figure's span that is off from the
   gold value by a factor of 10 or more (there must be none; exit status 1 if any).
 
+With --flags it also replays the extracted figures of the dated articles through the
+flag rules (figures.record.evaluate) and lists every changed, conflict and outdated
+flag; see `flag_report`.
+
 Only watched-subject predictions with a catalogue metric count as predictions, since
 the labels cover only those. The extractor keeps one mention per distinct figure in
 an article, so precision and recall compare the distinct (metric, value[, qualifier,
@@ -132,10 +136,57 @@ def evaluate(folder: Path) -> tuple[dict[str, dict], list[str]]:
     return report, errors
 
 
+# --- flags ---------------------------------------------------------------------------
+
+
+def flag_report(folder: Path) -> list[str]:
+    """Extract every dated article, replay the watched subject's catalogue figures
+    through figures.record.evaluate, and describe each changed, conflict or outdated
+    flag in one line ("conflict incubation_graduates 78 (d09) vs 108 (d10)").
+
+    Undated articles are left out: the record orders mentions by as-of date.
+    """
+    from figures.record import Observation, evaluate
+
+    catalogue = load_catalogue()
+    metrics = {m.key for m in catalogue.metrics}
+    observations = []
+    for path in sorted(folder.glob("*.json")):
+        article = json.loads(path.read_text(encoding="utf-8"))
+        if not article["published"]:
+            continue
+        group = "zh" if article["language"].startswith("zh") else "en"
+        mentions = extract(
+            article["text"],
+            language=group,
+            published=date.fromisoformat(article["published"]),
+            catalogue=catalogue,
+        )
+        observations += [
+            Observation(
+                key=f"{article['id']}:{m.start}", mention=m, article=article["id"], position=m.start
+            )
+            for m in mentions
+            if m.subject == SUBJECT and m.metric in metrics
+        ]
+    flags, _ = evaluate(observations)
+    lines = []
+    for flag in flags:
+        if flag.kind == "new":
+            continue
+        m, was = flag.observation.mention, flag.previous
+        line = f"{flag.kind:9} {m.metric:21} {m.qualifier} {m.value} ({flag.observation.article})"
+        if was is not None:
+            line += f" vs {was.mention.qualifier} {was.mention.value} ({was.article})"
+        lines.append(line)
+    return lines
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("path", type=Path, help="folder of labelled article JSON files")
     parser.add_argument("--json", action="store_true", help="print the scores as JSON")
+    parser.add_argument("--flags", action="store_true", help="also list the flags raised")
     args = parser.parse_args(argv)
     report, errors = evaluate(args.path)
     if args.json:
@@ -154,6 +205,11 @@ def main(argv: list[str] | None = None) -> int:
             )
         print(f"magnitude errors: {len(errors)}")
         for line in errors:
+            print("  " + line)
+    if args.flags:
+        lines = flag_report(args.path)
+        print(f"flags (changed, conflict, outdated): {len(lines)}")
+        for line in lines:
             print("  " + line)
     return 1 if errors else 0
 

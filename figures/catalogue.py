@@ -111,7 +111,7 @@ class SubjectDef:
     name: str
     kind: SubjectKind
     wordings: Wordings
-    adjacent: bool = False
+    position: Literal["anywhere", "clause_start", "before_number"] = "anywhere"
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 
 from figures.catalogue import Catalogue, MetricDef, simplify
 from figures.model import Mention, Unit
@@ -49,7 +50,10 @@ _REF_BEFORE = re.compile(
 )
 _DATE_BEFORE = re.compile(rf"\b{_MONTHS}\s*$")
 _DATE_AFTER = re.compile(rf"^(?:st|nd|rd|th)?\s+{_MONTHS}(?![a-z])")
-_DURATION_AFTER = re.compile(rf"^(?:\s+|-)(?:[a-z]+\s+)?{_TIME_UNITS}\b", re.IGNORECASE)
+_DURATION_AFTER = re.compile(
+    rf"^(?:\s+|-)(?:(?!(?:this|last|next|per|each|every|a|the|that)\s)[a-z]+\s+)?{_TIME_UNITS}\b",
+    re.IGNORECASE,
+)
 _ADDRESS_AFTER = re.compile(
     r"^\s+(?:[A-Z][\w'.-]*\s+){1,4}(?:Road|Rd|Street|St|Avenue|Ave|Drive|Lane|Path|Square"
     r"|Terrace|Highway|Way|Boulevard)\b"
@@ -65,6 +69,7 @@ _EN_AREA = re.compile(
     r"|acres?|kilomet(?:re|er)s?|km(?![a-z]))",
     re.IGNORECASE,
 )
+_ZH_NOUN_TAIL = set("者人商方")
 _ZH_CLAUSE_END = "，。；：！？、（）「」“”『』\n"
 _ZH_FILLERS = re.compile(r"(?:[有达为是共计总合现已经至]|目前|数目|数量|总数|人数|增加至|增至)*$")
 _ZH_FLOW_BEFORE = re.compile(r"(?:新增|增加|增添|增設|增设|多了)$")
@@ -126,6 +131,8 @@ class _Wordings:
 
     def first(self, text: str) -> tuple[int, int, str] | None:
         hits = self.all(text)
+        if self.zh:  # 投資 is not 投資者: a wording must not run on into a longer noun
+            hits = [h for h in hits if text[h[1] : h[1] + 1] not in _ZH_NOUN_TAIL]
         return hits[0] if hits else None
 
     def last_ending_at(self, text: str) -> tuple[int, int, str] | None:
@@ -161,9 +168,7 @@ class _Matcher:
             m.key: _Wordings([(w, m.key) for w in m.unless.for_language(language)], language)
             for m in catalogue.metrics
         }
-        self.measures = {
-            simplify(w): m.key for m in catalogue.metrics for w in m.measures
-        }
+        self.measures = {simplify(w): m.key for m in catalogue.metrics for w in m.measures}
         self.context = {
             m.key: _Wordings([(w, m.key) for w in m.context.for_language(language)], language)
             for m in catalogue.metrics
@@ -199,6 +204,12 @@ _EN_SENTENCE_END = (
 )
 
 
+@lru_cache(maxsize=16)
+def _matcher(catalogue: Catalogue, language: str) -> _Matcher:
+    """Compiled once per catalogue and language: a crawl extracts thousands of articles."""
+    return _Matcher(catalogue, language)
+
+
 def _sentences(text: str, zh: bool) -> list[tuple[int, int]]:
     """(start, end) of each sentence; a line break always ends one."""
     pattern = r"[。！？!?]+[」”』]?|\n+" if zh else _EN_SENTENCE_END
@@ -228,17 +239,17 @@ def _clause(text: str, start: int, end: int, s_start: int, s_end: int, zh: bool)
 
 def _is_distractor(text: str, n: Number, zh: bool) -> bool:
     """Years, dates, times, ordinals, references and phone numbers are not figures."""
-    s, e = n.start, n.end
-    raw_start = s
     if n.kind == "hanzi" or (zh and n.measure) or (zh and n.unit):
         return False
-    before, after = text[max(0, raw_start - 30) : raw_start], text[e : e + 40]
+    before, after = text[max(0, n.start - 30) : n.start], text[n.end : n.end + 40]
     if _REF_BEFORE.search(before) or _DATE_BEFORE.search(before) or _DATE_AFTER.match(after):
         return True
     if re.match(r"^(?:[:/+]\d|/|-\d|\.\d|\)\.?\s)", after) and not n.unit:
         return True
-    if re.search(r"(?:\d[:/.+-]|[(/])$", before) and n.kind == "digits":
-        return True
+    if re.search(r"(?:\d[:/.+-]|/)$", before) and n.kind == "digits":
+        return True  # 19-20, 455/19, 9+2
+    if before.endswith("(") and after.startswith(")"):
+        return True  # (3), CB(1)
     if re.search(r"(?:^|\n)\s*$", before) and re.match(r"^[.)]\s", after):
         return True  # numbered paragraph "2. With..."
     if n.kind == "digits" and re.match(r"^[A-Za-z]", after) and not _EN_AREA.match(after):
@@ -280,6 +291,9 @@ def _en_window(text: str, end: int, s_end: int) -> str:
 
 
 def _find_en(text: str, n: Number, m: _Matcher, s: tuple[int, int], clause: str) -> _Found | None:
+    """English: an area unit, a money metric, or the counted noun after the number
+    ("over 1,100 startups"), before it ("a workforce of 16,000") or named earlier
+    ("the number of companies rose to 1,350")."""
     after = text[n.end : s[1]]
     area = _EN_AREA.match(after) if not n.unit else None
     start, end = n.start, n.end
@@ -338,7 +352,7 @@ def _find_en(text: str, n: Number, m: _Matcher, s: tuple[int, int], clause: str)
     if number_of:  # "the number of companies rose to 1,200"
         counted = text[c_start + number_of[-1].end() : start]
         hit = m.counts.first(counted)
-        if hit and _modifiers_only(counted[: hit[0]]):
+        if hit and not re.search(r"\d", counted[: hit[0]]) and _modifiers_only(counted[: hit[0]]):
             noun = _lemma(counted[hit[0] : hit[1]].split()[-1])
             return _Found(m.refine(hit[2], clause, noun), "count", start, end, end)
     head = _head_noun(window)
@@ -366,9 +380,9 @@ def _money_metric(text: str, n: Number, m: _Matcher, s: tuple[int, int], clause:
     return "other:money"
 
 
-def _find_zh(
-    text: str, simple: str, n: Number, m: _Matcher, s: tuple[int, int], clause: str
-) -> _Found | None:
+def _find_zh(simple: str, n: Number, m: _Matcher, s: tuple[int, int], clause: str) -> _Found | None:
+    """Chinese: the measure word and noun after the number, else the noun before it
+    (研發人員逾1.1萬名), else what the measure word alone counts (1.2萬人)."""
     start, end = n.start, n.end
     if n.unit in _MONEY:
         return _Found(_money_metric(simple, n, m, s, clause), n.unit, start, end, end)  # type: ignore[arg-type]
@@ -423,7 +437,7 @@ def extract(
     zh = language.lower().startswith("zh")
     lang = "zh" if zh else "en"
     simple = simplify(text) if zh else text
-    matcher = _Matcher(catalogue, lang)
+    matcher = _matcher(catalogue, lang)
     discourse = Discourse(text, catalogue, lang, subject)
     masked = [(p.start(), p.end()) for p in _PHONE.finditer(text)]
     numbers = find_numbers(simple, lang)
@@ -441,14 +455,15 @@ def extract(
                 continue
             clause = _clause(simple, n.start, n.end, s_start, s_end, zh)
             found = (
-                _find_zh(text, simple, n, matcher, (s_start, s_end), clause)
+                _find_zh(simple, n, matcher, (s_start, s_end), clause)
                 if zh and n.kind != "words" and not _en_like(simple, n)
                 else _find_en(simple, n, matcher, (s_start, s_end), clause)
             )
             if found is None:
                 continue
-            if _year_like(simple, n) and (found.metric.startswith("other:") or n.unit):
-                continue
+            noun_follows = re.match(r"\s*[A-Za-z\u4e00-\u9fff]", simple[n.end : found.end])
+            if _year_like(simple, n) and (found.metric.startswith("other:") or not noun_follows):
+                continue  # 2019 is a year unless a counted noun follows it
             c_start = _clause_start(simple, s_start, found.start, zh)
             who = discourse.subject_for(n.start, c_start, found.np_end)
             key = (who, found.metric, n.value, n.qualifier, found.unit)

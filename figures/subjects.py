@@ -10,12 +10,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from figures.catalogue import Catalogue, Wordings, simplify
 
 __all__ = ["Discourse", "Entity", "find_entities"]
 
 _CLAUSE_START = "，。；：、」”\n,;:(（"
+_CLAUSE_OPENING = re.compile(
+    r"(?:^|[，。；：、」”\n,;:.!?(（]\s*)(?:(?:the|The|目前|現時|现时)\s*)?$"
+)
 _DESCRIBED = re.compile(r"(?<![\w-])(?:a|an)\s+$")
 _LEADING = re.compile(r"^(?:(?:The|When|In|At|On|A|An|By|From|Today|Its|the)\s+)+")
 
@@ -58,18 +62,18 @@ class _Patterns:
         watched = (*catalogue.watched.for_language(language), subject)
         self.watched = _wording_re(watched)
         self.watched_names = {w.lower() for w in watched}
-        self.groups: list[tuple[re.Pattern[str], str, str, bool]] = []
+        self.groups: list[tuple[re.Pattern[str], str, str, str]] = []
         for sub in catalogue.subjects:
             pattern = _wording_re(sub.wordings.for_language(language))
             if pattern:
-                self.groups.append((pattern, sub.kind, sub.name, sub.adjacent))
+                self.groups.append((pattern, sub.kind, sub.name, sub.position))
         for kind, wordings in (
             ("anaphor_place", catalogue.anaphors.place),
             ("anaphor_company", catalogue.anaphors.company),
         ):
             pattern = _wording_re(Wordings(en=wordings.en, zh=wordings.zh).for_language(language))
             if pattern:
-                self.groups.append((pattern, kind, "", False))
+                self.groups.append((pattern, kind, "", "anywhere"))
         cap = r"[A-Z][\w'’&.-]*"
         suffixes = "|".join(re.escape(s) for s in catalogue.company_suffixes) or "(?!)"
         self.company = re.compile(rf"\b(?:{cap}\s+){{1,3}}(?:{suffixes})\b(?!-)")
@@ -85,6 +89,11 @@ class _Patterns:
         self.zh_one_company = re.compile(r"一[间家所个][^，。；]{0,20}?(?:企业|公司|初创)")
 
 
+@lru_cache(maxsize=16)
+def _patterns(catalogue: Catalogue, language: str, subject: str) -> _Patterns:
+    return _Patterns(catalogue, language, subject)
+
+
 def find_entities(text: str, patterns: _Patterns, original: str | None = None) -> list[Entity]:
     """Every name in `text` (Simplified already, for Chinese), longest first where they overlap.
 
@@ -97,12 +106,16 @@ def find_entities(text: str, patterns: _Patterns, original: str | None = None) -
         found += [
             Entity(m.start(), m.end(), "watched", "") for m in patterns.watched.finditer(text)
         ]
-    for pattern, kind, name, adjacent in patterns.groups:
+    for pattern, kind, name, position in patterns.groups:
         for m in pattern.finditer(text):
+            if position == "clause_start" and not _CLAUSE_OPENING.search(text[: m.start()]):
+                continue
             zh_anaphor = kind == "anaphor_company" and patterns.zh and not m.group(0).isascii()
             if zh_anaphor and m.start() > 0 and text[m.start() - 1] not in _CLAUSE_START:
                 continue  # bare 公司 counts only where a clause starts
-            found.append(Entity(m.start(), m.end(), kind, name, adjacent))
+            found.append(
+                Entity(m.start(), m.end(), kind, name, adjacent=position == "before_number")
+            )
     for m in patterns.company.finditer(text):
         name = _LEADING.sub("", m.group(0))
         found.append(Entity(m.end() - len(name), m.end(), "company", name))
@@ -138,8 +151,9 @@ class Discourse:
 
     def __init__(self, text: str, catalogue: Catalogue, language: str, subject: str) -> None:
         self.subject = subject
+        self._zh = language == "zh"
         self._text = simplify(text) if language == "zh" else text
-        self._patterns = _Patterns(catalogue, language, subject)
+        self._patterns = _patterns(catalogue, language, subject)
         self._entities = find_entities(self._text, self._patterns, text)
         self._next = 0  # index of the next entity not yet read
         self.place = subject  # what "the park" means now
@@ -175,9 +189,10 @@ class Discourse:
             self.general = name
             kind = "watched" if name == self.subject else "place"
         elif kind == "anaphor_company":
-            # "the company" is the organisation last named, be it the watched one
-            # (科技園公司…，公司…) or another; with none named, some company.
-            name = self.general = self.organisation = self.organisation or "a company"
+            # "the company" is the company last named; Chinese 公司 may also be the
+            # watched organisation (科技園公司…，公司…). With none named, some company.
+            last = self.organisation if self._zh else self.company
+            name = self.general = self.organisation = last or "a company"
             kind = "watched" if name == self.subject else "company"
         return Entity(entity.start, entity.end, kind, name, entity.adjacent)
 

@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 _CJK = "\u3400-\u9fff\uf900-\ufaff"
 _CJK_CHAR = re.compile(f"([{_CJK}])")
 _TERM = re.compile(r'"([^"]+)"|(\S+)')
-_JOINED = re.compile(f"(?<=[{_CJK}\\]]) (?=[{_CJK}\\[])")
+_WIDE = f"{_CJK}\u3000-\u303f\uff00-\uffef"  # Han plus CJK and full-width punctuation
+_GAP = re.compile(f"(?<=[{_WIDE}])(\\]?)\\s+(\\[?)(?=[{_WIDE}])")
 
 CREATE_SQL = (
     "CREATE VIRTUAL TABLE IF NOT EXISTS article_fts USING fts5("
@@ -32,7 +33,9 @@ def _spaced(value: str) -> str:
 
 
 def _unspaced(value: str) -> str:
-    return _JOINED.sub("", value).replace("][", "")
+    """Undo `_spaced` in a snippet: no spaces inside Chinese, one highlight per phrase."""
+    joined = _GAP.sub(lambda m: "" if m[1] and m[2] else m[1] + m[2], value)
+    return " ".join(joined.split())
 
 
 def fts_query(query: str) -> str:
