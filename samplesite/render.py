@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from email.utils import format_datetime
 from urllib.parse import parse_qs
@@ -111,8 +112,28 @@ def _xml(template: str, ctype: str, modified: dt.datetime | None, **ctx) -> Reso
     return Resource(text.encode("utf-8"), f"{ctype}; charset=utf-8", modified)
 
 
-def _newest(items: list[Article], edition: int) -> dt.datetime | None:
-    return max((moment(a.modified_in(edition)) for a in items), default=None)
+Stamp = Callable[[Article], dt.datetime]
+
+
+def stamper(edition: int, since: dt.datetime | None) -> Stamp:
+    """When each article last changed, as the server sees it.
+
+    Text dates are historic, but a revision or a move happens when the edition switches:
+    those pages (and the sitemaps listing them) change at `since`, so lastmod and
+    Last-Modified move past any earlier fetch, as they would on a live site.
+    """
+
+    def stamp(a: Article) -> dt.datetime:
+        when = moment(a.modified_in(edition))
+        if since is not None and edition >= 2 and (a.revision or a.moved_to):
+            when = max(when, since)
+        return when
+
+    return stamp
+
+
+def _newest(items: list[Article], stamp: Stamp) -> dt.datetime | None:
+    return max((stamp(a) for a in items), default=None)
 
 
 def _encodable(text: str, encoding: str) -> bool:
@@ -123,7 +144,7 @@ def _encodable(text: str, encoding: str) -> bool:
     return True
 
 
-def article_page(article: Article, edition: int, base: str) -> Resource:
+def article_page(article: Article, edition: int, base: str, stamp: Stamp) -> Resource:
     related = [
         a
         for a in in_edition(edition, article.site)
@@ -135,7 +156,7 @@ def article_page(article: Article, edition: int, base: str) -> Resource:
         related = []  # dated sibling URLs would hand date guessers a false date
     return _html(
         f"{article.site}_article.html" if article.site != "private" else "newsroom_article.html",
-        moment(article.modified_in(edition)),
+        stamp(article),
         article.encoding,
         a=article,
         text=blocks(article.text_in(edition)),
@@ -148,7 +169,7 @@ def article_page(article: Article, edition: int, base: str) -> Resource:
     )
 
 
-def _listing(edition: int, query: dict[str, list[str]]) -> Resource | None:
+def _listing(edition: int, query: dict[str, list[str]], stamp: Stamp) -> Resource | None:
     items = in_edition(edition, "newsroom")
     raw = query.get("page", ["1"])[0]
     if not raw.isdigit():
@@ -160,7 +181,7 @@ def _listing(edition: int, query: dict[str, list[str]]) -> Resource | None:
     shown = items[(page - 1) * PER_PAGE : page * PER_PAGE]
     return _html(
         "newsroom_listing.html",
-        _newest(shown, edition),
+        _newest(shown, stamp),
         items=[(a.path_in(edition), a) for a in shown],
         page=page,
         last=last,
@@ -200,8 +221,11 @@ def _index(edition: int, prefix: str, title: str) -> Resource:
     )
 
 
-def resolve(edition: int, path: str, query: str, base: str) -> Resource | Redirect | None:
-    """What `path?query` serves in `edition`; None means 404."""
+def resolve(
+    edition: int, path: str, query: str, base: str, since: dt.datetime | None = None
+) -> Resource | Redirect | None:
+    """What `path?query` serves in `edition` (switched to at `since`); None means 404."""
+    stamp = stamper(edition, since)
     q = parse_qs(query)
     lists = _lists(edition)
     live = in_edition(edition)
@@ -213,13 +237,13 @@ def resolve(edition: int, path: str, query: str, base: str) -> Resource | Redire
         return _xml(
             "sitemap_index.xml",
             "application/xml",
-            _newest(parts, edition),
+            _newest(parts, stamp),
             base=base,
             maps=[
-                ("/gov/sitemap.xml", _newest([a for a in parts if a.site == "gov"], edition)),
+                ("/gov/sitemap.xml", _newest([a for a in parts if a.site == "gov"], stamp)),
                 (
                     "/news/news-sitemap.xml",
-                    _newest([a for a in parts if a.site == "news"], edition),
+                    _newest([a for a in parts if a.site == "news"], stamp),
                 ),
             ],
         )
@@ -229,15 +253,12 @@ def resolve(edition: int, path: str, query: str, base: str) -> Resource | Redire
         return _xml(
             "urlset.xml" if site == "gov" else "news_sitemap.xml",
             "application/xml",
-            _newest([a for _, a in items], edition),
+            _newest([a for _, a in items], stamp),
             base=base,
-            items=[
-                (p, a, moment(a.modified_in(edition)), NEWS_LANG[a.lang], SITE_NAMES[a.site])
-                for p, a in items
-            ],
+            items=[(p, a, stamp(a), NEWS_LANG[a.lang], SITE_NAMES[a.site]) for p, a in items],
         )
     if path == "/hkstp/news/":
-        return _listing(edition, q)
+        return _listing(edition, q, stamp)
     if path == "/wire/rss.xml":
         return _rss(
             "Harbour Press Wire: Technology",
@@ -249,20 +270,20 @@ def resolve(edition: int, path: str, query: str, base: str) -> Resource | Redire
     if path == "/search/rss":
         hits = lists["search"] if q.get("q", [""])[0].strip().lower() == "hkstp" else []
         title = f'"{q.get("q", [""])[0]}" - news search'
-        return _rss(title, f"{base}/search/", hits, base, _newest([a for _, a in hits], edition))
+        return _rss(title, f"{base}/search/", hits, base, _newest([a for _, a in hits], stamp))
     if path == "/blog/atom.xml":
         items = [a for _, a in lists["blog"]]
         return _xml(
             "atom.xml",
             "application/atom+xml",
-            _newest(items, edition),
+            _newest(items, stamp),
             base=base,
-            updated=(_newest(items, edition) or moment(None)).isoformat(),
+            updated=(_newest(items, stamp) or moment(None)).isoformat(),
             entries=[
                 (
                     p,
                     a,
-                    moment(a.modified_in(edition)).isoformat(),
+                    stamp(a).isoformat(),
                     a.published and moment(a.published).isoformat(),
                 )
                 for p, a in lists["blog"]
@@ -275,7 +296,7 @@ def resolve(edition: int, path: str, query: str, base: str) -> Resource | Redire
             return _index(edition, prefix, SITE_NAMES[prefix.strip("/")])
     for a in live:
         if path == a.path_in(edition):
-            return article_page(a, edition, base)
+            return article_page(a, edition, base, stamp)
         if path == a.path and a.moved_to and edition >= 2:
             return Redirect(base + a.moved_to)
     return None

@@ -62,6 +62,11 @@ class SampleSite:
     def edition(self, value: int) -> None:
         if value not in EDITIONS:
             raise ValueError(f"sample site edition must be one of {EDITIONS}: {value!r}")
+        if value != getattr(self, "_edition", None):
+            # rounded up to whole seconds (HTTP dates carry no fraction), so the change
+            # is dated after any fetch made before the switch
+            now = dt.datetime.now(dt.UTC)
+            self.switched_at = now.replace(microsecond=0) + dt.timedelta(seconds=1)
         self._edition = value
 
     def start(self) -> SampleSite:
@@ -182,7 +187,7 @@ class _Handler(BaseHTTPRequestHandler):
             if url.path.startswith("/bad/"):
                 badpages.serve(self, url.path, url.query, site)
                 return
-            found = resolve(site.edition, url.path, url.query, site.base_url)
+            found = resolve(site.edition, url.path, url.query, site.base_url, site.switched_at)
             if found is None:
                 self.simple(404, b"<html><body><h1>404 Not Found</h1></body></html>")
             elif isinstance(found, Redirect):

@@ -18,8 +18,17 @@ from pressmon.cli import main
 from samplesite import SampleSite
 from tests.conftest import Cli, write_config
 
-ARTICLE_KEYS = {"id", "url", "title", "published", "language", "source", "first_seen",
-                "last_seen", "versions"}
+ARTICLE_KEYS = {
+    "id",
+    "url",
+    "title",
+    "published",
+    "language",
+    "source",
+    "first_seen",
+    "last_seen",
+    "versions",
+}
 
 
 @pytest.fixture(scope="module")
@@ -27,8 +36,9 @@ def crawled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cli]:
     """One crawl of edition 1 that the read-only commands below share."""
     tmp = tmp_path_factory.mktemp("cli")
     with SampleSite() as site:
-        cli = Cli(write_config(tmp / "config.yaml", site.base_url),
-                  f"sqlite:///{tmp / 'p.db'}", tmp)
+        cli = Cli(
+            write_config(tmp / "config.yaml", site.base_url), f"sqlite:///{tmp / 'p.db'}", tmp
+        )
         cli("crawl")
         yield cli
 
@@ -97,8 +107,11 @@ def test_clean_prints_one_json_object_per_file(tmp_path: Path, crawled: Cli) -> 
         "<meta property='article:published_time' content='2024-07-19'></head><body>"
         "<nav><a href='/'>Home</a></nav><article><h1>HKSTP news</h1>"
         + "<p>Hong Kong Science Park hosts more than 1,800 companies and a busy community "
-        "of researchers working on robotics, biotech and materials.</p>" * 3
-        + "</article></body></html>", encoding="utf-8")
+        "of researchers working on robotics, biotech and materials.</p>"
+        * 3
+        + "</article></body></html>",
+        encoding="utf-8",
+    )
     empty = tmp_path / "empty.html"
     empty.write_text("", encoding="utf-8")
     result = crawled("clean", str(page), str(empty), "--json", check=False)
@@ -140,8 +153,20 @@ def _free_port() -> int:
 def test_sample_site_serves_until_stopped(tmp_path: Path) -> None:
     port = _free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "pressmon.cli", "sample-site", "--port", str(port), "--edition", "2"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=tmp_path)
+        [
+            sys.executable,
+            "-m",
+            "pressmon.cli",
+            "sample-site",
+            "--port",
+            str(port),
+            "--edition",
+            "2",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        cwd=tmp_path,
+    )
     try:
         deadline = time.monotonic() + 30
         while True:
@@ -160,13 +185,32 @@ def test_sample_site_serves_until_stopped(tmp_path: Path) -> None:
 def test_demo_crawls_both_editions_into_a_fresh_store(tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path / 'demo.db'}"
     result = subprocess.run(
-        [sys.executable, "-m", "pressmon.cli", "demo", "--db", db], cwd=tmp_path,
-        capture_output=True, text=True, timeout=300, check=True)
+        [sys.executable, "-m", "pressmon.cli", "demo", "--db", db],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
     out = result.stdout
     assert "Edition 1" in out and "Edition 2" in out
     assert "new article(s):" in out and "revised article(s):" in out
     again = subprocess.run(
-        [sys.executable, "-m", "pressmon.cli", "articles", "--db", db, "--json",
-         "--config", str(Path(__file__).parents[1] / "config.yaml")],
-        cwd=tmp_path, capture_output=True, text=True, timeout=60, check=True)
+        [
+            sys.executable,
+            "-m",
+            "pressmon.cli",
+            "articles",
+            "--db",
+            db,
+            "--json",
+            "--config",
+            str(Path(__file__).parents[1] / "config.yaml"),
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
     assert len(json.loads(again.stdout)) > 10

@@ -45,7 +45,7 @@ def test_the_shipped_and_sample_configs_load() -> None:
         (lambda d: d["sources"].append(dict(d["sources"][0])), "sources: source names"),
     ],
 )
-def test_a_bad_value_names_its_key(tmp_path: Path, change, where: str) -> None:  # noqa: ANN001
+def test_a_bad_value_names_its_key(tmp_path: Path, change, where: str) -> None:
     data = _sample()
     change(data)
     with pytest.raises(ConfigError) as raised:
@@ -66,7 +66,11 @@ def test_broken_yaml_names_the_line(tmp_path: Path) -> None:
 def test_a_missing_config_says_where_it_looked(tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "pressmon.cli", "articles", "--config", str(tmp_path / "no.yaml")],
-        capture_output=True, text=True, cwd=tmp_path, timeout=60, check=False,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=60,
+        check=False,
     )
     assert result.returncode == 1
     lines = result.stderr.strip().splitlines()
