@@ -9,8 +9,8 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
 from crawler.items import Fetched
-from crawler.process import analyse
-from pressmon.errors import CleaningError
+from crawler.process import Outcome, analyse
+from pressmon.errors import CleaningError, StoreError
 
 if TYPE_CHECKING:
     from crawler.spiders.base import SourceSpider
@@ -28,22 +28,34 @@ class StorePipeline:
 
     async def process_item(self, item: Fetched) -> Fetched:
         spider: SourceSpider = self.crawler.spider  # type: ignore[assignment]
-        context, tally = spider.context, spider.tally
-        processor = context.processor
-        outcome = processor.settle_unchanged(item)
-        if outcome is None:
-            try:
-                if context.pool is None:
-                    analysis = analyse(item, context.watch)
-                else:
-                    loop = asyncio.get_running_loop()
-                    analysis = await loop.run_in_executor(
-                        context.pool, analyse, item, context.watch
-                    )
-            except CleaningError as exc:
-                spider.record_error(item.final_url, str(exc), item.status)
-                raise DropItem(str(exc)) from None
-            outcome = processor.record(item, analysis, tally)
-        tally.counts[outcome] += 1
+        context = spider.context
+        if context.fatal is not None:
+            raise DropItem("the crawl is stopping")
+        try:
+            outcome = await self._process(spider, item)
+        except StoreError as exc:
+            # The store is locked or gone: nothing more can be kept, so stop cleanly.
+            context.fatal = exc
+            await self.crawler.engine.close_spider_async(reason="store error")
+            raise DropItem(str(exc)) from None
+        spider.tally.counts[outcome] += 1
         context.progress(outcome)
         return item
+
+    async def _process(self, spider: SourceSpider, item: Fetched) -> Outcome:
+        context = spider.context
+        outcome = context.processor.settle_unchanged(item)
+        if outcome is not None:
+            return outcome
+        try:
+            if context.pool is None:
+                analysis = analyse(item, context.watch, context.catalogue)
+            else:
+                loop = asyncio.get_running_loop()
+                analysis = await loop.run_in_executor(
+                    context.pool, analyse, item, context.watch, context.catalogue
+                )
+        except CleaningError as exc:
+            spider.record_error(item.final_url, str(exc), item.status)
+            raise DropItem(str(exc)) from None
+        return context.processor.record(item, analysis, spider.tally)

@@ -20,6 +20,10 @@ from crawler.dedupe import NearDuplicates, content_hash, signature
 from crawler.items import Fetched
 from crawler.relevance import Relevance, Watch
 from crawler.urls import url_key
+from figures.catalogue import Catalogue
+from figures.extract import extract
+from figures.ledger import Ledger
+from figures.model import Mention
 from store import Store
 from store import queries as q
 from store.models import Article, ArticleVersion, Cluster, FetchState
@@ -46,10 +50,11 @@ class Analysis:
     relevance: Relevance
     text_hash: str
     signature: bytes
+    mentions: tuple[Mention, ...] = ()  # as_of is set when the store knows the article's date
 
 
-def analyse(fetched: Fetched, watch: Watch) -> Analysis:
-    """Clean a page and judge it; raises CleaningError when it has no text."""
+def analyse(fetched: Fetched, watch: Watch, catalogue: Catalogue | None = None) -> Analysis:
+    """Clean a page, judge it and, if relevant, find its figures; CleaningError if no text."""
     page = clean_html(
         fetched.body,
         url=fetched.final_url,
@@ -58,7 +63,11 @@ def analyse(fetched: Fetched, watch: Watch) -> Analysis:
     )
     title = page.title or fetched.hints.title
     relevance = watch.matcher.judge(title, page.text)
-    return Analysis(page, relevance, content_hash(page.text), signature(page.text))
+    mentions: tuple[Mention, ...] = ()
+    if relevance.relevant and catalogue is not None:
+        mentions = tuple(extract(page.text, language=page.language, published=None,
+                                 catalogue=catalogue, subject=watch.name))
+    return Analysis(page, relevance, content_hash(page.text), signature(page.text), mentions)
 
 
 @dataclass
@@ -69,6 +78,7 @@ class Tally:
     problems: list[tuple[str, str, datetime]] = field(default_factory=list)
     new_ids: list[int] = field(default_factory=list)
     revised_ids: list[int] = field(default_factory=list)
+    flags: Counter[str] = field(default_factory=Counter)
 
     def error(self, url: str, reason: str) -> None:
         self.counts[Outcome.ERROR] += 1
@@ -84,10 +94,12 @@ class PageProcessor:
         watch: Watch,
         source_ids: dict[str, int],
         near_duplicate_threshold: float,
+        ledger: Ledger | None = None,
     ) -> None:
         self.store = store
         self.watch = watch
         self.source_ids = source_ids
+        self.ledger = ledger  # the figures step; None stores articles only
         self.near = NearDuplicates(near_duplicate_threshold)
         with store.session() as session:
             self.near.add_all(q.current_signatures(session))
@@ -131,6 +143,11 @@ class PageProcessor:
                 outcome = self._revisit(session, article, fetched, analysis, stamp)
                 if outcome is Outcome.REVISED:
                     tally.revised_ids.append(article.id)
+            if outcome is not Outcome.UNCHANGED and self.ledger is not None:
+                version = q.current_version(session, article.id)
+                flags = self.ledger.record_version(session, article, version, analysis.mentions,
+                                                   stamp)
+                tally.flags.update(flag.kind for flag in flags)
             self._remember(session, fetched, body_hash, True, article.id)
             return outcome
 

@@ -19,6 +19,8 @@ from crawler.relevance import Watch
 from crawler.settings import CrawlSettings
 from crawler.sources import Source
 from crawler.urls import url_key
+from figures.catalogue import Catalogue
+from figures.ledger import Ledger
 from store import Store
 from store import queries as q
 from store.queries import KnownUrl
@@ -43,7 +45,9 @@ class CrawlContext:
     processor: PageProcessor
     known: KnownUrls
     pool: Executor | None = None
-    progress: Progress = lambda outcome: None
+    progress: Progress = lambda outcome: None  # noqa: E731
+    catalogue: Catalogue | None = None  # None: no figures step
+    fatal: Exception | None = None  # set when the store fails: the crawl stops
 
 
 def scrapy_settings(settings: CrawlSettings) -> dict[str, object]:
@@ -93,6 +97,8 @@ def crawl(
     settings: CrawlSettings,
     progress: Progress | None = None,
     between: Callable[[int], None] | None = None,
+    catalogue: Catalogue | None = None,
+    window_days: int = 30,
 ) -> list[int]:
     """Crawl each source in turn; returns the ids of the crawl runs recorded.
 
@@ -104,10 +110,12 @@ def crawl(
     with store.session() as session:
         source_ids = q.sync_sources(session, sources)
         known = KnownUrls(q.known_urls(session))
-    processor = PageProcessor(store, watch, source_ids, settings.near_duplicate_threshold)
+    ledger = Ledger(watch.name, window_days) if catalogue is not None else None
+    processor = PageProcessor(store, watch, source_ids, settings.near_duplicate_threshold, ledger)
     pool = _start_pool(settings.clean_workers, watch)
     context = CrawlContext(
-        store, watch, settings, processor, known, pool, progress or (lambda outcome: None)
+        store, watch, settings, processor, known, pool,
+        progress or (lambda outcome: None), catalogue,
     )
     process = AsyncCrawlerProcess(scrapy_settings(settings))
     run_ids: list[int] = []
@@ -128,6 +136,8 @@ def crawl(
                 )
             except Exception as exc:  # a spider that cannot start is recorded, others go on
                 status, error_text = "failed", f"{type(exc).__name__}: {exc}"
+            if context.fatal is not None:
+                raise context.fatal  # the store is unusable: recording the run would fail too
             if tally.counts["errors"] and status == "ok":
                 status = "errors"
             with store.session() as session:

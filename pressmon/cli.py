@@ -115,7 +115,8 @@ def crawl_cmd(app: App, names: tuple[str, ...]) -> None:
     sources = config.select_sources(names)
     with report.progress() as tick:
         run_ids = crawl(
-            sources, store=app.store, watch=config.watch, settings=config.crawl, progress=tick
+            sources, store=app.store, watch=config.watch, settings=config.crawl, progress=tick,
+            catalogue=config.catalogue, window_days=config.window_days,
         )
     report.crawl_summary(app.store, run_ids)
 

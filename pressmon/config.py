@@ -8,6 +8,7 @@ A wrong key stops the program with one line naming the key path and why.
 from __future__ import annotations
 
 import os
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from crawler.relevance import Watch
 from crawler.settings import CrawlSettings
 from crawler.sources import Source
+from figures.catalogue import Catalogue, load_catalogue
 from pressmon.errors import ConfigError
 
 DEFAULT_PATH = Path("config.yaml")
@@ -45,8 +47,22 @@ class Config(BaseModel):
     crawl: CrawlSettings = Field(default_factory=CrawlSettings, description="How to fetch.")
     store: StoreSettings = Field(default_factory=StoreSettings, description="Where to keep.")
     figures: dict[str, Any] = Field(
-        default_factory=dict, description="Figure extraction: the metric catalogue and rules."
+        default_factory=dict,
+        description=(
+            "Figures: `window_days` (mentions this close in time must agree, else a conflict) "
+            "and catalogue keys (`metrics`, `subjects`...) replacing the shipped defaults in "
+            "figures/catalogue.yaml."
+        ),
     )
+
+    @cached_property
+    def catalogue(self) -> Catalogue:
+        """The metric catalogue: shipped defaults with this file's `figures` keys over them."""
+        return load_catalogue({k: v for k, v in self.figures.items() if k != "window_days"})
+
+    @property
+    def window_days(self) -> int:
+        return int(self.figures.get("window_days", 30))
 
     @field_validator("sources")
     @classmethod
@@ -82,7 +98,14 @@ def parse_config(data: Any, origin: str) -> Config:
     if not isinstance(data, dict):
         raise ConfigError(f"{origin}: expected a mapping of sections at the top level")
     try:
-        return Config.model_validate(data)
+        config = Config.model_validate(data)
+        window = config.figures.get("window_days", 30)
+        if not isinstance(window, int) or isinstance(window, bool) or window < 0:
+            raise ConfigError(f"figures.window_days: expected a whole number of days, not {window!r}")
+        config.catalogue  # noqa: B018 - validate the catalogue now, not mid-crawl
+        return config
+    except ConfigError as exc:
+        raise ConfigError(f"{origin}: {exc}") from None
     except ValidationError as exc:
         first = exc.errors()[0]
         message = first["msg"].removeprefix("Value error, ")

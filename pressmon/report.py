@@ -6,8 +6,10 @@ same records, so tools see exactly what people see.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
+from decimal import Decimal
 from typing import Any
 
 from rich.console import Console
@@ -16,7 +18,7 @@ from rich.table import Table
 
 from store import Store
 from store import queries as q
-from store.models import Article
+from store.models import Article, Flag
 
 out = Console(highlight=False)
 if not out.is_terminal:
@@ -85,8 +87,9 @@ def crawl_summary(store: Store, run_ids: list[int], heading: str | None = None) 
                 out.print(f"  failed [{run.source}]: {run.error_text}")
         started = min((r.started for r in runs), default=None)
         finished = max((r.finished or r.started for r in runs), default=None)
-        new, revised = [], []
+        new, revised, flags = [], [], []
         if started is not None and finished is not None:
+            flags = [flag_record(f) for f in q.flags_created_between(session, started, finished)]
             new = [
                 article_record(a) for a in q.articles_first_seen_between(session, started, finished)
             ]
@@ -99,6 +102,79 @@ def crawl_summary(store: Store, run_ids: list[int], heading: str | None = None) 
     if revised:
         out.print(f"\n{len(revised)} revised article(s):")
         article_table(revised)
+    if flags:
+        counts = Counter(f["kind"] for f in flags)
+        out.print(f"\n{len(flags)} figure flag(s) raised: "
+                  + ", ".join(f"{counts[k]} {k}" for k in FLAG_KINDS if counts[k]))
+        flag_table([f for f in flags if f["kind"] != "new"] or flags)
+
+
+FLAG_KINDS = ("changed", "conflict", "outdated", "new")
+
+
+def number(value: Decimal | None) -> int | float | None:
+    """A Decimal for JSON: an integer when it is whole."""
+    if value is None:
+        return None
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def flag_record(flag: Flag) -> dict[str, Any]:
+    """The JSON shape of a flag (as `pressmon flags --json` prints it)."""
+    m, p = flag.mention, flag.previous
+    return {
+        "id": flag.id,
+        "kind": flag.kind,
+        "subject": m.subject,
+        "metric": m.metric,
+        "value": number(m.value),
+        "qualifier": m.qualifier,
+        "unit": m.unit,
+        "text": m.text,
+        "previous_value": number(p.value) if p else None,
+        "previous_qualifier": p.qualifier if p else None,
+        "previous_text": p.text if p else None,
+        "delta": number(flag.delta),
+        "percent": number(flag.percent),
+        "url": m.article.url,
+        "previous_url": p.article.url if p else None,
+        "as_of": m.as_of.isoformat(),
+        "previous_as_of": p.as_of.isoformat() if p else None,
+        "sentence": m.sentence,
+        "revision": flag.revision,
+        "state": flag.state,
+        "reviewed_by": flag.reviewed_by,
+        "reviewed_at": flag.reviewed_at.isoformat(timespec="seconds") if flag.reviewed_at else None,
+        "note": flag.note,
+    }
+
+
+def _figure(value: int | float | None, qualifier: str | None, unit: str | None) -> str:
+    if value is None:
+        return ""
+    words = {"at_least": "≥ ", "at_most": "≤ ", "about": "~ ", "exact": ""}
+    suffix = "" if unit in (None, "count") else f" {unit}"
+    return f"{words.get(qualifier or 'exact', '')}{value:,}{suffix}"
+
+
+def flag_table(records: list[dict[str, Any]]) -> None:
+    table = Table()
+    for column in ("id", "kind", "metric", "as of", "value", "previous", "change", "state",
+                   "where"):
+        table.add_column(column)
+    for f in records:
+        change = ""
+        if f["delta"] is not None:
+            change = f"{f['delta']:+,}" + (f" ({f['percent']:+}%)" if f["percent"] is not None
+                                           else "")
+        where = f["url"] + (f"\n{f['revision']}" if f["revision"] else "")
+        previous = _figure(f["previous_value"], f["previous_qualifier"], f["unit"])
+        if f["previous_as_of"]:
+            previous += f" ({f['previous_as_of']})"
+        table.add_row(str(f["id"]), f["kind"], f["metric"], f["as_of"],
+                      _figure(f["value"], f["qualifier"], f["unit"]), previous, change,
+                      f["state"], where)
+    out.print(table)
 
 
 def article_record(article: Article, with_text: bool = False) -> dict[str, Any]:

@@ -1,13 +1,14 @@
-"""The tables: sources, per-URL fetch state, articles and their versions, crawl runs.
+"""The tables: sources, per-URL fetch state, articles and their versions, crawl runs,
+figure mentions and their flags.
 
 A changed page is a new `ArticleVersion`, never an overwrite; the newest version
-is the article's current text. Figure mentions, flags and digests get their own
-tables in later migrations.
+is the article's current text. Figures are stored as exact decimals.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 
 from sqlalchemy import (
     JSON,
@@ -18,9 +19,11 @@ from sqlalchemy import (
     ForeignKey,
     Integer,
     LargeBinary,
+    Numeric,
     MetaData,
     String,
     Text,
+    TypeDecorator,
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -32,6 +35,26 @@ NAMING = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+class ExactDecimal(TypeDecorator[Decimal]):
+    """A Decimal that round-trips exactly: NUMERIC where the database has it, text in SQLite."""
+
+    impl = Numeric(38, 10)
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect):  # noqa: ANN001, ANN201
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(String(60))
+        return dialect.type_descriptor(Numeric(38, 10))
+
+    def process_bind_param(self, value, dialect):  # noqa: ANN001, ANN201
+        if value is None or dialect.name != "sqlite":
+            return value
+        return str(Decimal(value))
+
+    def process_result_value(self, value, dialect):  # noqa: ANN001, ANN201
+        return None if value is None else Decimal(str(value))
 
 
 class Base(DeclarativeBase):
@@ -163,3 +186,61 @@ class CrawlError(Base):
     at: Mapped[datetime] = mapped_column(DateTime)
 
     run: Mapped[CrawlRun] = relationship(back_populates="problems")
+
+
+class FigureMention(Base):
+    """A figure an article version states (see figures.model.Mention)."""
+
+    __tablename__ = "figure_mention"
+    __table_args__ = (
+        UniqueConstraint("version_id", "subject", "metric", "value", "qualifier", "unit"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(
+        ForeignKey("article_version.id", ondelete="CASCADE"), index=True
+    )
+    article_id: Mapped[int] = mapped_column(ForeignKey("article.id", ondelete="CASCADE"), index=True)
+    subject: Mapped[str] = mapped_column(String(200), index=True)
+    metric: Mapped[str] = mapped_column(String(100), index=True)
+    value: Mapped[Decimal] = mapped_column(ExactDecimal)
+    qualifier: Mapped[str] = mapped_column(String(10))
+    low: Mapped[Decimal | None] = mapped_column(ExactDecimal)
+    high: Mapped[Decimal | None] = mapped_column(ExactDecimal)
+    unit: Mapped[str] = mapped_column(String(10))
+    text: Mapped[str] = mapped_column(Text)
+    start: Mapped[int] = mapped_column(Integer)
+    end: Mapped[int] = mapped_column(Integer)
+    sentence: Mapped[str] = mapped_column(Text)
+    as_of: Mapped[date] = mapped_column(Date, index=True)
+    current: Mapped[bool] = mapped_column(Boolean, default=True, index=True)
+
+    article: Mapped[Article] = relationship()
+
+
+class Flag(Base):
+    """What a mention did to the record: new, changed, conflict or outdated; reviewable."""
+
+    __tablename__ = "flag"
+    __table_args__ = (UniqueConstraint("mention_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    mention_id: Mapped[int] = mapped_column(
+        ForeignKey("figure_mention.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(10), index=True)
+    previous_id: Mapped[int | None] = mapped_column(
+        ForeignKey("figure_mention.id", ondelete="SET NULL")
+    )
+    delta: Mapped[Decimal | None] = mapped_column(ExactDecimal)
+    percent: Mapped[Decimal | None] = mapped_column(ExactDecimal)
+    revision: Mapped[str | None] = mapped_column(Text)  # what the article's previous version said
+    created: Mapped[datetime] = mapped_column(DateTime, index=True)
+    state: Mapped[str] = mapped_column(String(10), default="open", index=True)
+    reviewed_by: Mapped[str | None] = mapped_column(String(200))
+    reviewed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    note: Mapped[str | None] = mapped_column(Text)
+    digest_id: Mapped[int | None] = mapped_column(Integer)  # the digest it went out in
+
+    mention: Mapped[FigureMention] = relationship(foreign_keys=[mention_id])
+    previous: Mapped[FigureMention | None] = relationship(foreign_keys=[previous_id])

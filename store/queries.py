@@ -9,7 +9,17 @@ from datetime import date, datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, selectinload
 
-from store.models import Article, ArticleVersion, Cluster, CrawlError, CrawlRun, FetchState, Source
+from store.models import (
+    Article,
+    ArticleVersion,
+    Cluster,
+    CrawlError,
+    CrawlRun,
+    FetchState,
+    FigureMention,
+    Flag,
+    Source,
+)
 from store.search import Hit, SqliteSearch
 
 
@@ -216,3 +226,77 @@ def articles_revised_between(session: Session, start: datetime, end: datetime) -
         .distinct()
     )
     return list_articles(session, ids=list(ids), limit=None)
+
+
+# -- figures -------------------------------------------------------------------------------------
+def current_mentions_of_article(session: Session, article_id: int) -> list[FigureMention]:
+    return list(session.scalars(select(FigureMention).where(
+        FigureMention.article_id == article_id, FigureMention.current.is_(True))))
+
+
+def current_mentions(
+    session: Session, subject: str | None = None, metric: str | None = None
+) -> list[FigureMention]:
+    """Mentions in articles' current versions (the record), oldest as-of first."""
+    query = (
+        select(FigureMention)
+        .where(FigureMention.current.is_(True))
+        .options(selectinload(FigureMention.article))
+        .order_by(FigureMention.as_of, FigureMention.article_id, FigureMention.start)
+    )
+    if subject is not None:
+        query = query.where(FigureMention.subject == subject)
+    if metric is not None:
+        query = query.where(FigureMention.metric == metric)
+    return list(session.scalars(query))
+
+
+def mentions_of_version(session: Session, version_id: int) -> list[FigureMention]:
+    return list(session.scalars(select(FigureMention).where(
+        FigureMention.version_id == version_id).order_by(FigureMention.start)))
+
+
+def flags_of_mentions(session: Session, mention_ids: Sequence[int]) -> list[Flag]:
+    if not mention_ids:
+        return []
+    return list(session.scalars(select(Flag).where(Flag.mention_id.in_(mention_ids))))
+
+
+KIND_ORDER = {"changed": 0, "conflict": 1, "outdated": 2, "new": 3}
+
+
+def list_flags(
+    session: Session,
+    *,
+    kind: str | None = None,
+    state: str | None = None,
+    since: date | None = None,
+    ids: Sequence[int] | None = None,
+) -> list[Flag]:
+    """Flags, changed first, then conflict, outdated and new; newest as-of first within a kind."""
+    query = (
+        select(Flag)
+        .join(FigureMention, Flag.mention_id == FigureMention.id)
+        .options(selectinload(Flag.mention).selectinload(FigureMention.article),
+                 selectinload(Flag.previous).selectinload(FigureMention.article))
+    )
+    if kind is not None:
+        query = query.where(Flag.kind == kind)
+    if state is not None:
+        query = query.where(Flag.state == state)
+    if since is not None:
+        query = query.where(FigureMention.as_of >= since)
+    if ids is not None:
+        query = query.where(Flag.id.in_(ids))
+    flags = list(session.scalars(query))
+    return sorted(flags, key=lambda f: (KIND_ORDER.get(f.kind, 9), -f.mention.as_of.toordinal(),
+                                        f.id))
+
+
+def get_flag(session: Session, flag_id: int) -> Flag | None:
+    return session.get(Flag, flag_id)
+
+
+def flags_created_between(session: Session, start: datetime, end: datetime) -> list[Flag]:
+    ids = list(session.scalars(select(Flag.id).where(Flag.created.between(start, end))))
+    return list_flags(session, ids=ids)

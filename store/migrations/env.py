@@ -8,9 +8,17 @@ connection = context.config.attributes.get("connection")
 if connection is None:  # pragma: no cover - the Store always passes one
     raise RuntimeError("run migrations through store.Store(url).upgrade()")
 
+
+
+def include_object(obj, name, type_, reflected, compare_to):  # noqa: ANN001, ANN201
+    """Leave the full-text index (store/search.py) out of autogenerate's comparison."""
+    return not (type_ == "table" and name.startswith("article_fts"))
+
+
 context.configure(
     connection=connection,
     target_metadata=Base.metadata,
+    include_object=include_object,
     render_as_batch=connection.dialect.name == "sqlite",
 )
 with context.begin_transaction():

@@ -1,0 +1,122 @@
+"""The figures step's bookkeeping: keep a version's mentions, bring the flags up to date.
+
+Runs right after the store writes an article version. The flags of a series
+are always recomputed from the whole record (`figures.record.evaluate`), so
+they never depend on the order articles were crawled in; reviewed flags are
+kept as the reviewer left them, and a dismissal feeds back into the record.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from figures.model import Mention
+from figures.record import Observation, SeriesKey, compare_versions, evaluate, series_key
+from store import queries as q
+from store.models import Article, ArticleVersion, FigureMention, Flag
+
+
+def to_mention(row: FigureMention) -> Mention:
+    """A stored row as the plain value the record works on."""
+    return Mention(
+        subject=row.subject, metric=row.metric, value=row.value, qualifier=row.qualifier,  # type: ignore[arg-type]
+        low=row.low, high=row.high, unit=row.unit, text=row.text, start=row.start,  # type: ignore[arg-type]
+        end=row.end, sentence=row.sentence, as_of=row.as_of,
+    )
+
+
+def _observation(row: FigureMention) -> Observation:
+    return Observation(key=row.id, mention=to_mention(row), article=row.article_id,
+                       position=row.start, url=row.article.url)
+
+
+class Ledger:
+    """Stores mentions and keeps the watched organisation's flags in step with them."""
+
+    def __init__(self, watched: str, window_days: int = 30) -> None:
+        self.watched = watched
+        self.window_days = window_days
+
+    def record_version(
+        self, session: Session, article: Article, version: ArticleVersion,
+        mentions: Sequence[Mention], now: datetime,
+    ) -> list[Flag]:
+        """Store `version`'s mentions (the article's earlier ones stop counting); new flags."""
+        as_of = article.published or article.first_seen.date()
+        earlier = q.current_mentions_of_article(session, article.id)
+        for row in earlier:
+            row.current = False
+        rows = [
+            FigureMention(
+                version_id=version.id, article_id=article.id, **_columns(m), as_of=as_of,
+                current=True,
+            )
+            for m in mentions
+        ]
+        session.add_all(rows)
+        session.flush()
+        notes = _revision_notes(earlier, rows) if earlier else {}
+        touched = {series_key(to_mention(r)) for r in [*earlier, *rows]}
+        return self.refresh(session, touched, now, notes)
+
+    def refresh(
+        self, session: Session, series: Iterable[SeriesKey], now: datetime,
+        notes: dict[int, str] | None = None,
+    ) -> list[Flag]:
+        """Recompute the flags of these series; returns the flags that did not exist before."""
+        created: list[Flag] = []
+        for key in series:
+            subject, metric, _family = key
+            if subject != self.watched:
+                continue  # other subjects keep their mentions but are not watched
+            rows = [r for r in q.current_mentions(session, subject, metric)
+                    if series_key(to_mention(r)) == key]
+            existing = {(f.mention_id, f.kind): f for f in q.flags_of_mentions(
+                session, [r.id for r in rows])}
+            dismissed = {f.mention_id for f in existing.values() if f.state == "dismissed"}
+            flags, _state = evaluate([_observation(r) for r in rows],
+                                     window_days=self.window_days, dismissed=dismissed)
+            wanted = set()
+            for flag in flags:
+                mention_id = int(flag.observation.key)
+                wanted.add((mention_id, flag.kind))
+                row = existing.get((mention_id, flag.kind))
+                if row is None:
+                    row = Flag(mention_id=mention_id, kind=flag.kind, created=now, state="open")
+                    session.add(row)
+                    created.append(row)
+                elif row.state != "open":
+                    continue  # a reviewed flag stays as the reviewer left it
+                row.previous_id = int(flag.previous.key) if flag.previous else None
+                row.delta, row.percent = flag.delta, flag.percent
+                row.revision = (notes or {}).get(mention_id, row.revision)
+            for pair, row in existing.items():
+                if pair not in wanted and row.state == "open":
+                    session.delete(row)  # the record no longer supports it
+        session.flush()
+        return created
+
+
+def _columns(m: Mention) -> dict[str, object]:
+    values = dataclasses.asdict(m)
+    values.pop("as_of")
+    return values
+
+
+def _revision_notes(earlier: Sequence[FigureMention], rows: Sequence[FigureMention]) -> dict[int, str]:
+    """For each new mention a revision changed or added: what the previous version said."""
+    by_text = {(r.text, r.start): r.id for r in rows}
+    notes = {}
+    for change in compare_versions([to_mention(r) for r in earlier], [to_mention(r) for r in rows]):
+        if change.new is None:
+            continue
+        mention_id = by_text[(change.new.text, change.new.start)]
+        if change.kind == "changed" and change.old is not None:
+            notes[mention_id] = f"revised: the previous version said “{change.old.text}”"
+        elif change.kind == "added":
+            notes[mention_id] = "added in a revision of the article"
+    return notes

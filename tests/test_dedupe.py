@@ -1,0 +1,131 @@
+"""Dedupe: exact hashes tell unchanged from revised; signatures find syndicated copies."""
+
+from __future__ import annotations
+
+import pytest
+
+from crawler.dedupe import NearDuplicates, content_hash, signature, similarity
+
+RELEASE = "\n".join(
+    [
+        "Hong Kong Science and Technology Parks Corporation announced today that more than "
+        "1,100 technology companies now operate across Science Park, the InnoCentre and the "
+        "three industrial estates in Tai Po, Tseung Kwan O and Yuen Long.",
+        "The corporation said its incubation programmes admitted a record number of start-ups "
+        "this year, with particular growth in biotechnology, artificial intelligence and "
+        "robotics.",
+        "Its chief executive said new laboratory space would open to tenants next spring, "
+        "giving research teams shared clean rooms and testing equipment.",
+    ]
+)
+# What a press wire makes of it: its own dateline in front, its own "About" paragraph after.
+SYNDICATED = (
+    "HONG KONG, March 5, 2024 /Example Wire/ -- "
+    + RELEASE
+    + "\nAbout Example Wire\nExample Wire distributes press releases from organisations across "
+    "Asia to newsrooms, investors and the public. For more information visit our website."
+)
+UNRELATED = (
+    "The city council voted on Monday to extend the bus lane on the harbour road by two "
+    "kilometres, citing rush-hour delays that commuters have complained about for years.\n"
+    "Opponents said the change would push delivery vans onto side streets, and shop owners "
+    "asked for loading bays near the market."
+)
+
+RELEASE_ZH = (
+    "香港科技園公司今日宣布，香港科學園的培育計劃本年度共錄取超過一百間初創企業，創歷年新高。\n"
+    "科學園現時匯聚逾一千一百間科技公司，研發人員超過一萬三千名，涵蓋生物醫藥、人工智能及金融科技等領域。"
+)
+SYNDICATED_ZH = (
+    "【本報訊】二〇二四年三月五日香港電——"
+    + RELEASE_ZH
+    + "\n關於本通訊社：本社為亞洲各地機構向傳媒及公眾發布新聞稿。"
+)
+UNRELATED_ZH = (
+    "政府今日公布，港鐵新線將於明年通車，沿線設有五個車站，預計每日載客量達十萬人次。"
+    "運輸署表示會調整巴士路線配合，並呼籲市民留意最新安排。"
+)
+
+
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [
+        ("Science Park  opened\n\na lab.", "Science Park opened a lab."),
+        ("  leading and trailing\t", "leading and trailing"),
+        ("tabs\tand\r\nCRLF", "tabs and CRLF"),
+        ("香港科學園\n今日宣布", "香港科學園 今日宣布"),
+    ],
+)
+def test_content_hash_of_text_ignores_whitespace(one: str, other: str) -> None:
+    assert content_hash(one) == content_hash(other)
+
+
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [
+        ("over 1,100 companies", "over 1,200 companies"),
+        ("Science Park", "SciencePark"),
+        ("Science Park", "science park"),
+    ],
+)
+def test_content_hash_tells_changed_text(one: str, other: str) -> None:
+    assert content_hash(one) != content_hash(other)
+
+
+def test_content_hash_of_bytes_is_exact() -> None:
+    assert content_hash(b"<p>a</p>") != content_hash(b"<p>a</p>\n")
+    assert content_hash(b"<p>a</p>") == content_hash(b"<p>a</p>")
+
+
+@pytest.mark.parametrize(
+    ("original", "copy"),
+    [(RELEASE, SYNDICATED), (RELEASE_ZH, SYNDICATED_ZH)],
+    ids=["english", "chinese"],
+)
+def test_a_syndicated_copy_is_similar(original: str, copy: str) -> None:
+    assert similarity(signature(original), signature(copy)) > 0.5
+
+
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [(RELEASE, UNRELATED), (RELEASE_ZH, UNRELATED_ZH), (RELEASE, RELEASE_ZH)],
+    ids=["english", "chinese", "across-languages"],
+)
+def test_unrelated_texts_are_not_similar(one: str, other: str) -> None:
+    assert similarity(signature(one), signature(other)) < 0.2
+
+
+def test_signature_is_stable_bytes() -> None:
+    """Signatures are stored: the same text must give the same bytes in any process."""
+    sig = signature(RELEASE)
+    assert isinstance(sig, bytes)
+    assert sig == signature(RELEASE)
+    assert similarity(sig, sig) == 1.0
+
+
+def test_signature_ignores_case_and_punctuation() -> None:
+    assert signature("Science Park, opened: a LAB!") == signature("science park opened a lab")
+
+
+def test_near_duplicates_finds_the_release_of_a_copy() -> None:
+    index = NearDuplicates(threshold=0.5)
+    index.add_all([("release", signature(RELEASE)), ("buses", signature(UNRELATED))])
+    index.add("release-zh", signature(RELEASE_ZH))
+    assert index.matches(signature(SYNDICATED)) == ["release"]
+    assert index.matches(signature(SYNDICATED_ZH)) == ["release-zh"]
+    assert index.matches(signature("Nothing alike: a recipe for steamed fish with ginger.")) == []
+
+
+def test_near_duplicates_orders_matches_most_similar_first() -> None:
+    index = NearDuplicates(threshold=0.5)
+    index.add("copy", signature(SYNDICATED))
+    index.add("release", signature(RELEASE))
+    assert index.matches(signature(RELEASE)) == ["release", "copy"]
+
+
+def test_re_adding_a_key_replaces_its_signature() -> None:
+    index = NearDuplicates(threshold=0.5)
+    index.add(1, signature(RELEASE))
+    index.add(1, signature(UNRELATED))  # the article was revised into something else
+    assert index.matches(signature(SYNDICATED)) == []
+    assert index.matches(signature(UNRELATED)) == [1]
