@@ -8,6 +8,7 @@ unchanged, skipped as irrelevant — so a re-run never duplicates anything.
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 from collections import Counter
 from dataclasses import dataclass, field
@@ -26,7 +27,7 @@ from figures.ledger import Ledger
 from figures.model import Mention
 from store import Store
 from store import queries as q
-from store.models import Article, ArticleVersion, Cluster, FetchState
+from store.models import Article, ArticleVersion, Cluster, FetchState, Flag
 
 
 class Outcome(enum.StrEnum):
@@ -61,12 +62,25 @@ def analyse(fetched: Fetched, watch: Watch, catalogue: Catalogue | None = None) 
         content_type=fetched.content_type,
         fallback_date=fetched.hints.published,
     )
-    title = page.title or fetched.hints.title
-    relevance = watch.matcher.judge(title, page.text)
+    if page.title is None and fetched.hints.title:
+        page = dataclasses.replace(page, title=fetched.hints.title)
+    return analyse_page(page, watch, catalogue)
+
+
+def analyse_page(page: CleanPage, watch: Watch, catalogue: Catalogue | None = None) -> Analysis:
+    """Judge clean text and, if relevant, find its figures (the part after cleaning)."""
+    relevance = watch.matcher.judge(page.title, page.text)
     mentions: tuple[Mention, ...] = ()
     if relevance.relevant and catalogue is not None:
-        mentions = tuple(extract(page.text, language=page.language, published=None,
-                                 catalogue=catalogue, subject=watch.name))
+        mentions = tuple(
+            extract(
+                page.text,
+                language=page.language,
+                published=None,
+                catalogue=catalogue,
+                subject=watch.name,
+            )
+        )
     return Analysis(page, relevance, content_hash(page.text), signature(page.text), mentions)
 
 
@@ -79,6 +93,7 @@ class Tally:
     new_ids: list[int] = field(default_factory=list)
     revised_ids: list[int] = field(default_factory=list)
     flags: Counter[str] = field(default_factory=Counter)
+    created_flags: list[Flag] = field(default_factory=list)
 
     def error(self, url: str, reason: str) -> None:
         self.counts[Outcome.ERROR] += 1
@@ -145,9 +160,11 @@ class PageProcessor:
                     tally.revised_ids.append(article.id)
             if outcome is not Outcome.UNCHANGED and self.ledger is not None:
                 version = q.current_version(session, article.id)
-                flags = self.ledger.record_version(session, article, version, analysis.mentions,
-                                                   stamp)
+                flags = self.ledger.record_version(
+                    session, article, version, analysis.mentions, stamp
+                )
                 tally.flags.update(flag.kind for flag in flags)
+                tally.created_flags.extend(flags)
             self._remember(session, fetched, body_hash, True, article.id)
             return outcome
 

@@ -65,8 +65,8 @@ class Relevance:
 
 def _pattern(alias: str) -> str:
     escaped = re.escape(alias).replace(r"\ ", r"\s+")
-    if alias.isascii():  # Latin aliases match whole words; CJK has no spaces to lean on
-        return rf"(?<!\w){escaped}(?!\w)"
+    if alias.isascii():  # whole Latin words; a Han neighbour counts as a boundary (活動由HKSTP主辦)
+        return rf"(?<![A-Za-z0-9]){escaped}(?![A-Za-z0-9])"
     return escaped
 
 

@@ -45,7 +45,7 @@ class CrawlContext:
     processor: PageProcessor
     known: KnownUrls
     pool: Executor | None = None
-    progress: Progress = lambda outcome: None  # noqa: E731
+    progress: Progress = lambda outcome: None
     catalogue: Catalogue | None = None  # None: no figures step
     fatal: Exception | None = None  # set when the store fails: the crawl stops
 
@@ -114,8 +114,14 @@ def crawl(
     processor = PageProcessor(store, watch, source_ids, settings.near_duplicate_threshold, ledger)
     pool = _start_pool(settings.clean_workers, watch)
     context = CrawlContext(
-        store, watch, settings, processor, known, pool,
-        progress or (lambda outcome: None), catalogue,
+        store,
+        watch,
+        settings,
+        processor,
+        known,
+        pool,
+        progress or (lambda outcome: None),
+        catalogue,
     )
     process = AsyncCrawlerProcess(scrapy_settings(settings))
     run_ids: list[int] = []

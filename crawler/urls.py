@@ -23,10 +23,11 @@ def canonical_url(url: str) -> str:
 
 
 def url_key(url: str) -> str:
-    """Identity of a page: its canonical URL without scheme and `www.`."""
+    """Identity of a page: its canonical URL without scheme, `www.` or trailing slash."""
     parts = urlsplit(canonical_url(url))
     host = parts.netloc.removeprefix("www.")
-    return urlunsplit(("", host, parts.path, parts.query, "")).removeprefix("//")
+    path = parts.path.rstrip("/")  # courlan keeps a trailing slash when a query follows
+    return urlunsplit(("", host, path, parts.query, "")).removeprefix("//")
 
 
 @dataclass(frozen=True)

@@ -23,15 +23,29 @@ from store.models import Article, ArticleVersion, FigureMention, Flag
 def to_mention(row: FigureMention) -> Mention:
     """A stored row as the plain value the record works on."""
     return Mention(
-        subject=row.subject, metric=row.metric, value=row.value, qualifier=row.qualifier,  # type: ignore[arg-type]
-        low=row.low, high=row.high, unit=row.unit, text=row.text, start=row.start,  # type: ignore[arg-type]
-        end=row.end, sentence=row.sentence, as_of=row.as_of,
+        subject=row.subject,
+        metric=row.metric,
+        value=row.value,
+        qualifier=row.qualifier,  # type: ignore[arg-type]
+        low=row.low,
+        high=row.high,
+        unit=row.unit,
+        text=row.text,
+        start=row.start,  # type: ignore[arg-type]
+        end=row.end,
+        sentence=row.sentence,
+        as_of=row.as_of,
     )
 
 
 def _observation(row: FigureMention) -> Observation:
-    return Observation(key=row.id, mention=to_mention(row), article=row.article_id,
-                       position=row.start, url=row.article.url)
+    return Observation(
+        key=row.id,
+        mention=to_mention(row),
+        article=row.article_id,
+        position=row.start,
+        url=row.article.url,
+    )
 
 
 class Ledger:
@@ -42,8 +56,12 @@ class Ledger:
         self.window_days = window_days
 
     def record_version(
-        self, session: Session, article: Article, version: ArticleVersion,
-        mentions: Sequence[Mention], now: datetime,
+        self,
+        session: Session,
+        article: Article,
+        version: ArticleVersion,
+        mentions: Sequence[Mention],
+        now: datetime,
     ) -> list[Flag]:
         """Store `version`'s mentions (the article's earlier ones stop counting); new flags."""
         as_of = article.published or article.first_seen.date()
@@ -52,7 +70,10 @@ class Ledger:
             row.current = False
         rows = [
             FigureMention(
-                version_id=version.id, article_id=article.id, **_columns(m), as_of=as_of,
+                version_id=version.id,
+                article_id=article.id,
+                **_columns(m),
+                as_of=as_of,
                 current=True,
             )
             for m in mentions
@@ -64,7 +85,10 @@ class Ledger:
         return self.refresh(session, touched, now, notes)
 
     def refresh(
-        self, session: Session, series: Iterable[SeriesKey], now: datetime,
+        self,
+        session: Session,
+        series: Iterable[SeriesKey],
+        now: datetime,
         notes: dict[int, str] | None = None,
     ) -> list[Flag]:
         """Recompute the flags of these series; returns the flags that did not exist before."""
@@ -73,13 +97,19 @@ class Ledger:
             subject, metric, _family = key
             if subject != self.watched:
                 continue  # other subjects keep their mentions but are not watched
-            rows = [r for r in q.current_mentions(session, subject, metric)
-                    if series_key(to_mention(r)) == key]
-            existing = {(f.mention_id, f.kind): f for f in q.flags_of_mentions(
-                session, [r.id for r in rows])}
+            rows = [
+                r
+                for r in q.current_mentions(session, subject, metric)
+                if series_key(to_mention(r)) == key
+            ]
+            existing = {
+                (f.mention_id, f.kind): f
+                for f in q.flags_of_mentions(session, [r.id for r in rows])
+            }
             dismissed = {f.mention_id for f in existing.values() if f.state == "dismissed"}
-            flags, _state = evaluate([_observation(r) for r in rows],
-                                     window_days=self.window_days, dismissed=dismissed)
+            flags, _state = evaluate(
+                [_observation(r) for r in rows], window_days=self.window_days, dismissed=dismissed
+            )
             wanted = set()
             for flag in flags:
                 mention_id = int(flag.observation.key)
@@ -100,6 +130,31 @@ class Ledger:
         session.flush()
         return created
 
+    def review(
+        self, session: Session, flag: Flag, state: str, by: str, note: str | None, now: datetime
+    ) -> None:
+        """Accept or dismiss a flag; a dismissal takes its mention out of the record."""
+        flag.state, flag.reviewed_by, flag.reviewed_at, flag.note = state, by, now, note
+        session.flush()
+        self.refresh(session, [series_key(to_mention(flag.mention))], now)
+
+    def standing(
+        self, session: Session, subject: str | None = None
+    ) -> list[tuple[SeriesKey, FigureMention]]:
+        """The current value of every series (of one subject, or all), by series key."""
+        rows = q.current_mentions(session, subject)
+        reviewed = q.flags_of_mentions(session, [r.id for r in rows])
+        dismissed = {f.mention_id for f in reviewed if f.state == "dismissed"}
+        by_id = {r.id: r for r in rows}
+        _flags, states = evaluate(
+            [_observation(r) for r in rows], window_days=self.window_days, dismissed=dismissed
+        )
+        return [
+            (key, by_id[int(state.current.key)])
+            for key, state in sorted(states.items())
+            if state.current is not None
+        ]
+
 
 def _columns(m: Mention) -> dict[str, object]:
     values = dataclasses.asdict(m)
@@ -107,7 +162,9 @@ def _columns(m: Mention) -> dict[str, object]:
     return values
 
 
-def _revision_notes(earlier: Sequence[FigureMention], rows: Sequence[FigureMention]) -> dict[int, str]:
+def _revision_notes(
+    earlier: Sequence[FigureMention], rows: Sequence[FigureMention]
+) -> dict[int, str]:
     """For each new mention a revision changed or added: what the previous version said."""
     by_text = {(r.text, r.start): r.id for r in rows}
     notes = {}

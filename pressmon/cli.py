@@ -86,16 +86,17 @@ def main() -> None:
     """
 
 
-def _since(value: str | None) -> date | None:
+def parse_date(value: str | None, option: str = "--since") -> date | None:
+    """An ISO date from the command line, or one clear line saying what was expected."""
     if value is None:
         return None
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise InputError(f"--since {value!r}: expected a date like 2024-07-19") from None
+        raise InputError(f"{option} {value!r}: expected a date like 2024-07-19") from None
 
 
-def _dump(rows: list[dict[str, Any]]) -> None:
+def dump(rows: list[dict[str, Any]]) -> None:
     click.echo(json.dumps(rows, ensure_ascii=False, indent=2, default=str))
 
 
@@ -115,8 +116,13 @@ def crawl_cmd(app: App, names: tuple[str, ...]) -> None:
     sources = config.select_sources(names)
     with report.progress() as tick:
         run_ids = crawl(
-            sources, store=app.store, watch=config.watch, settings=config.crawl, progress=tick,
-            catalogue=config.catalogue, window_days=config.window_days,
+            sources,
+            store=app.store,
+            watch=config.watch,
+            settings=config.crawl,
+            progress=tick,
+            catalogue=config.catalogue,
+            window_days=config.window_days,
         )
     report.crawl_summary(app.store, run_ids)
 
@@ -181,11 +187,11 @@ def articles_cmd(
 
     with app.store.session() as session:
         rows = q.list_articles(
-            session, since=_since(since), source=source, language=lang, limit=limit
+            session, since=parse_date(since), source=source, language=lang, limit=limit
         )
         records = [report.article_record(a) for a in rows]
     if as_json:
-        _dump(records)
+        dump(records)
     else:
         report.article_table(records)
 
@@ -209,7 +215,7 @@ def show_cmd(app: App, article_id: int, versions: bool, as_json: bool) -> None:
             raise InputError(f"no article with id {article_id}")
         record = report.article_record(article, with_text=True)
     if as_json:
-        _dump([record])
+        dump([record])
     else:
         report.article_detail(record, versions=versions)
 
@@ -236,11 +242,16 @@ def search_cmd(
 
     with app.store.session() as session:
         hits = q.search_articles(
-            session, app.store.search_index, query, since=_since(since), language=lang, limit=limit
+            session,
+            app.store.search_index,
+            query,
+            since=parse_date(since),
+            language=lang,
+            limit=limit,
         )
         records = [{**report.article_record(a), "snippet": h.snippet} for a, h in hits]
     if as_json:
-        _dump(records)
+        dump(records)
     else:
         report.search_results(records)
 
@@ -309,6 +320,8 @@ def db_upgrade_cmd(app: App) -> None:
     app.store  # noqa: B018 - opening the store upgrades it
     click.echo(f"database {app.store.url} is up to date")
 
+
+from pressmon import figures_cli  # noqa: E402, F401  (registers the figure commands)
 
 if __name__ == "__main__":
     main()

@@ -101,7 +101,9 @@ def parse_config(data: Any, origin: str) -> Config:
         config = Config.model_validate(data)
         window = config.figures.get("window_days", 30)
         if not isinstance(window, int) or isinstance(window, bool) or window < 0:
-            raise ConfigError(f"figures.window_days: expected a whole number of days, not {window!r}")
+            raise ConfigError(
+                f"figures.window_days: expected a whole number of days, not {window!r}"
+            )
         config.catalogue  # noqa: B018 - validate the catalogue now, not mid-crawl
         return config
     except ConfigError as exc:

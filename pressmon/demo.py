@@ -48,8 +48,8 @@ def run_demo(db_url: str | None = None, port: int = 0) -> None:
                 settings=config.crawl,
                 progress=tick,
                 between=switch,
-            catalogue=config.catalogue,
-            window_days=config.window_days,
+                catalogue=config.catalogue,
+                window_days=config.window_days,
             )
     half = len(sources)
     report.out.print(Rule("Edition 1: the first crawl"))

@@ -10,15 +10,21 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from decimal import Decimal
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from figures.ledger import to_mention
+from figures.model import Mention
 from store import Store
 from store import queries as q
-from store.models import Article, Flag
+from store.models import Article, FigureMention, Flag
+
+if TYPE_CHECKING:
+    from pressmon.ingest import Ingested
 
 out = Console(highlight=False)
 if not out.is_terminal:
@@ -104,8 +110,10 @@ def crawl_summary(store: Store, run_ids: list[int], heading: str | None = None) 
         article_table(revised)
     if flags:
         counts = Counter(f["kind"] for f in flags)
-        out.print(f"\n{len(flags)} figure flag(s) raised: "
-                  + ", ".join(f"{counts[k]} {k}" for k in FLAG_KINDS if counts[k]))
+        out.print(
+            f"\n{len(flags)} figure flag(s) raised: "
+            + ", ".join(f"{counts[k]} {k}" for k in FLAG_KINDS if counts[k])
+        )
         flag_table([f for f in flags if f["kind"] != "new"] or flags)
 
 
@@ -159,21 +167,39 @@ def _figure(value: int | float | None, qualifier: str | None, unit: str | None) 
 
 def flag_table(records: list[dict[str, Any]]) -> None:
     table = Table()
-    for column in ("id", "kind", "metric", "as of", "value", "previous", "change", "state",
-                   "where"):
+    for column in (
+        "id",
+        "kind",
+        "metric",
+        "as of",
+        "value",
+        "previous",
+        "change",
+        "state",
+        "where",
+    ):
         table.add_column(column)
     for f in records:
         change = ""
         if f["delta"] is not None:
-            change = f"{f['delta']:+,}" + (f" ({f['percent']:+}%)" if f["percent"] is not None
-                                           else "")
+            change = f"{f['delta']:+,}" + (
+                f" ({f['percent']:+}%)" if f["percent"] is not None else ""
+            )
         where = f["url"] + (f"\n{f['revision']}" if f["revision"] else "")
         previous = _figure(f["previous_value"], f["previous_qualifier"], f["unit"])
         if f["previous_as_of"]:
             previous += f" ({f['previous_as_of']})"
-        table.add_row(str(f["id"]), f["kind"], f["metric"], f["as_of"],
-                      _figure(f["value"], f["qualifier"], f["unit"]), previous, change,
-                      f["state"], where)
+        table.add_row(
+            str(f["id"]),
+            f["kind"],
+            f["metric"],
+            f["as_of"],
+            _figure(f["value"], f["qualifier"], f["unit"]),
+            previous,
+            change,
+            f["state"],
+            where,
+        )
     out.print(table)
 
 
@@ -266,3 +292,128 @@ def cleaned(record: dict[str, Any]) -> None:
     for key in ("title", "date", "author", "sitename", "language"):
         out.print(f"{key}: {record[key]}", markup=False)
     out.print(f"\n{record['text']}\n", markup=False)
+
+
+# -- figures ---------------------------------------------------------------------------------
+def mention_record(m: Mention) -> dict[str, Any]:
+    """The JSON shape of a figure mention (as `figures extract --json` prints it)."""
+    return {
+        "subject": m.subject,
+        "metric": m.metric,
+        "value": number(m.value),
+        "qualifier": m.qualifier,
+        "low": number(m.low),
+        "high": number(m.high),
+        "unit": m.unit,
+        "text": m.text,
+        "start": m.start,
+        "end": m.end,
+        "sentence": m.sentence,
+        "as_of": m.as_of.isoformat() if m.as_of else None,
+    }
+
+
+def mention_table(records: list[dict[str, Any]]) -> None:
+    if not records:
+        out.print("no figures")
+        return
+    table = Table()
+    for column in ("subject", "metric", "figure", "as written", "as of"):
+        table.add_column(column)
+    for r in records:
+        table.add_row(
+            r["subject"],
+            r["metric"],
+            _figure(r["value"], r["qualifier"], r["unit"]),
+            r["text"],
+            r["as_of"] or "",
+        )
+    out.print(table)
+
+
+def history_record(row: FigureMention, flags: list[Flag]) -> dict[str, Any]:
+    return {
+        **mention_record(to_mention(row)),
+        "id": row.id,
+        "url": row.article.url,
+        "title": row.article.title,
+        "flags": [{"id": f.id, "kind": f.kind, "state": f.state} for f in flags],
+    }
+
+
+def history_table(records: list[dict[str, Any]]) -> None:
+    if not records:
+        out.print("no mentions")
+        return
+    table = Table()
+    for column in ("as of", "figure", "as written", "flags", "source"):
+        table.add_column(column)
+    for r in records:
+        flags = ", ".join(
+            f"{f['kind']}#{f['id']}" + ("" if f["state"] == "open" else f" ({f['state']})")
+            for f in r["flags"]
+        )
+        table.add_row(
+            r["as_of"],
+            _figure(r["value"], r["qualifier"], r["unit"]),
+            r["text"],
+            flags,
+            f"{r['title']}\n{r['url']}",
+        )
+    out.print(table)
+
+
+def current_record(key: tuple[str, str, str], row: FigureMention) -> dict[str, Any]:
+    return {
+        "subject": key[0],
+        "metric": key[1],
+        "unit": row.unit,
+        "value": number(row.value),
+        "qualifier": row.qualifier,
+        "text": row.text,
+        "as_of": row.as_of.isoformat(),
+        "url": row.article.url,
+        "title": row.article.title,
+    }
+
+
+def current_table(records: list[dict[str, Any]]) -> None:
+    if not records:
+        out.print("no figures on record")
+        return
+    table = Table()
+    for column in ("metric", "figure", "as of", "as written", "source"):
+        table.add_column(column)
+    for r in records:
+        table.add_row(
+            r["metric"],
+            _figure(r["value"], r["qualifier"], r["unit"]),
+            r["as_of"],
+            r["text"],
+            r["url"],
+        )
+    out.print(table)
+
+
+def ingested(store: Store, path: Path, result: Ingested) -> None:
+    """What `pressmon ingest` did to one file."""
+    words = {
+        "new": "stored as a new article",
+        "revised": "stored as a new version",
+        "unchanged": "unchanged",
+        "skipped": "not relevant: not stored",
+    }
+    out.print(f"{path}: {words[result.outcome]}", markup=False)
+    if result.analysis is not None:
+        relevance = result.analysis.relevance
+        out.print(f"relevance {relevance.score:g} ({', '.join(relevance.aliases) or 'no alias'})")
+        if result.outcome in ("new", "revised"):
+            out.print(f"{len(result.analysis.mentions)} figure(s) found")
+    with store.session() as session:
+        ids = [f.id for f in result.tally.created_flags]
+        flags = [flag_record(f) for f in q.list_flags(session, ids=ids)] if ids else []
+    if flags:
+        out.print(f"{len(flags)} flag(s) raised:")
+        flag_table(flags)
+    elif result.outcome in ("new", "revised"):
+        out.print("no flags raised")

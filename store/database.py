@@ -15,7 +15,7 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from pressmon.errors import StoreError
@@ -55,8 +55,17 @@ class Store:
             raise StoreError(f"not a database URL: {url!r}") from None
         self.is_sqlite = parsed.get_backend_name() == "sqlite"
         if self.is_sqlite and parsed.database not in (None, "", ":memory:"):
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        self.engine: Engine = create_engine(url)
+            folder = Path(parsed.database).parent
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreError(
+                    f"database {url}: cannot create {folder}: {exc.strerror}"
+                ) from None
+        try:
+            self.engine: Engine = create_engine(url)
+        except (ArgumentError, NoSuchModuleError) as exc:
+            raise StoreError(f"not a usable database URL: {url!r} ({exc})") from None
         if self.is_sqlite:
             event.listen(self.engine, "connect", _sqlite_pragmas)
         self.search_index = SqliteSearch()

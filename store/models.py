@@ -19,8 +19,8 @@ from sqlalchemy import (
     ForeignKey,
     Integer,
     LargeBinary,
-    Numeric,
     MetaData,
+    Numeric,
     String,
     Text,
     TypeDecorator,
@@ -43,17 +43,17 @@ class ExactDecimal(TypeDecorator[Decimal]):
     impl = Numeric(38, 10)
     cache_ok = True
 
-    def load_dialect_impl(self, dialect):  # noqa: ANN001, ANN201
+    def load_dialect_impl(self, dialect):
         if dialect.name == "sqlite":
             return dialect.type_descriptor(String(60))
         return dialect.type_descriptor(Numeric(38, 10))
 
-    def process_bind_param(self, value, dialect):  # noqa: ANN001, ANN201
+    def process_bind_param(self, value, dialect):
         if value is None or dialect.name != "sqlite":
             return value
         return str(Decimal(value))
 
-    def process_result_value(self, value, dialect):  # noqa: ANN001, ANN201
+    def process_result_value(self, value, dialect):
         return None if value is None else Decimal(str(value))
 
 
@@ -200,7 +200,9 @@ class FigureMention(Base):
     version_id: Mapped[int] = mapped_column(
         ForeignKey("article_version.id", ondelete="CASCADE"), index=True
     )
-    article_id: Mapped[int] = mapped_column(ForeignKey("article.id", ondelete="CASCADE"), index=True)
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("article.id", ondelete="CASCADE"), index=True
+    )
     subject: Mapped[str] = mapped_column(String(200), index=True)
     metric: Mapped[str] = mapped_column(String(100), index=True)
     value: Mapped[Decimal] = mapped_column(ExactDecimal)

@@ -230,8 +230,13 @@ def articles_revised_between(session: Session, start: datetime, end: datetime) -
 
 # -- figures -------------------------------------------------------------------------------------
 def current_mentions_of_article(session: Session, article_id: int) -> list[FigureMention]:
-    return list(session.scalars(select(FigureMention).where(
-        FigureMention.article_id == article_id, FigureMention.current.is_(True))))
+    return list(
+        session.scalars(
+            select(FigureMention).where(
+                FigureMention.article_id == article_id, FigureMention.current.is_(True)
+            )
+        )
+    )
 
 
 def current_mentions(
@@ -252,8 +257,13 @@ def current_mentions(
 
 
 def mentions_of_version(session: Session, version_id: int) -> list[FigureMention]:
-    return list(session.scalars(select(FigureMention).where(
-        FigureMention.version_id == version_id).order_by(FigureMention.start)))
+    return list(
+        session.scalars(
+            select(FigureMention)
+            .where(FigureMention.version_id == version_id)
+            .order_by(FigureMention.start)
+        )
+    )
 
 
 def flags_of_mentions(session: Session, mention_ids: Sequence[int]) -> list[Flag]:
@@ -277,8 +287,10 @@ def list_flags(
     query = (
         select(Flag)
         .join(FigureMention, Flag.mention_id == FigureMention.id)
-        .options(selectinload(Flag.mention).selectinload(FigureMention.article),
-                 selectinload(Flag.previous).selectinload(FigureMention.article))
+        .options(
+            selectinload(Flag.mention).selectinload(FigureMention.article),
+            selectinload(Flag.previous).selectinload(FigureMention.article),
+        )
     )
     if kind is not None:
         query = query.where(Flag.kind == kind)
@@ -289,8 +301,9 @@ def list_flags(
     if ids is not None:
         query = query.where(Flag.id.in_(ids))
     flags = list(session.scalars(query))
-    return sorted(flags, key=lambda f: (KIND_ORDER.get(f.kind, 9), -f.mention.as_of.toordinal(),
-                                        f.id))
+    return sorted(
+        flags, key=lambda f: (KIND_ORDER.get(f.kind, 9), -f.mention.as_of.toordinal(), f.id)
+    )
 
 
 def get_flag(session: Session, flag_id: int) -> Flag | None:

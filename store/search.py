@@ -18,7 +18,7 @@ _CJK = "\u3400-\u9fff\uf900-\ufaff"
 _CJK_CHAR = re.compile(f"([{_CJK}])")
 _TERM = re.compile(r'"([^"]+)"|(\S+)')
 _WIDE = f"{_CJK}\u3000-\u303f\uff00-\uffef"  # Han plus CJK and full-width punctuation
-_GAP = re.compile(f"(?<=[{_WIDE}])(\\]?)\\s+(\\[?)(?=[{_WIDE}])")
+_GAP = re.compile(f"(?<=[{_WIDE}])(\\]?) +(\\[?)(?=[{_WIDE}])")  # spaces only: keep paragraphs
 
 CREATE_SQL = (
     "CREATE VIRTUAL TABLE IF NOT EXISTS article_fts USING fts5("

@@ -41,7 +41,7 @@ class Cli:
             "COLUMNS": "200",
         }
         result = subprocess.run(
-            [sys.executable, "-m", "pressmon.cli", *args],
+            [sys.executable, "-m", "pressmon", *args],
             cwd=self.cwd,
             env=env,
             capture_output=True,

@@ -156,7 +156,7 @@ def test_sample_site_serves_until_stopped(tmp_path: Path) -> None:
         [
             sys.executable,
             "-m",
-            "pressmon.cli",
+            "pressmon",
             "sample-site",
             "--port",
             str(port),
@@ -185,7 +185,7 @@ def test_sample_site_serves_until_stopped(tmp_path: Path) -> None:
 def test_demo_crawls_both_editions_into_a_fresh_store(tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path / 'demo.db'}"
     result = subprocess.run(
-        [sys.executable, "-m", "pressmon.cli", "demo", "--db", db],
+        [sys.executable, "-m", "pressmon", "demo", "--db", db],
         cwd=tmp_path,
         capture_output=True,
         text=True,
@@ -199,7 +199,7 @@ def test_demo_crawls_both_editions_into_a_fresh_store(tmp_path: Path) -> None:
         [
             sys.executable,
             "-m",
-            "pressmon.cli",
+            "pressmon",
             "articles",
             "--db",
             db,

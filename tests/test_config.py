@@ -65,7 +65,7 @@ def test_broken_yaml_names_the_line(tmp_path: Path) -> None:
 
 def test_a_missing_config_says_where_it_looked(tmp_path: Path) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "pressmon.cli", "articles", "--config", str(tmp_path / "no.yaml")],
+        [sys.executable, "-m", "pressmon", "articles", "--config", str(tmp_path / "no.yaml")],
         capture_output=True,
         text=True,
         cwd=tmp_path,

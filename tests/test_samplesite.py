@@ -187,26 +187,27 @@ def test_gzip_bomb_inflates_past_500_mb(site: SampleSite) -> None:
     assert total >= 500_000_000
 
 
-def test_slow_page_waits_and_wakes_when_the_server_stops() -> None:
-    site = SampleSite().start()
-    assert fetch(site, "/bad/slow.html?seconds=0.2")[0] == 200
+def test_slow_page_waits_and_wakes_when_the_server_stops(site: SampleSite) -> None:
+    started = time.monotonic()
+    assert fetch(site, "/bad/slow.html?seconds=0.3")[0] == 200
+    assert time.monotonic() - started >= 0.3
+
+    stopping = SampleSite().start()
     finished = threading.Event()
 
     def slow() -> None:
         with contextlib.suppress(ConnectionError, http.client.HTTPException):
-            fetch(site, "/bad/slow.html")
+            fetch(stopping, "/bad/slow.html")  # 30 s unless the server stops
         finished.set()
 
-    worker = threading.Thread(target=slow, daemon=True)
-    worker.start()
+    threading.Thread(target=slow, daemon=True).start()
     deadline = time.monotonic() + 5
-    while (
-        not any(r.path == "/bad/slow.html" for r in site.requests) and time.monotonic() < deadline
-    ):
-        site.stopping.wait(0.01)
+    while stopping.max_in_flight == 0 and time.monotonic() < deadline:
+        finished.wait(0.01)
+    assert stopping.max_in_flight == 1, "the slow request never arrived"
     started = time.monotonic()
-    site.stop()
-    assert finished.wait(5) and time.monotonic() - started < 5
+    stopping.stop()
+    assert finished.wait(5) and time.monotonic() - started < 2
 
 
 def test_requests_are_logged_and_concurrency_counted() -> None:

@@ -89,11 +89,6 @@ def test_addresses_of_one_page_share_a_key(urls: list[str]) -> None:
     assert len(keys) == 1, keys
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="courlan keeps the trailing slash when a query follows: "
-    "url_key('.../news/a/?id=3') != url_key('.../news/a?id=3')",
-)
 def test_trailing_slash_before_a_query_gives_the_same_key() -> None:
     assert url_key("https://example.com/news/a/?id=3") == url_key("https://example.com/news/a?id=3")
 

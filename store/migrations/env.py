@@ -9,8 +9,7 @@ if connection is None:  # pragma: no cover - the Store always passes one
     raise RuntimeError("run migrations through store.Store(url).upgrade()")
 
 
-
-def include_object(obj, name, type_, reflected, compare_to):  # noqa: ANN001, ANN201
+def include_object(obj, name, type_, reflected, compare_to):
     """Leave the full-text index (store/search.py) out of autogenerate's comparison."""
     return not (type_ == "table" and name.startswith("article_fts"))
 

@@ -1,0 +1,5 @@
+"""`python -m pressmon` runs the CLI."""
+
+from pressmon.cli import main
+
+main()
