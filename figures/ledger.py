@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from figures.model import Mention
 from figures.record import Observation, SeriesKey, compare_versions, evaluate, series_key
 from store import queries as q
-from store.models import Article, ArticleVersion, FigureMention, Flag
+from store.models import Article, ArticleVersion, FigureMention, Flag, FlagReview
 
 
 def to_mention(row: FigureMention) -> Mention:
@@ -135,6 +135,7 @@ class Ledger:
     ) -> None:
         """Accept or dismiss a flag; a dismissal takes its mention out of the record."""
         flag.state, flag.reviewed_by, flag.reviewed_at, flag.note = state, by, now, note
+        session.add(FlagReview(flag_id=flag.id, state=state, by=by, at=now, note=note))
         session.flush()
         self.refresh(session, [series_key(to_mention(flag.mention))], now)
 

@@ -18,8 +18,11 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from crawler.relevance import Watch
 from crawler.settings import CrawlSettings
 from crawler.sources import Source
+from digest.settings import DigestSettings
 from figures.catalogue import Catalogue, load_catalogue
 from pressmon.errors import ConfigError
+from scheduler.settings import SchedulerSettings
+from web.settings import WebSettings
 
 DEFAULT_PATH = Path("config.yaml")
 CONFIG_ENV = "PRESSMON_CONFIG"
@@ -46,6 +49,13 @@ class Config(BaseModel):
     sources: tuple[Source, ...] = Field(..., min_length=1, description="Where to look.")
     crawl: CrawlSettings = Field(default_factory=CrawlSettings, description="How to fetch.")
     store: StoreSettings = Field(default_factory=StoreSettings, description="Where to keep.")
+    digest: DigestSettings = Field(
+        default_factory=DigestSettings, description="When digests are made and where they go."
+    )
+    scheduler: SchedulerSettings = Field(
+        default_factory=SchedulerSettings, description="How `pressmon run` runs its jobs."
+    )
+    web: WebSettings = Field(default_factory=WebSettings, description="The web app.")
     figures: dict[str, Any] = Field(
         default_factory=dict,
         description=(

@@ -246,3 +246,50 @@ class Flag(Base):
 
     mention: Mapped[FigureMention] = relationship(foreign_keys=[mention_id])
     previous: Mapped[FigureMention | None] = relationship(foreign_keys=[previous_id])
+
+
+class FlagReview(Base):
+    """The audit trail of a flag: every accept or dismiss, by whom, when and why."""
+
+    __tablename__ = "flag_review"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    flag_id: Mapped[int] = mapped_column(ForeignKey("flag.id", ondelete="CASCADE"), index=True)
+    state: Mapped[str] = mapped_column(String(10))
+    by: Mapped[str] = mapped_column(String(200))
+    at: Mapped[datetime] = mapped_column(DateTime)
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class Digest(Base):
+    """One digest: the period it covers and what it contained (its JSON form)."""
+
+    __tablename__ = "digest"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    period_start: Mapped[datetime | None] = mapped_column(DateTime)
+    period_end: Mapped[datetime] = mapped_column(DateTime, index=True)
+    created: Mapped[datetime] = mapped_column(DateTime)
+    content: Mapped[dict] = mapped_column(JSON)
+
+    deliveries: Mapped[list[Delivery]] = relationship(
+        back_populates="digest", cascade="all, delete-orphan", order_by="Delivery.id"
+    )
+
+
+class Delivery(Base):
+    """Where a digest went (or must still go): a folder, an e-mail address, a webhook."""
+
+    __tablename__ = "delivery"
+    __table_args__ = (UniqueConstraint("digest_id", "channel", "target"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    digest_id: Mapped[int] = mapped_column(ForeignKey("digest.id", ondelete="CASCADE"), index=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    target: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(10), default="pending", index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    digest: Mapped[Digest] = relationship(back_populates="deliveries")

@@ -10,8 +10,8 @@ if connection is None:  # pragma: no cover - the Store always passes one
 
 
 def include_object(obj, name, type_, reflected, compare_to):
-    """Leave the full-text index (store/search.py) out of autogenerate's comparison."""
-    return not (type_ == "table" and name.startswith("article_fts"))
+    """Leave the full-text index (store/search.py) and APScheduler's own job table out."""
+    return not (type_ == "table" and name.startswith(("article_fts", "apscheduler_")))
 
 
 context.configure(

@@ -1,0 +1,21 @@
+"""The `scheduler` section of config.yaml: how jobs run and how revisits adapt."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class SchedulerSettings(BaseModel):
+    """Limits and policies for `pressmon run`."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    crawl_timeout: float = Field(
+        3600, gt=0, description="Seconds a crawl subprocess may run before it is stopped."
+    )
+    misfire_grace: float = Field(
+        900, gt=0, description="Seconds late a missed run may still start (after a restart)."
+    )
+    shutdown_grace: float = Field(
+        60, ge=0, description="Seconds a running crawl gets to finish on SIGTERM or Ctrl-C."
+    )

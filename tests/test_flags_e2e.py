@@ -1,0 +1,87 @@
+"""The sample newsroom's two editions raise the flags its articles plant, and no others."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+from urllib.parse import urlsplit
+
+import pytest
+
+from figures.ledger import _observation
+from figures.record import evaluate
+from samplesite import SampleSite, pages
+from store import queries as q
+from tests.conftest import Cli, write_config
+
+
+@pytest.fixture(scope="module")
+def crawled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cli]:
+    """Edition 1, then edition 2, crawled into one store."""
+    tmp = tmp_path_factory.mktemp("flags")
+    with SampleSite() as site:
+        cli = Cli(write_config(tmp / "config.yaml", site.base_url), f"sqlite:///{tmp / 'p.db'}",
+                  tmp)
+        cli("crawl")
+        site.edition = 2
+        cli("crawl")
+        yield cli
+
+
+def _label_set(labels) -> set[tuple]:
+    return {(f["metric"], Decimal(str(f["value"])), f["qualifier"], f["unit"]) for f in labels}
+
+
+def test_stored_figures_are_the_labelled_ones(crawled: Cli) -> None:
+    store = crawled.store()
+    with store.session() as session:
+        found: dict[str, set[tuple]] = {}
+        for row in q.current_mentions(session, "HKSTP"):
+            if not row.metric.startswith("other:"):
+                found.setdefault(urlsplit(row.article.url).path, set()).add(
+                    (row.metric, row.value, row.qualifier, row.unit))
+    store.close()
+    expected = {p.path: _label_set(p.figures) for p in pages(2)
+                if p.relevant and p.discovered_by and p.figures}
+    assert {path: found.get(path, set()) for path in expected} == expected
+    assert set(found) <= set(expected), "no figures where the labels have none"
+
+
+def test_flags_equal_a_replay_of_the_whole_record(crawled: Cli) -> None:
+    """Crawled in two editions and source by source, the flags are those of one fresh replay."""
+    store = crawled.store()
+    with store.session() as session:
+        rows = q.current_mentions(session, "HKSTP")
+        replayed, _ = evaluate([_observation(r) for r in rows])
+        stored = {(f.mention_id, f.kind, f.previous_id) for f in q.list_flags(session)}
+    store.close()
+    expected = {(int(f.observation.key), f.kind, int(f.previous.key) if f.previous else None)
+                for f in replayed}
+    assert stored == expected
+
+
+def _flags(cli: Cli, kind: str) -> list[dict]:
+    return cli.json("flags", "--kind", kind)
+
+
+def test_every_kind_of_flag_is_raised(crawled: Cli) -> None:
+    for kind in ("new", "changed", "conflict", "outdated"):
+        assert _flags(crawled, kind), f"no {kind} flag"
+
+
+def test_same_day_graduate_counts_conflict(crawled: Cli) -> None:
+    conflicts = [f for f in _flags(crawled, "conflict") if f["metric"] == "incubation_graduates"]
+    assert [(f["as_of"], {f["value"], f["previous_value"]}) for f in conflicts] == [
+        ("2020-05-28", {108, 78})]
+
+
+def test_a_late_blog_repeating_old_figures_is_outdated(crawled: Cli) -> None:
+    outdated = {(f["metric"], f["value"]) for f in _flags(crawled, "outdated")
+                if f["as_of"] == "2024-11-18"}
+    assert {("unicorns", 3), ("companies", 1000), ("rnd_professionals", 11000)} <= outdated
+
+
+def test_the_revised_article_says_what_its_previous_version_said(crawled: Cli) -> None:
+    revised = [f for f in crawled.json("flags") if f["revision"]]
+    assert revised, "the edition-2 revision raised a flag"
+    assert any("2,300" in f["revision"] and f["value"] == 2400 for f in revised)
