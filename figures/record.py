@@ -45,6 +45,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Literal
 
 from figures.model import FlagKind, Mention, Qualifier, Unit
+from figures.numbers import interval, tolerance
 from pressmon.errors import InputError
 
 Key = int | str
@@ -61,9 +62,6 @@ _UNIT_FAMILY: dict[Unit, tuple[str, Decimal]] = {
     "sqft": ("sqm", Decimal("0.09290304")),
     "ha": ("sqm", Decimal(10000)),
 }
-_CAP = Decimal("0.025")
-_ABOUT = Decimal("0.05")
-_AT_MOST_FLOOR = Decimal("0.9")
 _DISMISSABLE: frozenset[FlagKind] = frozenset({"new", "changed", "conflict"})
 
 
@@ -153,38 +151,15 @@ def normalised_value(m: Mention) -> Decimal:
     return m.value * _family(m.unit)[1]
 
 
-def _tolerance(value: Decimal, qualifier: Qualifier) -> Decimal:
-    """Rounding a stated number allows: 11,000 -> 275, 1,700 -> 42.5, 641 -> 0.5."""
-    if not value.is_finite():
-        raise InputError(f"figure value {value} is not a finite number")
-    size = abs(value)
-    if size == 0:
-        return Decimal(0)
-    last_digit_place = int(size.normalize().as_tuple().exponent)
-    r = min(Decimal(5).scaleb(last_digit_place - 1), size * _CAP)
-    if qualifier == "about":
-        return max(r, size * _ABOUT)
-    return r
-
-
-def _interval(value: Decimal, qualifier: Qualifier) -> tuple[Decimal, Decimal | None]:
-    """The values a statement allows as (low, high); high None means unbounded."""
-    if qualifier == "at_least":
-        return value, None
-    if qualifier == "at_most":
-        return value * _AT_MOST_FLOOR, value
-    tol = _tolerance(value, qualifier)
-    return value - tol, value + tol
-
-
 def _series_interval(m: Mention) -> tuple[Decimal, Decimal | None]:
     factor = _family(m.unit)[1]
-    low, high = _interval(m.value, m.qualifier)
+    low, high = interval(m.value, m.qualifier)
+    assert low is not None  # every qualifier has a floor
     return low * factor, None if high is None else high * factor
 
 
 def _series_tolerance(m: Mention) -> Decimal:
-    return _tolerance(m.value, m.qualifier) * _family(m.unit)[1]
+    return tolerance(m.value, m.qualifier) * _family(m.unit)[1]
 
 
 def _meets(a: Mention, b: Mention) -> bool:

@@ -321,7 +321,7 @@ def db_upgrade_cmd(app: App) -> None:
     click.echo(f"database {app.store.url} is up to date")
 
 
-from pressmon import figures_cli  # noqa: E402, F401  (registers the figure commands)
+from pressmon import digest_cli, figures_cli, scheduler_cli, web_cli  # noqa: E402, F401  (registers commands)
 
 if __name__ == "__main__":
     main()

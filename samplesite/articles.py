@@ -32,6 +32,9 @@ class PageInfo:
     syndication: str | None
     revised: bool
     discovered_by: tuple[str, ...]
+    # HKSTP's catalogue figures this edition's text states: dicts with metric, value,
+    # qualifier, unit and text (see README "Figure labels"); left out of the hash
+    figures: tuple[dict, ...] = field(default=(), hash=False)
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,8 @@ class Article:
     encoding: str = "utf-8"
     summary: str = ""
     extra: dict = field(default_factory=dict)
+    figures: tuple[dict, ...] = ()  # HKSTP's catalogue figures the text states (labels)
+    figures_edition_2: tuple[dict, ...] | None = None  # labels of the revised text, if they differ
 
     @property
     def language(self) -> str:
@@ -71,10 +76,32 @@ class Article:
                 text = text.replace(old, new)
         return text
 
+    def figures_in(self, edition: int) -> tuple[dict, ...]:
+        """The labelled figures of the text `edition` serves."""
+        if edition >= 2 and self.figures_edition_2 is not None:
+            return self.figures_edition_2
+        return self.figures
+
     def modified_in(self, edition: int) -> dt.date:
         if edition >= 2 and self.revised_on:
             return self.revised_on
         return self.modified
+
+
+LABEL_KEYS = ("metric", "value", "qualifier", "unit", "text")
+
+
+def _labels(ident: str, meta: dict, key: str, text: str) -> tuple[dict, ...] | None:
+    """Front-matter figure labels, checked: the five keys, and `text` verbatim in the body."""
+    if key not in meta:
+        return None
+    labels = tuple(dict(label) for label in meta[key] or ())
+    for label in labels:
+        if tuple(label) != LABEL_KEYS:
+            raise ValueError(f"content/{ident}.md: {key} entry needs keys {LABEL_KEYS}: {label}")
+        if label["text"] not in text:
+            raise ValueError(f"content/{ident}.md: {key} text not in the body: {label['text']!r}")
+    return labels
 
 
 def _read(name: str) -> tuple[dict, str]:
@@ -103,6 +130,9 @@ def articles() -> tuple[Article, ...]:
             ) from None
         published = meta.get("published")
         revision = meta.get("revision") or {}
+        revised_body = body
+        for old, new in revision.get("replace", []):
+            revised_body = revised_body.replace(old, new)
         result.append(
             Article(
                 id=ident,
@@ -123,6 +153,8 @@ def articles() -> tuple[Article, ...]:
                 encoding=encoding,
                 summary=meta.get("summary", ""),
                 extra=meta.get("extra", {}),
+                figures=_labels(ident, meta, "figures", body) or (),
+                figures_edition_2=_labels(ident, meta, "figures_edition_2", revised_body),
             )
         )
     return tuple(result)
@@ -152,6 +184,7 @@ def pages(edition: int) -> list[PageInfo]:
             syndication=a.syndication,
             revised=edition >= 2 and bool(a.revision),
             discovered_by=tuple(sorted(found.get(a.path_in(edition), ()))),
+            figures=a.figures_in(edition),
         )
         for a in in_edition(edition)
         if a.site in SITES

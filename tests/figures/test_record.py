@@ -11,10 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from figures.model import Mention, Qualifier, Unit
+from figures.numbers import interval, tolerance
 from figures.record import (
     Observation,
-    _interval,
-    _tolerance,
     compare_versions,
     evaluate,
     normalised_value,
@@ -87,14 +86,14 @@ def kinds(observations: list[Observation], **kw: object) -> list[tuple[str, Deci
     ],
 )
 def test_tolerance(value: str, qualifier: Qualifier, expected: str) -> None:
-    assert _tolerance(Decimal(value), qualifier) == Decimal(expected)
+    assert tolerance(Decimal(value), qualifier) == Decimal(expected)
 
 
 def test_intervals_by_qualifier() -> None:
-    assert _interval(Decimal(13000), "exact") == (Decimal(12675), Decimal(13325))
-    assert _interval(Decimal(14000), "at_least") == (Decimal(14000), None)
-    assert _interval(Decimal(90), "at_most") == (Decimal(81), Decimal(90))
-    assert _interval(Decimal(12200), "about") == (Decimal(11590), Decimal(12810))
+    assert interval(Decimal(13000), "exact") == (Decimal(12675), Decimal(13325))
+    assert interval(Decimal(14000), "at_least") == (Decimal(14000), None)
+    assert interval(Decimal(90), "at_most") == (Decimal(81), Decimal(90))
+    assert interval(Decimal(12200), "about") == (Decimal(11590), Decimal(12810))
 
 
 # --- the examples ---------------------------------------------------------

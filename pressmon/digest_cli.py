@@ -1,0 +1,1 @@
+"""The `digest` commands of the CLI (registered on import by pressmon/cli.py)."""
