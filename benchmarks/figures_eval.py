@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import tempfile
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
@@ -139,54 +140,132 @@ def evaluate(folder: Path) -> tuple[dict[str, dict], list[str]]:
 # --- flags ---------------------------------------------------------------------------
 
 
-def flag_report(folder: Path) -> list[str]:
-    """Extract every dated article, replay the watched subject's catalogue figures
-    through figures.record.evaluate, and describe each changed, conflict or outdated
-    flag in one line ("conflict incubation_graduates 78 (d09) vs 108 (d10)").
+FlagKey = tuple[str, str, str, str]  # (kind, metric, value, article id)
 
-    Undated articles are left out: the record orders mentions by as-of date.
-    """
+
+def gold_flags(folder: Path) -> set[FlagKey]:
+    """The flags the record rules give on the LABELLED figures of the dated articles."""
+    from figures.numbers import interval
     from figures.record import Observation, evaluate
 
-    catalogue = load_catalogue()
-    metrics = {m.key for m in catalogue.metrics}
     observations = []
-    for path in sorted(folder.glob("*.json")):
-        article = json.loads(path.read_text(encoding="utf-8"))
-        if not article["published"]:
-            continue
-        group = "zh" if article["language"].startswith("zh") else "en"
-        mentions = extract(
-            article["text"],
-            language=group,
-            published=date.fromisoformat(article["published"]),
-            catalogue=catalogue,
-        )
-        observations += [
-            Observation(
-                key=f"{article['id']}:{m.start}", mention=m, article=article["id"], position=m.start
+    for article in _dated(folder):
+        for index, label in enumerate(article["figures"]):
+            value = Decimal(str(label["value"]))
+            low, high = interval(value, label["qualifier"])
+            start = article["text"].find(label["text"])
+            mention = Mention(
+                subject=SUBJECT,
+                metric=label["metric"],
+                value=value,
+                qualifier=label["qualifier"],
+                low=low,
+                high=high,
+                unit=label["unit"],
+                text=label["text"],
+                start=start,
+                end=start + len(label["text"]),
+                sentence="",
+                as_of=date.fromisoformat(article["published"]),
             )
-            for m in mentions
-            if m.subject == SUBJECT and m.metric in metrics
-        ]
+            observations.append(
+                Observation(
+                    key=f"{article['id']}:{index}",
+                    mention=mention,
+                    article=article["id"],
+                    position=start,
+                )
+            )
     flags, _ = evaluate(observations)
+    return {
+        (
+            f.kind,
+            f.observation.mention.metric,
+            plain_number(f.observation.mention.value),
+            str(f.observation.article),
+        )
+        for f in flags
+    }
+
+
+def tool_flags(folder: Path, config_path: Path) -> set[FlagKey]:
+    """The flags pressmon raises when `pressmon ingest` takes the dated articles in date order."""
+    from pressmon.config import load_config
+    from pressmon.ingest import ingest_file
+    from store import Store
+    from store import queries as q
+
+    config = load_config(config_path)
+    with tempfile.TemporaryDirectory() as tmp:
+        store = Store(f"sqlite:///{tmp}/eval.db")
+        for article in sorted(_dated(folder), key=lambda a: (a["published"], a["id"])):
+            path = Path(tmp) / f"{article['id']}.txt"
+            path.write_text(article["text"], encoding="utf-8")
+            ingest_file(
+                store,
+                config,
+                path,
+                url=f"https://corpus.invalid/{article['id']}",
+                published=date.fromisoformat(article["published"]),
+                title=article["title"],
+            )
+        with store.session() as session:
+            raised = {
+                (
+                    f.kind,
+                    f.mention.metric,
+                    plain_number(f.mention.value),
+                    f.mention.article.url.rsplit("/", 1)[-1],
+                )
+                for f in q.list_flags(session)
+                if not f.mention.metric.startswith("other:")
+            }
+        store.close()
+    return raised
+
+
+def _dated(folder: Path) -> list[dict]:
+    articles = [json.loads(p.read_text(encoding="utf-8")) for p in sorted(folder.glob("*.json"))]
+    return [a for a in articles if a["published"]]
+
+
+def plain_number(value: Decimal) -> str:
+    return format(value.normalize(), "f")
+
+
+def flag_report(folder: Path, config_path: Path) -> tuple[list[str], int]:
+    """Lines comparing the tool's flags with the rules' flags on the labels; the mismatches."""
+    expected, raised = gold_flags(folder), tool_flags(folder, config_path)
     lines = []
-    for flag in flags:
-        if flag.kind == "new":
-            continue
-        m, was = flag.observation.mention, flag.previous
-        line = f"{flag.kind:9} {m.metric:21} {m.qualifier} {m.value} ({flag.observation.article})"
-        if was is not None:
-            line += f" vs {was.mention.qualifier} {was.mention.value} ({was.article})"
-        lines.append(line)
-    return lines
+    for kind in ("new", "changed", "conflict", "outdated"):
+        want = {f for f in expected if f[0] == kind}
+        got = {f for f in raised if f[0] == kind}
+        lines.append(
+            f"{kind:9} expected {len(want):3}  raised {len(got):3}  "
+            f"matched {len(want & got):3}  missing {len(want - got):3}  "
+            f"extra {len(got - want):3}"
+        )
+        lines += [f"    missing {' '.join(f[1:])}" for f in sorted(want - got)]
+        lines += [f"    extra   {' '.join(f[1:])}" for f in sorted(got - want)]
+    return lines, len(expected ^ raised)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("path", type=Path, help="folder of labelled article JSON files")
     parser.add_argument("--json", action="store_true", help="print the scores as JSON")
-    parser.add_argument("--flags", action="store_true", help="also list the flags raised")
+    parser.add_argument(
+        "--flags",
+        action="store_true",
+        help="also compare the flags `pressmon ingest` raises in date order "
+        "with the flags the record rules give on the labels",
+    )
+    parser.add_argument(
+        "--config",
+        type=Path,
+        default=Path(__file__).resolve().parents[1] / "config.yaml",
+        help="pressmon config for --flags (default: the project's config.yaml)",
+    )
     args = parser.parse_args(argv)
     report, errors = evaluate(args.path)
     if args.json:
@@ -206,12 +285,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"magnitude errors: {len(errors)}")
         for line in errors:
             print("  " + line)
+    mismatched = 0
     if args.flags:
-        lines = flag_report(args.path)
-        print(f"flags (changed, conflict, outdated): {len(lines)}")
+        lines, mismatched = flag_report(args.path, args.config)
+        print("flags, tool (ingest in date order) vs rules on the labels:")
         for line in lines:
             print("  " + line)
-    return 1 if errors else 0
+    return 1 if errors or mismatched else 0
 
 
 if __name__ == "__main__":
