@@ -52,3 +52,10 @@ class DigestSettings(BaseModel):
     email: EmailDelivery | None = Field(None, description="E-mail delivery, if any.")
     webhook: WebhookDelivery | None = Field(None, description="Webhook delivery, if any.")
     send_empty: bool = Field(False, description="Send a digest even when nothing happened.")
+    link: str | None = Field(
+        None,
+        description=(
+            "Public URL where the digest folder is served; the Atom feed (feed.xml in the "
+            "folder) links each entry to its HTML file there."
+        ),
+    )

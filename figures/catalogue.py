@@ -130,11 +130,13 @@ class Catalogue:
     __pydantic_config__ = _STRICT
     metrics: tuple[MetricDef, ...]
     watched: Wordings = field(default_factory=Wordings)
+    watched_sites: Wordings = field(default_factory=Wordings)
     anaphors: Anaphors = field(default_factory=Anaphors)
     company_suffixes: tuple[str, ...] = ()
     place_suffixes: tuple[str, ...] = ()
     subjects: tuple[SubjectDef, ...] = ()
     money_other: Wordings = field(default_factory=Wordings)
+    uncounted: Wordings = field(default_factory=Wordings)
 
     def metric(self, key: str) -> MetricDef:
         """The metric with this key (KeyError if the catalogue has none)."""

@@ -32,7 +32,8 @@ _STOPWORDS = frozenset(
         which who whom whose is are was were be been being has have had will would can could may
         might its their our his her my your per into across over under about around more less up
         down out after before ago later earlier each every also so such then when while between
-        among including plus another other not no only just now there here it they we he she""",
+        among including plus another other not no only just now there here it they we he she
+        where why how what whether if because""",
     )
 )
 _TIME_UNITS = r"(?:second|minute|hour|day|week|month|year|decade|centur(?:y|ie)|yr|min|hr)s?"
@@ -73,6 +74,26 @@ _ZH_NOUN_TAIL = set("者人商方")
 _ZH_CLAUSE_END = "，。；：！？、（）「」“”『』\n"
 _ZH_FILLERS = re.compile(r"(?:[有达为是共计总合现已经至]|目前|数目|数量|总数|人数|增加至|增至)*$")
 _ZH_FLOW_BEFORE = re.compile(r"(?:新增|增加|增添|增設|增设|多了)$")
+# Arrivals over a period are a flow, not the stock: "320 companies moved in during the year".
+_EN_ARRIVAL = re.compile(
+    r"^\s+(?:(?:have|has|had|were|was)\s+)?(?:moved\s+in(?:to)?|moved\s+to|joined|arrived|admitted"
+    r"|relocated|settled|set\s+up)\b",
+    re.I,
+)
+_EN_PERIOD = re.compile(
+    r"\b(?:(?:during|in|over|throughout)\s+the\s+(?:year|quarter|month|period|past|last)"
+    r"|(?:this|last|that)\s+(?:year|quarter|month)|in\s+(?:Q[1-4]|H[12]|(?:19|20)\d\d))\b",
+    re.I,
+)
+_ZH_ARRIVAL = re.compile(r"^[^，。；]{0,6}?(?:进驻|落户|迁入|加入|入驻)")
+_ZH_PERIOD = re.compile(r"过去一年|年内|去年|今年|同期|上半年|下半年|本年度|年度内")
+# A count stated as a goal is no figure yet: "will grow to 50 staff", 明年擴大到二十人.
+_EN_PLAN_BEFORE = re.compile(
+    r"\b(?:will|plans?\s+to|planned\s+to|aims?\s+to|expects?\s+to|intends?\s+to"
+    r"|hopes?\s+to|(?:is|are)\s+set\s+to)\s+(?:[a-z]+\s+){1,3}$",
+    re.I,
+)
+_ZH_PLAN_BEFORE = re.compile(r"(?:明年|来年|未来|预计|目标|将会|拟于|计划于|计划在)")
 _EN_FLOW = re.compile(
     r"\b(?:add|added|adding|adds|an additional|additional|another|a further)\s*$", re.I
 )
@@ -169,6 +190,8 @@ class _Matcher:
             for m in catalogue.metrics
         }
         self.measures = {simplify(w): m.key for m in catalogue.metrics for w in m.measures}
+        uncounted = catalogue.uncounted.for_language(language)
+        self.uncounted = frozenset(w if language == "zh" else _lemma(w) for w in uncounted)
         self.context = {
             m.key: _Wordings([(w, m.key) for w in m.context.for_language(language)], language)
             for m in catalogue.metrics
@@ -237,11 +260,15 @@ def _clause(text: str, start: int, end: int, s_start: int, s_end: int, zh: bool)
     return text[c_start : end + (m.start() if m else len(rest))]
 
 
-def _is_distractor(text: str, n: Number, zh: bool) -> bool:
-    """Years, dates, times, ordinals, references and phone numbers are not figures."""
+def _is_distractor(text: str, n: Number, zh: bool, s_start: int = 0) -> bool:
+    """Years, dates, times, ordinals, references and phone numbers are not figures.
+
+    Only the number's own sentence counts: "...at the next table. Over 20,000 people"
+    is no table number."""
     if n.kind == "hanzi" or (zh and n.measure) or (zh and n.unit):
         return False
-    before, after = text[max(0, n.start - 30) : n.start], text[n.end : n.end + 40]
+    before = text[max(0, n.start - 30, s_start) : n.start]
+    after = text[n.end : n.end + 40]
     if _REF_BEFORE.search(before) or _DATE_BEFORE.search(before) or _DATE_AFTER.match(after):
         return True
     if re.match(r"^(?:[:/+]\d|/|-\d|\.\d|\)\.?\s)", after) and not n.unit:
@@ -262,15 +289,33 @@ def _year_like(text: str, n: Number) -> bool:
     return bool(re.fullmatch(r"(?:1[89]|20|21)\d\d", digits.strip())) and n.qualifier == "exact"
 
 
-def _head_noun(window: str) -> tuple[str, int] | None:
+_INVARIANT_PLURALS = frozenset(
+    "people staff personnel crew alumni children men women faculty police youth".split()
+)
+
+
+def _is_plural(word: str) -> bool:
+    word = word.lower().strip("'’-")
+    return word in _INVARIANT_PLURALS or (word != _lemma(word) and word.endswith("s"))
+
+
+def _head_noun(window: str, plural: bool = False) -> tuple[str, int] | None:
     """Last word of the first run of content words, and where it ends in the window:
-    "R&D project centers" -> "center"."""
+    "R&D project centers" -> "center".
+
+    With `plural`, the counted noun of a number above one: English writes it in the
+    plural, so the run ends at its first plural word and a run with none names no counted
+    thing ("20 last month", "two parties plan": the verb is not the noun)."""
     words: list[re.Match[str]] = []
     for m in re.finditer(r"[A-Za-z][A-Za-z&'’-]*|\S", window):
         word = m.group(0)
         if not re.match(r"[A-Za-z]", word) or word.lower() in _STOPWORDS or len(words) == 3:
             break
         words.append(m)
+        if plural and _is_plural(word):
+            return _lemma(word), m.end()
+    if plural:
+        return None
     return (_lemma(words[-1].group(0)), words[-1].end()) if words else None
 
 
@@ -324,6 +369,12 @@ def _find_en(text: str, n: Number, m: _Matcher, s: tuple[int, int], clause: str)
         return _Found(key, n.unit, start, end, end)  # type: ignore[arg-type]
     partitive = re.match(r"^\s*of\s+(?:the|its|our|their|these|those|them|all)\b", window)
     if partitive and n.unit != "percent":
+        # "11,000 of them are R&D professionals": the part is named after the verb
+        named = re.match(r"^\s*of\s+(?:them|these|those)\s+(?:are|were)\s+", window)
+        hit = m.counts.first(window[named.end() :]) if named else None
+        if named and hit and _modifiers_only(window[named.end() : named.end() + hit[0]]):
+            np_end = end + named.end() + hit[1]
+            return _Found(m.refine(hit[2], clause, "people"), "count", start, np_end, np_end)
         return None  # "six of the graduates": a part of a group
     if n.unit == "percent":
         hit = m.percent.first(clause)
@@ -333,8 +384,10 @@ def _find_en(text: str, n: Number, m: _Matcher, s: tuple[int, int], clause: str)
     hit = m.counts.first(window)
     if hit and _modifiers_only(window[: hit[0]]):
         key, np_end = hit[2], end + hit[1]
-        if re.match(r"\s*(?:new|additional|more|extra)\b", window, re.I) or _EN_FLOW.search(
-            text[s[0] : start]
+        if (
+            re.match(r"\s*(?:new|additional|more|extra)\b", window, re.I)
+            or _EN_FLOW.search(text[s[0] : start])
+            or (_EN_ARRIVAL.match(text[np_end : s[1]]) and _EN_PERIOD.search(clause))
         ):
             return _Found(f"other:new-{key}", "count", start, np_end, np_end)
         noun = _lemma(window[hit[0] : hit[1]].split()[-1])
@@ -355,8 +408,8 @@ def _find_en(text: str, n: Number, m: _Matcher, s: tuple[int, int], clause: str)
         if hit and not re.search(r"\d", counted[: hit[0]]) and _modifiers_only(counted[: hit[0]]):
             noun = _lemma(counted[hit[0] : hit[1]].split()[-1])
             return _Found(m.refine(hit[2], clause, noun), "count", start, end, end)
-    head = _head_noun(window)
-    if head is None or n.value == 0:
+    head = _head_noun(window, plural=n.value != 1)
+    if head is None or n.value == 0 or head[0] in m.uncounted:
         return None
     return _Found(f"other:{head[0]}", "count", start, end + head[1], end + head[1])
 
@@ -404,6 +457,7 @@ def _find_zh(simple: str, n: Number, m: _Matcher, s: tuple[int, int], clause: st
     flow = noun_phrase.startswith("新") or bool(_ZH_FLOW_BEFORE.search(simple[s[0] : start]))
     if hit and hit[0] <= 6:
         np_end = end + hit[1]
+        flow = flow or bool(_ZH_ARRIVAL.match(simple[np_end : s[1]]) and _ZH_PERIOD.search(clause))
         key = m.refine(hit[2], clause, noun_phrase[hit[0] : hit[1]])
         return _Found(f"other:new-{hit[2]}" if flow else key, "count", start, np_end, np_end)
     before = simple[s[0] : start]
@@ -416,6 +470,8 @@ def _find_zh(simple: str, n: Number, m: _Matcher, s: tuple[int, int], clause: st
         key = m.refine(m.measures[n.measure], clause, n.measure)
         return _Found(f"other:new-{key}" if flow else key, "count", start, end, end)
     head = re.split(r"[的在来於于是为和及与，]", noun_phrase)[0][:3] or n.measure
+    if head == n.measure or any(head.startswith(w) for w in m.uncounted):
+        return None  # 逾590間 names nothing; 两个小时, 三個月 are durations
     return _Found(
         f"other:{head}", "count", start, end + len(head) if head != n.measure else end, end
     )
@@ -451,7 +507,7 @@ def extract(
             index += 1
             if n.start < s_start or any(a <= n.start < b for a, b in masked):
                 continue
-            if _is_distractor(simple, n, zh):
+            if _is_distractor(simple, n, zh, s_start):
                 continue
             clause = _clause(simple, n.start, n.end, s_start, s_end, zh)
             found = (
@@ -459,7 +515,7 @@ def extract(
                 if zh and n.kind != "words" and not _en_like(simple, n)
                 else _find_en(simple, n, matcher, (s_start, s_end), clause)
             )
-            if found is None:
+            if found is None or (found.unit == "count" and _planned(simple, n, s_start, zh)):
                 continue
             noun_follows = re.match(r"\s*[A-Za-z\u4e00-\u9fff]", simple[n.end : found.end])
             if _year_like(simple, n) and (found.metric.startswith("other:") or not noun_follows):
@@ -489,6 +545,12 @@ def extract(
             )
         discourse.finish(s_end)
     return mentions
+
+
+def _planned(text: str, n: Number, s_start: int, zh: bool) -> bool:
+    """A count the clause states as a goal ("plans to hire 50 engineers"), not as a fact."""
+    before = text[_clause_start(text, s_start, n.start, zh) : n.start]
+    return bool((_ZH_PLAN_BEFORE if zh else _EN_PLAN_BEFORE).search(before))
 
 
 def _en_like(text: str, n: Number) -> bool:

@@ -62,6 +62,7 @@ class _Patterns:
         watched = (*catalogue.watched.for_language(language), subject)
         self.watched = _wording_re(watched)
         self.watched_names = {w.lower() for w in watched}
+        self.site_names = {w.lower() for w in catalogue.watched_sites.for_language(language)}
         self.groups: list[tuple[re.Pattern[str], str, str, str]] = []
         for sub in catalogue.subjects:
             pattern = _wording_re(sub.wordings.for_language(language))
@@ -75,15 +76,16 @@ class _Patterns:
             if pattern:
                 self.groups.append((pattern, kind, "", "anywhere"))
         cap = r"[A-Z][\w'’&.-]*"
+        space = r"[^\S\n]+"  # a name never runs across a line (a headline into a byline)
         suffixes = "|".join(re.escape(s) for s in catalogue.company_suffixes) or "(?!)"
-        self.company = re.compile(rf"\b(?:{cap}\s+){{1,3}}(?:{suffixes})\b(?!-)")
+        self.company = re.compile(rf"\b(?:{cap}{space}){{1,3}}(?:{suffixes})\b(?!-)")
         places = "|".join(re.escape(s) for s in catalogue.place_suffixes) or "(?!)"
-        self.place = re.compile(rf"\b(?:{cap}\s+){{1,4}}(?:{places})\b(?![\w-])")
+        self.place = re.compile(rf"\b(?:{cap}{space}){{1,4}}(?:{places})\b(?![\w-])")
         self.one_company = re.compile(
             r"\b(?:a|one)\s+(?:single\s+)?(?:company|firm|start-?up|business)\s+(?=of\b)", re.I
         )
         self.zh_quoted = re.compile(
-            r"(?:企业|公司|初创|之一)[^，。；]{0,4}?[「“『]([^」”』，。]{2,12})[」”』]"
+            r"(?:企业|公司|初创|之一)(?:当中|之中)?，?[^，。；]{0,4}?[「“『]([^」”』，。]{2,12})[」”』]"
             r"|[「“『]([^」”』，。]{2,12})[」”』](?=[^，。；]{0,2}(?:创办人|公司|企业))"
         )
         self.zh_one_company = re.compile(r"一[间家所个][^，。；]{0,20}?(?:企业|公司|初创)")
@@ -104,7 +106,8 @@ def find_entities(text: str, patterns: _Patterns, original: str | None = None) -
     found: list[Entity] = []
     if patterns.watched:
         found += [
-            Entity(m.start(), m.end(), "watched", "") for m in patterns.watched.finditer(text)
+            Entity(m.start(), m.end(), _watched_kind(m.group(0), patterns), "")
+            for m in patterns.watched.finditer(text)
         ]
     for pattern, kind, name, position in patterns.groups:
         for m in pattern.finditer(text):
@@ -116,12 +119,16 @@ def find_entities(text: str, patterns: _Patterns, original: str | None = None) -
             found.append(
                 Entity(m.start(), m.end(), kind, name, adjacent=position == "before_number")
             )
+    companies = []
     for m in patterns.company.finditer(text):
         name = _LEADING.sub("", m.group(0))
-        found.append(Entity(m.end() - len(name), m.end(), "company", name))
+        companies.append(Entity(m.end() - len(name), m.end(), "company", name))
+    found += companies + _short_names(text, companies)
     for m in patterns.place.finditer(text):
         name = _LEADING.sub("", m.group(0))
-        kind = "watched" if name.lower() in patterns.watched_names else "place"
+        kind = "place"
+        if name.lower() in patterns.watched_names:
+            kind = _watched_kind(name, patterns)
         found.append(Entity(m.end() - len(name), m.end(), kind, name))
     for m in patterns.one_company.finditer(text):
         found.append(Entity(m.start(), m.end(), "company", "a company"))
@@ -135,15 +142,49 @@ def find_entities(text: str, patterns: _Patterns, original: str | None = None) -
     found = [
         e
         for e in found
-        if e.kind != "watched" or not _DESCRIBED.search(text[max(0, e.start - 5) : e.start])
+        if not e.kind.startswith("watched")
+        or not _DESCRIBED.search(text[max(0, e.start - 5) : e.start])
     ]
-    found.sort(key=lambda e: (e.start, -(e.end - e.start), e.kind == "watched"))
+    found.sort(key=lambda e: (e.start, -(e.end - e.start), e.kind.startswith("watched")))
     kept: list[Entity] = []
     for entity in found:
         if kept and entity.start < kept[-1].end:
             continue
         kept.append(entity)
     return kept
+
+
+def _watched_kind(name: str, patterns: _Patterns) -> str:
+    """A site of the watched organisation (Science Park) moves "the park" but is not what
+    "the company" (公司) refers to; only the organisation's own names are."""
+    return "watched_site" if name.lower() in patterns.site_names else "watched"
+
+
+def _short_names(text: str, companies: list[Entity]) -> list[Entity]:
+    """A company named in full ("Cellwise Energy") is later called by its first word
+    ("Cellwise was incubated at HKSTP"), if that word names nothing else before."""
+    found = []
+    for company in companies:
+        words = company.name.split()
+        short = words[0]
+        if len(words) != 2 or len(short) < 4 or re.search(rf"\b{short}\b", text[: company.start]):
+            continue
+        for m in re.finditer(rf"\b{re.escape(short)}\b(?![^\S\n]+{re.escape(words[1])})", text):
+            if m.start() > company.start:
+                found.append(Entity(m.start(), m.end(), "company", company.name))
+    return found
+
+
+# "led 22 park companies to GITEX", "brought 13 firms to Riyadh", 率領20間公司前往: the
+# companies are a delegation, not the organisation's whole.
+_CONVEYED_BEFORE = re.compile(
+    r"\b(?:lead|leads|led|leading|bring|brings|brought|bringing|take|takes|took|taken|taking"
+    r"|send|sends|sent|sending|accompan(?:y|ies|ied))\s+(?:a\s+(?:group|team)\s+of\s+)?$"
+    r"|(?:率领|带领|带同|组织)$",
+    re.IGNORECASE,
+)
+_CONVEYED_AFTER = re.compile(r"^(?:\s+(?:along\s+)?to\b|\s*(?:前往|赴|到|出席|参加))")
+DELEGATION = "delegation"
 
 
 class Discourse:
@@ -177,11 +218,16 @@ class Discourse:
     def _resolve(self, entity: Entity) -> Entity | None:
         """Give the entity its name and move the focus as a reader's would move."""
         kind, name = entity.kind, entity.name
-        if kind == "watched":
+        if kind in ("watched", "watched_site"):
             name = self.subject
-            self.place = self.general = self.organisation = name
+            self.place = self.general = name
+            if kind == "watched":
+                self.organisation = name
+            kind = "watched"
         elif kind == "place":
             self.place = self.general = name
+        elif kind == "part":  # "整項工程…" after 擴建計劃: the part stays the topic
+            self.general = name
         elif kind == "company":
             self.company = self.general = self.organisation = name
         elif kind == "anaphor_place":
@@ -199,7 +245,14 @@ class Discourse:
     def subject_for(self, start: int, clause_start: int, np_end: int) -> str:
         """The subject of the number starting at `start` whose phrase ends at `np_end`."""
         self._read_until(start)
+        conveyed = self._text[clause_start:start]
+        if _CONVEYED_BEFORE.search(conveyed) and _CONVEYED_AFTER.match(self._text[np_end:]):
+            return DELEGATION
         before = [e for e in self._sentence if e.end <= start]
+        if not before:  # "More than 140 companies now make up the park's biotech cluster"
+            later = self._later_in_clause(np_end)
+            if later:
+                return later
         for entity in reversed(before):
             if entity.adjacent and not self._text[entity.end : start].strip():
                 return entity.name
@@ -220,6 +273,27 @@ class Discourse:
         if before:
             return before[-1].name
         return self.general
+
+    def _later_in_clause(self, position: int) -> str | None:
+        """The name a clause gives after its number, when the sentence named none before
+        it: a part or other subject first, else the watched organisation."""
+        rest = self._text[position:]
+        stop = re.search(r"[,;:.!?，。；：！？\n]", rest)
+        end = position + (stop.start() if stop else len(rest))
+        names = []
+        for entity in self._entities[self._next :]:
+            if entity.start >= end:
+                break
+            if entity.start < position or entity.adjacent:
+                continue
+            if entity.kind.startswith("watched"):
+                names.append(self.subject)
+            elif entity.kind == "anaphor_place":
+                names.append(self.place)
+            elif entity.kind != "anaphor_company":
+                names.append(entity.name)
+        others = [n for n in names if n != self.subject]
+        return others[0] if others else (names[0] if names else None)
 
     def finish(self, position: int) -> None:
         """Read the names up to `position` (the end of a sentence) to move the focus."""

@@ -187,7 +187,7 @@ def flags_group(
     if as_json:
         dump(records)
     else:
-        report.flag_table(records) if records else report.out.print("no flags")
+        report.flag_table(records)
 
 
 def _review(app: App, flag_id: int, state: str, note: str | None, by: str | None) -> None:

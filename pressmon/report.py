@@ -7,7 +7,7 @@ same records, so tools see exactly what people see.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
@@ -22,6 +22,8 @@ from figures.model import Mention
 from store import Store
 from store import queries as q
 from store.models import Article, FigureMention, Flag
+
+Column = Callable[[dict[str, Any]], str]
 
 if TYPE_CHECKING:
     from pressmon.ingest import Ingested
@@ -165,42 +167,47 @@ def _figure(value: int | float | None, qualifier: str | None, unit: str | None) 
     return f"{words.get(qualifier or 'exact', '')}{value:,}{suffix}"
 
 
-def flag_table(records: list[dict[str, Any]]) -> None:
+def _change(f: dict[str, Any]) -> str:
+    if f["delta"] is None:
+        return ""
+    percent = f" ({f['percent']:+}%)" if f["percent"] is not None else ""
+    return f"{f['delta']:+,}{percent}"
+
+
+def _previous(f: dict[str, Any]) -> str:
+    previous = _figure(f["previous_value"], f["previous_qualifier"], f["unit"])
+    return previous + (f" ({f['previous_as_of']})" if f["previous_as_of"] else "")
+
+
+def _show(records: list[dict[str, Any]], columns: dict[str, Column], empty: str) -> None:
+    """One table: a column per entry, each cell rendered from the record."""
+    if not records:
+        out.print(empty)
+        return
     table = Table()
-    for column in (
-        "id",
-        "kind",
-        "metric",
-        "as of",
-        "value",
-        "previous",
-        "change",
-        "state",
-        "where",
-    ):
-        table.add_column(column)
-    for f in records:
-        change = ""
-        if f["delta"] is not None:
-            change = f"{f['delta']:+,}" + (
-                f" ({f['percent']:+}%)" if f["percent"] is not None else ""
-            )
-        where = f["url"] + (f"\n{f['revision']}" if f["revision"] else "")
-        previous = _figure(f["previous_value"], f["previous_qualifier"], f["unit"])
-        if f["previous_as_of"]:
-            previous += f" ({f['previous_as_of']})"
-        table.add_row(
-            str(f["id"]),
-            f["kind"],
-            f["metric"],
-            f["as_of"],
-            _figure(f["value"], f["qualifier"], f["unit"]),
-            previous,
-            change,
-            f["state"],
-            where,
-        )
+    for name in columns:
+        table.add_column(name)
+    for record in records:
+        table.add_row(*(render(record) for render in columns.values()))
     out.print(table)
+
+
+def flag_table(records: list[dict[str, Any]]) -> None:
+    _show(
+        records,
+        {
+            "id": lambda f: str(f["id"]),
+            "kind": lambda f: f["kind"],
+            "metric": lambda f: f["metric"],
+            "as of": lambda f: f["as_of"],
+            "value": lambda f: _figure(f["value"], f["qualifier"], f["unit"]),
+            "previous": _previous,
+            "change": _change,
+            "state": lambda f: f["state"],
+            "where": lambda f: f["url"] + (f"\n{f['revision']}" if f["revision"] else ""),
+        },
+        "no flags",
+    )
 
 
 def article_record(article: Article, with_text: bool = False) -> dict[str, Any]:
@@ -238,18 +245,17 @@ def article_record(article: Article, with_text: bool = False) -> dict[str, Any]:
 
 
 def article_table(records: list[dict[str, Any]]) -> None:
-    table = Table()
-    for column in ("id", "date", "source", "lang", "title"):
-        table.add_column(column)
-    for r in records:
-        table.add_row(
-            str(r["id"]),
-            r["published"] or r["first_seen"][:10],
-            r["source"] or "",
-            r["language"],
-            r["title"] or r["url"],
-        )
-    out.print(table)
+    _show(
+        records,
+        {
+            "id": lambda r: str(r["id"]),
+            "date": lambda r: r["published"] or r["first_seen"][:10],
+            "source": lambda r: r["source"] or "",
+            "lang": lambda r: r["language"],
+            "title": lambda r: r["title"] or r["url"],
+        },
+        "no articles",
+    )
 
 
 def article_detail(record: dict[str, Any], versions: bool) -> None:
@@ -314,21 +320,17 @@ def mention_record(m: Mention) -> dict[str, Any]:
 
 
 def mention_table(records: list[dict[str, Any]]) -> None:
-    if not records:
-        out.print("no figures")
-        return
-    table = Table()
-    for column in ("subject", "metric", "figure", "as written", "as of"):
-        table.add_column(column)
-    for r in records:
-        table.add_row(
-            r["subject"],
-            r["metric"],
-            _figure(r["value"], r["qualifier"], r["unit"]),
-            r["text"],
-            r["as_of"] or "",
-        )
-    out.print(table)
+    _show(
+        records,
+        {
+            "subject": lambda r: r["subject"],
+            "metric": lambda r: r["metric"],
+            "figure": lambda r: _figure(r["value"], r["qualifier"], r["unit"]),
+            "as written": lambda r: r["text"],
+            "as of": lambda r: r["as_of"] or "",
+        },
+        "no figures",
+    )
 
 
 def history_record(row: FigureMention, flags: list[Flag]) -> dict[str, Any]:
@@ -342,25 +344,23 @@ def history_record(row: FigureMention, flags: list[Flag]) -> dict[str, Any]:
 
 
 def history_table(records: list[dict[str, Any]]) -> None:
-    if not records:
-        out.print("no mentions")
-        return
-    table = Table()
-    for column in ("as of", "figure", "as written", "flags", "source"):
-        table.add_column(column)
-    for r in records:
-        flags = ", ".join(
+    def flags(r: dict[str, Any]) -> str:
+        return ", ".join(
             f"{f['kind']}#{f['id']}" + ("" if f["state"] == "open" else f" ({f['state']})")
             for f in r["flags"]
         )
-        table.add_row(
-            r["as_of"],
-            _figure(r["value"], r["qualifier"], r["unit"]),
-            r["text"],
-            flags,
-            f"{r['title']}\n{r['url']}",
-        )
-    out.print(table)
+
+    _show(
+        records,
+        {
+            "as of": lambda r: r["as_of"],
+            "figure": lambda r: _figure(r["value"], r["qualifier"], r["unit"]),
+            "as written": lambda r: r["text"],
+            "flags": flags,
+            "source": lambda r: f"{r['title']}\n{r['url']}",
+        },
+        "no mentions",
+    )
 
 
 def current_record(key: tuple[str, str, str], row: FigureMention) -> dict[str, Any]:
@@ -378,21 +378,17 @@ def current_record(key: tuple[str, str, str], row: FigureMention) -> dict[str, A
 
 
 def current_table(records: list[dict[str, Any]]) -> None:
-    if not records:
-        out.print("no figures on record")
-        return
-    table = Table()
-    for column in ("metric", "figure", "as of", "as written", "source"):
-        table.add_column(column)
-    for r in records:
-        table.add_row(
-            r["metric"],
-            _figure(r["value"], r["qualifier"], r["unit"]),
-            r["as_of"],
-            r["text"],
-            r["url"],
-        )
-    out.print(table)
+    _show(
+        records,
+        {
+            "metric": lambda r: r["metric"],
+            "figure": lambda r: _figure(r["value"], r["qualifier"], r["unit"]),
+            "as of": lambda r: r["as_of"],
+            "as written": lambda r: r["text"],
+            "source": lambda r: r["url"],
+        },
+        "no figures on record",
+    )
 
 
 def ingested(store: Store, path: Path, result: Ingested) -> None:

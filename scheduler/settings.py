@@ -19,3 +19,12 @@ class SchedulerSettings(BaseModel):
     shutdown_grace: float = Field(
         60, ge=0, description="Seconds a running crawl gets to finish on SIGTERM or Ctrl-C."
     )
+    stop_after: float = Field(
+        5, gt=0, description="Seconds between SIGTERM and SIGKILL when a crawl must stop."
+    )
+    workers: int = Field(
+        3, ge=1, description="Crawls that may run at once (each source is never run twice)."
+    )
+    history: int = Field(
+        8, ge=1, description="Recent crawl runs of a source that its adaptive interval looks at."
+    )

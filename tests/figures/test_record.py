@@ -11,7 +11,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from figures.model import Mention, Qualifier, Unit
-from figures.numbers import interval, tolerance
 from figures.record import (
     Observation,
     compare_versions,
@@ -71,29 +70,6 @@ def kinds(observations: list[Observation], **kw: object) -> list[tuple[str, Deci
 
 
 # --- tolerance and intervals --------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("value", "qualifier", "expected"),
-    [
-        ("11000", "exact", "275"),
-        ("1700", "exact", "42.5"),
-        ("641", "exact", "0.5"),
-        ("12200", "about", "610"),
-        ("68000000000", "exact", "500000000"),
-        ("1.1E+4", "at_least", "275"),
-        ("0", "exact", "0"),
-    ],
-)
-def test_tolerance(value: str, qualifier: Qualifier, expected: str) -> None:
-    assert tolerance(Decimal(value), qualifier) == Decimal(expected)
-
-
-def test_intervals_by_qualifier() -> None:
-    assert interval(Decimal(13000), "exact") == (Decimal(12675), Decimal(13325))
-    assert interval(Decimal(14000), "at_least") == (Decimal(14000), None)
-    assert interval(Decimal(90), "at_most") == (Decimal(81), Decimal(90))
-    assert interval(Decimal(12200), "about") == (Decimal(11590), Decimal(12810))
 
 
 # --- the examples ---------------------------------------------------------

@@ -1,0 +1,171 @@
+"""Collect: the store's queries for one digest period, turned into a DigestContent.
+
+First step of the digest stage (collect -> render -> deliver -> record). It
+only reads; `record.py` marks what went out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from digest.content import DigestContent, Period
+from figures.ledger import to_mention
+from figures.record import compare_versions
+from pressmon.report import article_record, flag_record, mention_record
+from store import queries as q
+from store.models import Article, ArticleVersion, Cluster, Digest, Flag
+
+LEAD_CHARS = 400
+
+
+# -- queries -----------------------------------------------------------------------------------
+def last_digest(session: Session) -> Digest | None:
+    """The newest recorded digest; the next one starts where it ended."""
+    return session.scalar(select(Digest).order_by(Digest.period_end.desc(), Digest.id.desc()))
+
+
+def flags_for_digest(session: Session, period: Period, *, unsent_only: bool = True) -> list[Flag]:
+    """Flags raised in the period, not dismissed and (normally) not in an earlier digest."""
+    query = select(Flag.id).where(Flag.created <= period.end, Flag.state != "dismissed")
+    if period.start is not None:
+        query = query.where(Flag.created > period.start)
+    if unsent_only:
+        query = query.where(Flag.digest_id.is_(None))
+    return q.list_flags(session, ids=list(session.scalars(query)))
+
+
+def articles_new_in(session: Session, period: Period) -> list[Article]:
+    """Articles stored for the first time in the period, newest first."""
+    query = select(Article.id).where(Article.first_seen <= period.end)
+    if period.start is not None:
+        query = query.where(Article.first_seen > period.start)
+    return q.list_articles(session, ids=list(session.scalars(query)), limit=None)
+
+
+def articles_revised_in(session: Session, period: Period) -> list[Article]:
+    """Articles that gained a second or later version in the period, newest first."""
+    query = select(ArticleVersion.article_id).where(
+        ArticleVersion.number > 1, ArticleVersion.fetched_at <= period.end
+    )
+    if period.start is not None:
+        query = query.where(ArticleVersion.fetched_at > period.start)
+    return q.list_articles(session, ids=list(session.scalars(query.distinct())), limit=None)
+
+
+def cluster_truths(session: Session, cluster_ids: Sequence[int]) -> dict[int, int | None]:
+    """cluster id -> the article id its source of truth is."""
+    if not cluster_ids:
+        return {}
+    rows = session.execute(select(Cluster.id, Cluster.truth_id).where(Cluster.id.in_(cluster_ids)))
+    return {r.id: r.truth_id for r in rows}
+
+
+# -- the digest ----------------------------------------------------------------------------------
+def collect(session: Session, period: Period, *, unsent_only: bool = True) -> DigestContent:
+    """Everything the period brought: flags first, new articles by cluster, revised articles."""
+    flags = flags_for_digest(session, period, unsent_only=unsent_only)
+    new = articles_new_in(session, period)
+    new_ids = {a.id for a in new}
+    revised = [a for a in articles_revised_in(session, period) if a.id not in new_ids]
+    return DigestContent(
+        period=period,
+        flags=[flag_record(f) for f in flags],
+        articles=_grouped(session, new),
+        revised=[_revision(session, a, period, flags) for a in revised],
+    )
+
+
+def _grouped(session: Session, articles: list[Article]) -> list[dict[str, Any]]:
+    """One entry per release: the source of truth first, the other new copies under it."""
+    truths = cluster_truths(session, sorted({a.cluster_id for a in articles if a.cluster_id}))
+    groups: dict[int | str, list[Article]] = {}
+    for article in articles:
+        key: int | str = article.cluster_id or f"a{article.id}"
+        groups.setdefault(key, []).append(article)
+    entries = []
+    for key, members in groups.items():
+        truth = truths.get(key) if isinstance(key, int) else None
+        head = next((a for a in members if a.id == truth), members[0])
+        copies = [a for a in members if a is not head]
+        entries.append(
+            {**_article(head), "also_published_by": [_article(c, lead=False) for c in copies]}
+        )
+    return entries
+
+
+def _article(article: Article, lead: bool = True) -> dict[str, Any]:
+    record = article_record(article)
+    record["site"] = site_of(article)
+    record["cluster"] = article.cluster_id
+    record["aliases"] = list(article.aliases or [])
+    if lead:
+        record["lead"] = lead_paragraph(article)
+    return record
+
+
+def site_of(article: Article) -> str:
+    """Who published it, for people: the source name, the page's site name, else the host."""
+    if article.source is not None:
+        return article.source.name
+    return article.sitename or urlsplit(article.url).hostname or article.url
+
+
+def lead_paragraph(article: Article) -> str:
+    """The first paragraph of the current text that is not the title, cut at LEAD_CHARS."""
+    text = article.versions[-1].text if article.versions else ""
+    title = (article.title or "").strip()
+    for paragraph in (p.strip() for p in text.splitlines()):
+        if paragraph and paragraph != title:
+            if len(paragraph) <= LEAD_CHARS:
+                return paragraph
+            return paragraph[:LEAD_CHARS].rsplit(" ", 1)[0] + " …"
+    return ""
+
+
+def _revision(
+    session: Session, article: Article, period: Period, flags: list[Flag]
+) -> dict[str, Any]:
+    """What a revision in the period changed in the article's figures."""
+    current = article.versions[-1]
+    start = period.start
+    earlier = [v for v in article.versions[:-1] if start is not None and v.fetched_at <= start]
+    previous = earlier[-1] if earlier else article.versions[-2]
+    changes = compare_versions(
+        [to_mention(m) for m in q.mentions_of_version(session, previous.id)],
+        [to_mention(m) for m in q.mentions_of_version(session, current.id)],
+    )
+    record = article_record(article)
+    record["site"] = site_of(article)
+    record["from_version"] = previous.number
+    record["to_version"] = current.number
+    record["figures"] = [
+        {
+            "change": c.kind,
+            "subject": c.series[0],
+            "metric": c.series[1],
+            "old": mention_record(c.old) if c.old else None,
+            "new": mention_record(c.new) if c.new else None,
+        }
+        for c in changes
+    ]
+    record["flags"] = [
+        flag_record(f) for f in flags if f.mention.article_id == article.id and f.revision
+    ]
+    return record
+
+
+__all__ = [
+    "articles_new_in",
+    "articles_revised_in",
+    "collect",
+    "flags_for_digest",
+    "last_digest",
+    "lead_paragraph",
+    "site_of",
+]

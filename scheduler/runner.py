@@ -1,0 +1,199 @@
+"""Running one job: a `pressmon` subprocess with a timeout, stopped cleanly, its outcome recorded.
+
+Sits under the APScheduler adapter: a crawl job calls `run_crawl`, the digest
+job `run_command`. Both are plain functions of their inputs (a stop event and a
+clock are passed in), so they are testable without a scheduler. Each crawl is a
+new process because Scrapy's reactor cannot restart within one.
+"""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+from crawler.process import now as utc_now
+from scheduler import history
+from store import Store
+
+POLL = 0.2  # seconds between looks at a running subprocess
+TAIL_LINES = 15
+TAIL_CHARS = 2000
+COUNTS = ("pages", "new", "revised", "unchanged", "skipped", "errors")
+
+Ending = Literal["exited", "timeout", "stopped"]
+
+
+@dataclass(frozen=True)
+class Finished:
+    """How a subprocess ended: on its own, at its timeout, or stopped by the scheduler."""
+
+    ending: Ending
+    exit_code: int | None
+    stderr_tail: str
+
+
+@dataclass(frozen=True)
+class CrawlOutcome:
+    """What one scheduled crawl did, as recorded in its `crawl_run`."""
+
+    source: str
+    status: str  # ok | errors | failed | timeout | stopped
+    exit_code: int | None
+    run_id: int
+    started: datetime
+    finished: datetime
+    counts: dict[str, int] = field(default_factory=dict)
+    error_text: str | None = None
+
+
+def pressmon_command(*args: str, config_path: str, db_url: str) -> list[str]:
+    """`python -m pressmon ARGS --config ... --db ...` with this interpreter."""
+    return [sys.executable, "-m", "pressmon", *args, "--config", config_path, "--db", db_url]
+
+
+def tail(text: str) -> str:
+    """The end of a stderr: enough to say why a process failed, short enough for a record."""
+    lines = [line for line in text.splitlines() if line.strip()]
+    return "\n".join(lines[-TAIL_LINES:])[-TAIL_CHARS:]
+
+
+def stop_process(proc: subprocess.Popen[bytes], grace: float) -> None:
+    """SIGTERM (Scrapy then closes its spider and records the run), SIGKILL after `grace` s."""
+    if proc.poll() is not None:
+        return
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def run_command(
+    argv: Sequence[str],
+    *,
+    timeout: float,
+    stop: threading.Event,
+    stop_after: float,
+    clock: Callable[[], float] = time.monotonic,
+    on_start: Callable[[subprocess.Popen[bytes]], None] | None = None,
+) -> Finished:
+    """Run `argv` until it exits, `timeout` seconds pass (by `clock`) or `stop` is set.
+
+    The child gets its own session, so a Ctrl-C in the terminal reaches the
+    scheduler only; the scheduler decides when and how its children stop.
+    """
+    with tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen(
+            list(argv),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+            start_new_session=True,
+        )
+        if on_start is not None:
+            on_start(proc)
+        deadline = clock() + timeout
+        ending: Ending = "exited"
+        while proc.poll() is None:
+            if stop.is_set():
+                ending = "stopped"
+            elif clock() >= deadline:
+                ending = "timeout"
+            if ending != "exited":
+                stop_process(proc, stop_after)
+                break
+            stop.wait(POLL)
+        code = proc.wait()
+        err.seek(0)
+        text = err.read().decode("utf-8", "replace")
+    return Finished(ending, code, tail(text))
+
+
+def _why(finished: Finished, timeout: float) -> str:
+    if finished.ending == "timeout":
+        reason = f"stopped after its timeout of {timeout:g} s"
+    elif finished.ending == "stopped":
+        reason = "stopped by the scheduler's shutdown"
+    else:
+        reason = f"exited with status {finished.exit_code}"
+    return f"{reason}\n{finished.stderr_tail}".strip()
+
+
+def record_outcome(
+    store: Store,
+    source: str,
+    before_id: int,
+    started: datetime,
+    finished: Finished,
+    timeout: float,
+    now: datetime,
+) -> CrawlOutcome:
+    """Complete the crawl's record from what the subprocess wrote (or did not write)."""
+    failed_status = {"timeout": "timeout", "stopped": "stopped"}.get(finished.ending, "failed")
+    with store.session() as session:
+        runs = history.runs_after(session, source, before_id)
+        run = runs[-1] if runs else None
+        if run is None:
+            run_id = history.record_run(
+                session, source, started, now, failed_status, _why(finished, timeout)
+            )
+            return CrawlOutcome(
+                source,
+                failed_status,
+                finished.exit_code,
+                run_id,
+                started,
+                now,
+                {},
+                _why(finished, timeout),
+            )
+        if run.status == "running":  # the subprocess died before finishing its record
+            run.status, run.finished = failed_status, now
+            run.error_text = _why(finished, timeout)
+        elif finished.ending != "exited":  # it recorded itself, but its counts are partial
+            run.status = failed_status
+            run.error_text = "; ".join(filter(None, [run.error_text, _why(finished, timeout)]))
+        elif finished.exit_code != 0 and not run.error_text:
+            run.error_text = _why(finished, timeout)
+        return CrawlOutcome(
+            source,
+            run.status,
+            finished.exit_code,
+            run.id,
+            run.started,
+            run.finished or now,
+            {name: getattr(run, name) or 0 for name in COUNTS},
+            run.error_text,
+        )
+
+
+def run_crawl(
+    source: str,
+    *,
+    store: Store,
+    config_path: str,
+    db_url: str,
+    timeout: float,
+    stop: threading.Event,
+    stop_after: float,
+    now: Callable[[], datetime] = utc_now,
+    on_start: Callable[[subprocess.Popen[bytes]], None] | None = None,
+) -> CrawlOutcome:
+    """Crawl one source in a `pressmon crawl` subprocess and return its recorded outcome."""
+    with store.session() as session:
+        before_id = history.last_run_id(session)
+    started = now()
+    argv = pressmon_command("crawl", "--source", source, config_path=config_path, db_url=db_url)
+    finished = run_command(
+        argv, timeout=timeout, stop=stop, stop_after=stop_after, on_start=on_start
+    )
+    return record_outcome(store, source, before_id, started, finished, timeout, now())

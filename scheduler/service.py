@@ -1,0 +1,332 @@
+"""The APScheduler adapter: jobs in the project's database, run in the foreground, stopped cleanly.
+
+The last step of the scheduler: `Service` turns job specs into APScheduler 3
+jobs (SQLAlchemy job store in the store's database, fixed ids, never
+overlapping, coalesced, with a misfire grace), runs them on threads that each
+wait for a subprocess, reschedules adaptive jobs after each run, and on a stop
+request takes no new jobs, gives running crawls `shutdown_grace` seconds and
+then stops them. Everything it decides is computed by the plain functions in
+specs.py, adaptive.py and runner.py.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from apscheduler.events import (
+    EVENT_JOB_ERROR,
+    EVENT_JOB_MAX_INSTANCES,
+    EVENT_JOB_MISSED,
+    JobEvent,
+)
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from pressmon.errors import ConfigError
+from scheduler import history
+from scheduler.adaptive import effective_interval
+from scheduler.runner import pressmon_command, run_command, run_crawl
+from scheduler.settings import SchedulerSettings
+from scheduler.specs import JobSpec, format_seconds
+from store import Store
+
+log = logging.getLogger("pressmon.scheduler")
+JOBS_TABLE = "apscheduler_jobs"
+
+
+def build_trigger(spec: JobSpec, seconds: float | None = None) -> CronTrigger | IntervalTrigger:
+    """The APScheduler trigger for a spec; `seconds` overrides an interval (adaptivity)."""
+    jitter = spec.jitter or None
+    try:
+        if spec.cron is not None:
+            return CronTrigger(**_cron_fields(spec.cron), timezone=spec.timezone, jitter=jitter)
+        return IntervalTrigger(
+            seconds=seconds or spec.every or 0, timezone=spec.timezone, jitter=jitter
+        )
+    except (ValueError, LookupError) as exc:
+        raise ConfigError(f"{spec.id}: schedule {spec.signature!r}: {exc}") from None
+
+
+def _cron_fields(expr: str) -> dict[str, str]:
+    fields = expr.split()
+    if len(fields) != 5:
+        raise ValueError(f"a cron expression has 5 fields, not {len(fields)}")
+    minute, hour, day, month, day_of_week = fields
+    return {
+        "minute": minute,
+        "hour": hour,
+        "day": day,
+        "month": month,
+        "day_of_week": day_of_week,
+    }
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+
+
+@dataclass
+class Runtime:
+    """What the job functions of this process share; set by `Service.start`."""
+
+    store: Store
+    settings: SchedulerSettings
+    config_path: str
+    db_url: str
+    specs: dict[str, JobSpec]
+    scheduler: BackgroundScheduler
+    stop: threading.Event
+    running: dict[str, int]  # job id -> subprocess pid
+    lock: threading.Condition
+
+
+_runtime: Runtime | None = None
+
+
+def crawl_job(source: str) -> None:
+    """APScheduler job: crawl one source in a subprocess, then adapt its interval."""
+    rt = _runtime
+    if rt is None or rt.stop.is_set():
+        return
+    job_id = f"crawl:{source}"
+
+    def started(proc: Any) -> None:
+        with rt.lock:
+            rt.running[job_id] = proc.pid
+
+    log.info("%s: crawl starts", job_id)
+    try:
+        outcome = run_crawl(
+            source,
+            store=rt.store,
+            config_path=rt.config_path,
+            db_url=rt.db_url,
+            timeout=rt.settings.crawl_timeout,
+            stop=rt.stop,
+            stop_after=rt.settings.stop_after,
+            on_start=started,
+        )
+    finally:
+        with rt.lock:
+            rt.running.pop(job_id, None)
+            rt.lock.notify_all()
+    counts = " ".join(f"{k}={v}" for k, v in outcome.counts.items())
+    line = f"{job_id}: crawl run {outcome.run_id} {outcome.status} {counts}".strip()
+    if outcome.status in ("failed", "timeout"):
+        log.warning("%s: %s", line, (outcome.error_text or "").replace("\n", " | ")[-500:])
+    else:
+        log.info("%s", line)
+    spec = rt.specs.get(job_id)
+    if spec is not None and spec.adaptive and not rt.stop.is_set():
+        adapt(rt, spec)
+
+
+def adapt(rt: Runtime, spec: JobSpec) -> None:
+    """Reschedule an adaptive job when its recent runs call for another interval."""
+    with rt.store.session() as session:
+        runs = history.recent_runs(session, spec.target, rt.settings.history)
+    seconds = effective_interval(spec.every or 0, spec.bounds or (1, 1), runs)
+    job = rt.scheduler.get_job(spec.id)
+    if job is None or not isinstance(job.trigger, IntervalTrigger):
+        return
+    if abs(job.trigger.interval.total_seconds() - seconds) < 0.5:
+        return
+    rt.scheduler.reschedule_job(spec.id, trigger=build_trigger(spec, seconds))
+    log.info(
+        "%s: now every %s (configured %s)",
+        spec.id,
+        format_seconds(seconds),
+        format_seconds(spec.every or 0),
+    )
+
+
+def digest_job() -> None:
+    """APScheduler job: `pressmon digest --send` in a subprocess; a failure is logged."""
+    rt = _runtime
+    if rt is None or rt.stop.is_set():
+        return
+    argv = pressmon_command("digest", "--send", config_path=rt.config_path, db_url=rt.db_url)
+    finished = run_command(
+        argv, timeout=rt.settings.crawl_timeout, stop=rt.stop, stop_after=rt.settings.stop_after
+    )
+    if finished.ending == "exited" and finished.exit_code == 0:
+        log.info("digest: sent")
+    else:
+        reason = finished.stderr_tail.replace("\n", " | ")[-500:]
+        log.error("digest: failed (%s, status %s): %s", finished.ending, finished.exit_code, reason)
+
+
+@dataclass(frozen=True)
+class SyncReport:
+    """What a start changed in the stored jobs."""
+
+    added: tuple[str, ...]
+    rescheduled: tuple[str, ...]
+    removed: tuple[str, ...]
+    kept: tuple[str, ...]
+
+
+def first_interval(store: Store, spec: JobSpec, history_size: int) -> float:
+    """An adaptive job's interval at (re)scheduling, from the source's recent runs."""
+    with store.session() as session:
+        runs = history.recent_runs(session, spec.target, history_size)
+    return effective_interval(spec.every or 0, spec.bounds or (1, 1), runs)
+
+
+def first_run(store: Store, spec: JobSpec, interval: float, now: datetime) -> datetime:
+    """A (re)scheduled interval job runs one interval after the source's last crawl, or now."""
+    with store.session() as session:
+        last = history.last_run(session, spec.target)
+    if last is None:
+        return now
+    return max(now, _aware(last.started) + timedelta(seconds=interval))
+
+
+def sync_jobs(
+    scheduler: BackgroundScheduler,
+    specs: Sequence[JobSpec],
+    store: Store,
+    history_size: int,
+    now: datetime,
+) -> SyncReport:
+    """Make the stored jobs match the specs: fixed ids, no duplicates, stale ones removed.
+
+    A stored job whose configured schedule (its name) is unchanged is kept as it
+    is, so its next run time survives a restart and a missed run is caught up
+    under the misfire policy.
+    """
+    wanted = {spec.id: spec for spec in specs}
+    existing = {job.id: job for job in scheduler.get_jobs()}
+    added, rescheduled, kept = [], [], []
+    removed = tuple(sorted(set(existing) - set(wanted)))
+    for job_id in removed:
+        scheduler.remove_job(job_id)
+    for spec in specs:
+        job = existing.get(spec.id)
+        if job is not None and job.name == spec.signature:
+            kept.append(spec.id)
+            continue
+        (rescheduled if job is not None else added).append(spec.id)
+        if spec.kind == "crawl":
+            seconds = first_interval(store, spec, history_size) if spec.adaptive else spec.every
+            trigger = build_trigger(spec, seconds)
+            when = first_run(store, spec, seconds, now) if spec.cron is None else None
+            func, args, executor = crawl_job, (spec.target,), "default"
+        else:
+            trigger = build_trigger(spec)
+            when, func, args, executor = None, digest_job, (), "digest"
+        options: dict[str, Any] = {"next_run_time": when} if when is not None else {}
+        scheduler.add_job(
+            func,
+            trigger,
+            args=args,
+            id=spec.id,
+            name=spec.signature,
+            executor=executor,
+            replace_existing=True,
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=int(spec.misfire_grace),
+            **options,
+        )
+    return SyncReport(tuple(added), tuple(rescheduled), removed, tuple(kept))
+
+
+def job_store(store: Store) -> SQLAlchemyJobStore:
+    """APScheduler's job table in the store's own database (and its engine's SQLite settings)."""
+    return SQLAlchemyJobStore(engine=store.engine, tablename=JOBS_TABLE)
+
+
+def _on_event(event: JobEvent) -> None:
+    if event.code == EVENT_JOB_MAX_INSTANCES:
+        log.warning("%s: skipped, its previous run is still going", event.job_id)
+    elif event.code == EVENT_JOB_MISSED:
+        log.warning("%s: missed, later than its misfire grace", event.job_id)
+    elif event.code == EVENT_JOB_ERROR:
+        log.error("%s: job failed: %r", event.job_id, getattr(event, "exception", None))
+
+
+class Service:
+    """`pressmon run`: start, run until asked to stop, stop cleanly."""
+
+    def __init__(
+        self,
+        store: Store,
+        specs: Sequence[JobSpec],
+        settings: SchedulerSettings,
+        config_path: str,
+        db_url: str,
+    ) -> None:
+        self.store = store
+        self.specs = list(specs)
+        self.settings = settings
+        self.scheduler = BackgroundScheduler(
+            jobstores={"default": job_store(store)},
+            executors={
+                "default": ThreadPoolExecutor(settings.workers),
+                "digest": ThreadPoolExecutor(1),
+            },
+            timezone=UTC,
+        )
+        self.scheduler.add_listener(
+            _on_event, EVENT_JOB_MAX_INSTANCES | EVENT_JOB_MISSED | EVENT_JOB_ERROR
+        )
+        self.runtime = Runtime(
+            store,
+            settings,
+            config_path,
+            db_url,
+            {s.id: s for s in specs},
+            self.scheduler,
+            threading.Event(),
+            {},
+            threading.Condition(),
+        )
+
+    def start(self, now: datetime | None = None) -> SyncReport:
+        """Open the job store, bring its jobs in line with the config, start running them."""
+        global _runtime
+        _runtime = self.runtime
+        self.scheduler.start(paused=True)
+        report = sync_jobs(
+            self.scheduler,
+            self.specs,
+            self.store,
+            self.settings.history,
+            now or datetime.now(UTC),
+        )
+        self.scheduler.resume()
+        return report
+
+    def stop(self) -> None:
+        """Take no new jobs; let running crawls finish within the grace, then stop them."""
+        global _runtime
+        rt = self.runtime
+        self.scheduler.pause()
+        deadline = time.monotonic() + self.settings.shutdown_grace
+        with rt.lock:
+            if rt.running:
+                log.info(
+                    "stopping: waiting up to %gs for %s",
+                    self.settings.shutdown_grace,
+                    ", ".join(rt.running),
+                )
+            while rt.running and time.monotonic() < deadline:
+                rt.lock.wait(deadline - time.monotonic())
+            if rt.running:
+                log.info("stopping: ending %s (SIGTERM, then SIGKILL)", ", ".join(rt.running))
+        rt.stop.set()
+        self.scheduler.shutdown(wait=True)
+        _runtime = None
+
+    def jobs(self) -> list[Any]:
+        return self.scheduler.get_jobs()
