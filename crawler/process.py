@@ -90,9 +90,6 @@ class Tally:
 
     counts: Counter[str] = field(default_factory=Counter)
     problems: list[tuple[str, str, datetime]] = field(default_factory=list)
-    new_ids: list[int] = field(default_factory=list)
-    revised_ids: list[int] = field(default_factory=list)
-    flags: Counter[str] = field(default_factory=Counter)
     created_flags: list[Flag] = field(default_factory=list)
 
     def error(self, url: str, reason: str) -> None:
@@ -153,17 +150,13 @@ class PageProcessor:
             if article is None:
                 article = self._new_article(session, fetched, analysis, stamp)
                 outcome = Outcome.NEW
-                tally.new_ids.append(article.id)
             else:
                 outcome = self._revisit(session, article, fetched, analysis, stamp)
-                if outcome is Outcome.REVISED:
-                    tally.revised_ids.append(article.id)
             if outcome is not Outcome.UNCHANGED and self.ledger is not None:
                 version = q.current_version(session, article.id)
                 flags = self.ledger.record_version(
                     session, article, version, analysis.mentions, stamp
                 )
-                tally.flags.update(flag.kind for flag in flags)
                 tally.created_flags.extend(flags)
             self._remember(session, fetched, body_hash, True, article.id)
             return outcome

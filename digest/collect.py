@@ -19,7 +19,7 @@ from figures.ledger import to_mention
 from figures.record import compare_versions
 from pressmon.report import article_record, flag_record, mention_record
 from store import queries as q
-from store.models import Article, ArticleVersion, Cluster, Digest, Flag
+from store.models import Article, ArticleVersion, Cluster, Digest, FigureMention, Flag
 
 LEAD_CHARS = 400
 
@@ -31,8 +31,16 @@ def last_digest(session: Session) -> Digest | None:
 
 
 def flags_for_digest(session: Session, period: Period, *, unsent_only: bool = True) -> list[Flag]:
-    """Flags raised in the period, not dismissed and (normally) not in an earlier digest."""
-    query = select(Flag.id).where(Flag.created <= period.end, Flag.state != "dismissed")
+    """Flags raised in the period on current figures, not dismissed, not in an earlier digest."""
+    query = (
+        select(Flag.id)
+        .join(FigureMention, Flag.mention_id == FigureMention.id)
+        .where(
+            Flag.created <= period.end,
+            Flag.state != "dismissed",
+            FigureMention.current.is_(True),  # a later version of the article replaced it
+        )
+    )
     if period.start is not None:
         query = query.where(Flag.created > period.start)
     if unsent_only:

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
@@ -51,6 +52,14 @@ def change(delta: int | float | None, percent: int | float | None) -> str:
     return f"{delta:+,}" + (f" ({percent:+}%)" if percent is not None else "")
 
 
+def href(url: str | None) -> str:
+    """A link target from untrusted input: http(s) only, so no `javascript:` ever links."""
+    url = (url or "").strip()
+    if urlsplit(url).scheme.lower() not in ("http", "https"):
+        return ""
+    return url.replace(" ", "%20").replace(">", "%3E").replace("<", "%3C").replace('"', "%22")
+
+
 def when(value: datetime | None) -> str:
     return value.strftime("%Y-%m-%d %H:%M UTC") if value else "the beginning"
 
@@ -77,7 +86,7 @@ def _environment(autoescape: bool) -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters.update(figure=figure, change=change, when=when, md=escape_markdown)
+    env.filters.update(figure=figure, change=change, href=href, when=when, md=escape_markdown)
     env.globals["KIND_TITLES"] = KIND_TITLES
     return env
 

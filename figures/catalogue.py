@@ -121,6 +121,16 @@ class Anaphors:
     __pydantic_config__ = _STRICT
     place: Wordings = field(default_factory=Wordings)
     company: Wordings = field(default_factory=Wordings)
+    part: Wordings = field(default_factory=Wordings)
+
+
+@dataclass(frozen=True)
+class Landmark:
+    """Words that make a name a landmark: said before it ("next to") or after it (旁邊)."""
+
+    __pydantic_config__ = _STRICT
+    before: Wordings = field(default_factory=Wordings)
+    after: Wordings = field(default_factory=Wordings)
 
 
 @dataclass(frozen=True)
@@ -135,6 +145,7 @@ class Catalogue:
     company_suffixes: tuple[str, ...] = ()
     place_suffixes: tuple[str, ...] = ()
     subjects: tuple[SubjectDef, ...] = ()
+    landmark: Landmark = field(default_factory=Landmark)
     money_other: Wordings = field(default_factory=Wordings)
     uncounted: Wordings = field(default_factory=Wordings)
 

@@ -119,8 +119,17 @@ _DIGITS_RE = re.compile(
 )
 
 _EN_BEFORE = [
-    (r"in excess of|more than|upwards of|at least|just over|over|above|beyond", "at_least"),
-    (r"nearly|almost|close to|up to|just under|under|less than|fewer than", "at_most"),
+    (
+        r"in excess of|more than|upwards of|at least|just over|over|above|beyond"
+        r"|(?:grown|gone|grew|went|risen|rose|climbed|moved) past|pass(?:es|ed)?|tops|topped"
+        r"|exceed(?:s|ed)?|surpass(?:es|ed)?|cross(?:es|ed)",
+        "at_least",
+    ),
+    (
+        r"nearly|almost|close to|up to|just under|under|less than|fewer than"
+        r"|nears|neared|nearing|approaching|approaches",
+        "at_most",
+    ),
     (r"about|around|approximately|roughly|some|an estimated|estimated|approx\.|~", "about"),
 ]
 _EN_BEFORE_RE = [
@@ -240,7 +249,7 @@ _ZH_NUMBER_RE = re.compile(
     re.VERBOSE,
 )
 _ZH_BEFORE = [
-    ("超過|超过|超逾|逾|多於|多于|至少|最少|不少於|不少于", "at_least"),
+    ("超過|超过|超逾|逾|多於|多于|至少|最少|不少於|不少于|突破", "at_least"),
     ("接近|將近|将近|幾近|几近|差不多|近", "at_most"),
     ("大約|大约|約|约|大概|估計|估计", "about"),
 ]

@@ -71,6 +71,7 @@ class _Patterns:
         for kind, wordings in (
             ("anaphor_place", catalogue.anaphors.place),
             ("anaphor_company", catalogue.anaphors.company),
+            ("anaphor_part", catalogue.anaphors.part),
         ):
             pattern = _wording_re(Wordings(en=wordings.en, zh=wordings.zh).for_language(language))
             if pattern:
@@ -89,6 +90,10 @@ class _Patterns:
             r"|[「“『]([^」”』，。]{2,12})[」”』](?=[^，。；]{0,2}(?:创办人|公司|企业))"
         )
         self.zh_one_company = re.compile(r"一[间家所个][^，。；]{0,20}?(?:企业|公司|初创)")
+        before = _wording_re(catalogue.landmark.before.for_language(language))
+        after = _wording_re(catalogue.landmark.after.for_language(language))
+        self.landmark_before = re.compile(rf"(?:{before.pattern})\s*$") if before else None
+        self.landmark_after = re.compile(rf"^\s*(?:{after.pattern})") if after else None
 
 
 @lru_cache(maxsize=16)
@@ -142,7 +147,8 @@ def find_entities(text: str, patterns: _Patterns, original: str | None = None) -
     found = [
         e
         for e in found
-        if not e.kind.startswith("watched")
+        if not _landmark(text, e, patterns)
+        and not e.kind.startswith("watched")
         or not _DESCRIBED.search(text[max(0, e.start - 5) : e.start])
     ]
     found.sort(key=lambda e: (e.start, -(e.end - e.start), e.kind.startswith("watched")))
@@ -152,6 +158,15 @@ def find_entities(text: str, patterns: _Patterns, original: str | None = None) -
             continue
         kept.append(entity)
     return kept
+
+
+def _landmark(text: str, entity: Entity, patterns: _Patterns) -> bool:
+    """A name given to say where something else is ("next to Science Park", 園區旁邊)."""
+    before, after = patterns.landmark_before, patterns.landmark_after
+    return bool(
+        (before and before.search(text[max(0, entity.start - 20) : entity.start]))
+        or (after and after.match(text[entity.end : entity.end + 6]))
+    )
 
 
 def _watched_kind(name: str, patterns: _Patterns) -> str:
@@ -201,6 +216,7 @@ class Discourse:
         self.company: str | None = None  # the company last named
         self.organisation: str | None = None  # what "the company" means now
         self.general = subject  # whom a sentence with no name is about
+        self.part: str | None = None  # the part last named (the expansion...)
         self._sentence: list[Entity] = []  # resolved names read so far in this sentence
 
     def start_sentence(self) -> None:
@@ -227,7 +243,12 @@ class Discourse:
         elif kind == "place":
             self.place = self.general = name
         elif kind == "part":  # "整項工程…" after 擴建計劃: the part stays the topic
-            self.general = name
+            self.general = self.part = name
+        elif kind == "anaphor_part":
+            if self.part is None:
+                return None
+            name = self.general = self.part
+            kind = "part"
         elif kind == "company":
             self.company = self.general = self.organisation = name
         elif kind == "anaphor_place":

@@ -12,6 +12,7 @@ specs.py, adaptive.py and runner.py.
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from collections.abc import Sequence
@@ -39,6 +40,7 @@ from scheduler.settings import SchedulerSettings
 from scheduler.specs import JobSpec, format_seconds
 from store import Store
 
+WEEKDAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
 log = logging.getLogger("pressmon.scheduler")
 JOBS_TABLE = "apscheduler_jobs"
 
@@ -61,6 +63,8 @@ def _cron_fields(expr: str) -> dict[str, str]:
     if len(fields) != 5:
         raise ValueError(f"a cron expression has 5 fields, not {len(fields)}")
     minute, hour, day, month, day_of_week = fields
+    # crontab counts weekdays from Sunday = 0 (and 7); APScheduler 3 from Monday = 0: use names
+    day_of_week = re.sub(r"(?<![/\d])\d+", lambda m: WEEKDAYS[int(m.group()) % 7], day_of_week)
     return {
         "minute": minute,
         "hour": hour,

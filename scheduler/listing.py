@@ -1,0 +1,102 @@
+"""What `pressmon schedule` shows: each job, its next run, its effective interval, its last run.
+
+Reads the APScheduler job table (without starting a scheduler) and the
+source's newest `crawl_run`; jobs the config names but no `pressmon run` has
+stored yet are listed too, with no next run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC
+from typing import Any
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy import func, select
+
+from scheduler import history
+from scheduler.service import job_store
+from scheduler.specs import JobSpec, format_seconds
+from store import Store
+from store.models import Digest
+
+
+def stored_jobs(store: Store) -> list[Any]:
+    """The jobs in the store's `apscheduler_jobs` table, soonest first."""
+    jobs = job_store(store)
+    jobs.start(BackgroundScheduler(), "default")  # creates the table if no run has yet
+    try:
+        return jobs.get_all_jobs()
+    finally:
+        jobs.shutdown()
+
+
+def _iso(moment: Any) -> str | None:
+    if moment is None:
+        return None
+    if moment.tzinfo is not None:  # stored jobs run in their own timezone; show UTC, as stored
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    return moment.isoformat(timespec="seconds")
+
+
+def _last_crawl(store: Store, source: str) -> dict[str, Any] | None:
+    with store.session() as session:
+        run = history.last_run(session, source)
+        if run is None:
+            return None
+        return {
+            "id": run.id,
+            "status": run.status,
+            "started": _iso(run.started),
+            "finished": _iso(run.finished),
+            **{k: getattr(run, k) for k in ("pages", "new", "revised", "errors")},
+            "error_text": run.error_text,
+        }
+
+
+def _last_digest(store: Store) -> dict[str, Any] | None:
+    with store.session() as session:
+        created = session.scalar(select(func.max(Digest.created)))
+    return None if created is None else {"status": "made", "finished": _iso(created)}
+
+
+def job_rows(store: Store, specs: Sequence[JobSpec]) -> list[dict[str, Any]]:
+    """One record per job, stored or configured; the shape `pressmon schedule --json` prints."""
+    by_id = {spec.id: spec for spec in specs}
+    rows, seen = [], set()
+    for job in stored_jobs(store):
+        seen.add(job.id)
+        spec = by_id.get(job.id)
+        trigger = job.trigger
+        seconds = trigger.interval.total_seconds() if isinstance(trigger, IntervalTrigger) else None
+        rows.append(
+            {
+                "id": job.id,
+                "next_run": _iso(job.next_run_time),
+                "interval": format_seconds(seconds) if seconds is not None else None,
+                "interval_seconds": seconds,
+                "trigger": str(trigger),
+                "schedule": job.name,
+                "in_config": spec is not None and spec.signature == job.name,
+            }
+        )
+    for spec in specs:
+        if spec.id not in seen:
+            rows.append(
+                {
+                    "id": spec.id,
+                    "next_run": None,
+                    "interval": format_seconds(spec.every) if spec.every else None,
+                    "interval_seconds": spec.every,
+                    "trigger": None,
+                    "schedule": spec.signature,
+                    "in_config": False,
+                }
+            )
+    for row in rows:
+        source = row["id"].removeprefix("crawl:")
+        row["last_run"] = (
+            _last_digest(store) if row["id"] == "digest" else _last_crawl(store, source)
+        )
+    return rows
