@@ -7,7 +7,6 @@ only reads; `record.py` marks what went out.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 

@@ -290,7 +290,7 @@ def _year_like(text: str, n: Number) -> bool:
 
 
 _INVARIANT_PLURALS = frozenset(
-    "people staff personnel crew alumni children men women faculty police youth".split()
+    {"people", "staff", "personnel", "crew", "alumni", "children", "men", "women", "faculty"}
 )
 
 
@@ -424,9 +424,13 @@ def _money_metric(text: str, n: Number, m: _Matcher, s: tuple[int, int], clause:
     after = text[n.end : n.end + 40]
     after = re.split(r"[，。；：;:]|,\s", after)[0]
     after_hit = m.money.first(after)
-    near = 2 if m.language == "zh" else len(after)
-    if after_hit and after_hit[0] <= near and len(after[: after_hit[0]].split()) <= 3:
-        return after_hit[2] or "other:money"
+    if after_hit:
+        gap = after[: after_hit[0]]
+        # zh: the fund's name follows the amount, after 的 and a short modifier at most
+        # (5,000萬港元的企業創業投資基金); en: three words at most ("HK$200 million venture fund")
+        near = re.fullmatch(r"的?[^的]{0,2}", gap) if m.language == "zh" else len(gap.split()) <= 3
+        if near:
+            return after_hit[2] or "other:money"
     hits = m.money.all(text[s[0] : n.start])
     if hits:
         return max(hits, key=lambda h: h[1])[2] or "other:money"
@@ -517,6 +521,8 @@ def extract(
             )
             if found is None or (found.unit == "count" and _planned(simple, n, s_start, zh)):
                 continue
+            if _quoted_wording(simple, n, s_start, s_end):
+                continue
             noun_follows = re.match(r"\s*[A-Za-z\u4e00-\u9fff]", simple[n.end : found.end])
             if _year_like(simple, n) and (found.metric.startswith("other:") or not noun_follows):
                 continue  # 2019 is a year unless a counted noun follows it
@@ -545,6 +551,25 @@ def extract(
             )
         discourse.finish(s_end)
     return mentions
+
+
+_QUOTE_OPEN, _QUOTE_CLOSE = '"“「『', '"”」』'
+_WORDING_NOUN = re.compile(
+    r"^\s*(?:(?:line|claim|slogan|tagline|headline|boast|label|phrase|soundbite|mantra)s?\b"
+    r"|的?(?:说法|口号|标语|宣传语))",
+    re.IGNORECASE,
+)
+
+
+def _quoted_wording(text: str, n: Number, s_start: int, s_end: int) -> bool:
+    """A number inside quotation marks that the text names as a wording ("the 'three
+    unicorns' line", 「三隻獨角獸」的說法) is mentioned, not stated."""
+    before, after = text[s_start : n.start], text[n.end : s_end]
+    opened = max(before.rfind(q) for q in _QUOTE_OPEN)
+    if opened < 0 or any(q in before[opened + 1 :] for q in _QUOTE_CLOSE if q != '"'):
+        return False
+    closes = [i for i in (after.find(q) for q in _QUOTE_CLOSE) if i >= 0]
+    return bool(closes) and bool(_WORDING_NOUN.match(after[min(closes) + 1 :]))
 
 
 def _planned(text: str, n: Number, s_start: int, zh: bool) -> bool:

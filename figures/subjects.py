@@ -30,8 +30,8 @@ class Entity:
 
     start: int
     end: int
-    kind: str  # watched | place | company | part | programme | government | city
-    #            | anaphor_place | anaphor_company
+    kind: str  # watched | watched_site | place | company | part | programme | government
+    #            | city | anaphor_place | anaphor_company | anaphor_part
     name: str
     adjacent: bool = False  # counts only right before the number ("Hong Kong's 18 ...")
 
@@ -148,8 +148,10 @@ def find_entities(text: str, patterns: _Patterns, original: str | None = None) -
         e
         for e in found
         if not _landmark(text, e, patterns)
-        and not e.kind.startswith("watched")
-        or not _DESCRIBED.search(text[max(0, e.start - 5) : e.start])
+        and (
+            not e.kind.startswith("watched")
+            or not _DESCRIBED.search(text[max(0, e.start - 5) : e.start])
+        )
     ]
     found.sort(key=lambda e: (e.start, -(e.end - e.start), e.kind.startswith("watched")))
     kept: list[Entity] = []
@@ -200,6 +202,9 @@ _CONVEYED_BEFORE = re.compile(
 )
 _CONVEYED_AFTER = re.compile(r"^(?:\s+(?:along\s+)?to\b|\s*(?:前往|赴|到|出席|参加))")
 DELEGATION = "delegation"
+# Between a number's noun and a later name that owns it: a verb and a preposition at
+# most ("work with HKSTP", "make up the park's biotech cluster"), no reported speech.
+_LINKED = re.compile(r"^(?!.*\b(?:said|says|told|tells|added)\b)\W*(?:[\w'’-]+\W+){0,5}$")
 
 
 class Discourse:
@@ -305,12 +310,15 @@ class Discourse:
         for entity in self._entities[self._next :]:
             if entity.start >= end:
                 break
-            if entity.start < position or entity.adjacent:
+            gap = self._text[position : entity.start]
+            if entity.start < position or entity.adjacent or not _LINKED.match(gap):
                 continue
             if entity.kind.startswith("watched"):
                 names.append(self.subject)
             elif entity.kind == "anaphor_place":
                 names.append(self.place)
+            elif entity.kind == "anaphor_part":
+                names += [self.part] if self.part else []
             elif entity.kind != "anaphor_company":
                 names.append(entity.name)
         others = [n for n in names if n != self.subject]

@@ -40,25 +40,26 @@ def run_cmd(app: App) -> None:
     """
     from scheduler.service import Service
 
-    config = app.config
-    specs = _specs(app)
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", force=True
-    )
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
-    log = logging.getLogger("pressmon.scheduler")
-    config_path = str(resolve_path(app.config_path).resolve())
-    db_url = app.db_url or config.store.url
-    service = Service(app.store, specs, config.scheduler, config_path, db_url)
-
     stop = threading.Event()
+    log = logging.getLogger("pressmon.scheduler")
 
     def request_stop(signum: int, _frame: object) -> None:
         log.info("%s: stopping (no new jobs)", signal.Signals(signum).name)
         stop.set()
 
-    signal.signal(signal.SIGTERM, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)  # first, so an early SIGTERM still exits 0
     signal.signal(signal.SIGINT, request_stop)
+    config = app.config
+    specs = _specs(app)
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", force=True
+    )
+    logging.getLogger("apscheduler").setLevel(logging.ERROR)  # its events are logged below
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    config_path = str(resolve_path(app.config_path).resolve())
+    db_url = app.db_url or config.store.url
+    service = Service(app.store, specs, config.scheduler, config_path, db_url)
+
     changes = service.start()
     for name in ("added", "rescheduled", "removed", "kept"):
         ids = getattr(changes, name)
@@ -93,7 +94,7 @@ def schedule_cmd(app: App, as_json: bool) -> None:
     columns = {
         "job": lambda r: r["id"],
         "next run (UTC)": lambda r: r["next_run"] or "not scheduled (start `pressmon run`)",
-        "interval": lambda r: r["interval"] or (r["trigger"] or ""),
+        "interval": lambda r: r["interval"] or (f"cron {r['cron']}" if r["cron"] else ""),
         "last run": lambda r: _last(r["last_run"]),
     }
     report._show(rows, columns, "no jobs")

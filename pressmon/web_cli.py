@@ -1,1 +1,63 @@
-"""The `web` commands of the CLI (registered on import by pressmon/cli.py)."""
+"""The `web` commands of the CLI (registered on import by pressmon/cli.py): `pressmon serve`."""
+
+from __future__ import annotations
+
+import os
+import socket
+import sys
+
+import click
+
+from pressmon.cli import App, command, main
+
+
+@command(main, "serve")
+@click.option("--host", help="Address to bind (default: web.host, 127.0.0.1).")
+@click.option("--port", type=click.IntRange(0, 65535), help="Port (default: web.port; 0: any).")
+def serve_cmd(app: App, host: str | None, port: int | None) -> None:
+    """Serve the web app and its JSON API until Ctrl-C.
+
+    On loopback no token is needed. Any other address needs an access token in
+    the environment variable named by web.token_env (PRESSMON_WEB_TOKEN); then
+    every request must send it (Authorization: Bearer TOKEN, or sign in once
+    at /login or open any page with ?token=TOKEN). If the variable is set, the
+    token is checked on loopback too.
+
+    \b
+    Example:
+      pressmon serve --port 8080
+      PRESSMON_WEB_TOKEN=s3cret pressmon serve --host 0.0.0.0
+    """
+    import uvicorn
+
+    from pressmon.errors import InputError
+    from web.access import LOOPBACK_NAMES, is_loopback, require_token
+    from web.app import create_app
+
+    settings = app.config.web
+    host = host or settings.host
+    port = settings.port if port is None else port
+    token = require_token(host, os.environ.get(settings.token_env), settings.token_env)
+    web = create_app(
+        app.store,
+        app.config,
+        token=token,
+        allowed_hosts=LOOPBACK_NAMES if is_loopback(host) and ":" not in host else None,
+    )
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise InputError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    sock.listen(128)
+    bound = sock.getsockname()[1]
+    shown = f"[{host}]" if family == socket.AF_INET6 else host
+    click.echo(f"pressmon web app at http://{shown}:{bound}/ (Ctrl-C stops)")
+    sys.stdout.flush()
+    server = uvicorn.Server(
+        uvicorn.Config(web, log_level="warning", access_log=False, server_header=False)
+    )
+    server.run(sockets=[sock])

@@ -77,6 +77,7 @@ def job_rows(store: Store, specs: Sequence[JobSpec]) -> list[dict[str, Any]]:
                 "interval": format_seconds(seconds) if seconds is not None else None,
                 "interval_seconds": seconds,
                 "trigger": str(trigger),
+                "cron": spec.cron if spec is not None else None,
                 "schedule": job.name,
                 "in_config": spec is not None and spec.signature == job.name,
             }
@@ -90,6 +91,7 @@ def job_rows(store: Store, specs: Sequence[JobSpec]) -> list[dict[str, Any]]:
                     "interval": format_seconds(spec.every) if spec.every else None,
                     "interval_seconds": spec.every,
                     "trigger": None,
+                    "cron": spec.cron,
                     "schedule": spec.signature,
                     "in_config": False,
                 }

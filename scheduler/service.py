@@ -16,7 +16,7 @@ import re
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -91,6 +91,8 @@ class Runtime:
     stop: threading.Event
     running: dict[str, int]  # job id -> subprocess pid
     lock: threading.Condition
+    closing: threading.Event = field(default_factory=threading.Event)  # no new work
+    active: int = 0  # job functions in progress
 
 
 _runtime: Runtime | None = None
@@ -99,8 +101,19 @@ _runtime: Runtime | None = None
 def crawl_job(source: str) -> None:
     """APScheduler job: crawl one source in a subprocess, then adapt its interval."""
     rt = _runtime
-    if rt is None or rt.stop.is_set():
+    if rt is None or rt.closing.is_set():
         return
+    with rt.lock:
+        rt.active += 1
+    try:
+        _crawl(rt, source)
+    finally:
+        with rt.lock:
+            rt.active -= 1
+            rt.lock.notify_all()
+
+
+def _crawl(rt: Runtime, source: str) -> None:
     job_id = f"crawl:{source}"
 
     def started(proc: Any) -> None:
@@ -130,7 +143,7 @@ def crawl_job(source: str) -> None:
     else:
         log.info("%s", line)
     spec = rt.specs.get(job_id)
-    if spec is not None and spec.adaptive and not rt.stop.is_set():
+    if spec is not None and spec.adaptive and not rt.closing.is_set():
         adapt(rt, spec)
 
 
@@ -156,8 +169,19 @@ def adapt(rt: Runtime, spec: JobSpec) -> None:
 def digest_job() -> None:
     """APScheduler job: `pressmon digest --send` in a subprocess; a failure is logged."""
     rt = _runtime
-    if rt is None or rt.stop.is_set():
+    if rt is None or rt.closing.is_set():
         return
+    with rt.lock:
+        rt.active += 1
+    try:
+        _digest(rt)
+    finally:
+        with rt.lock:
+            rt.active -= 1
+            rt.lock.notify_all()
+
+
+def _digest(rt: Runtime) -> None:
     argv = pressmon_command("digest", "--send", config_path=rt.config_path, db_url=rt.db_url)
     finished = run_command(
         argv, timeout=rt.settings.crawl_timeout, stop=rt.stop, stop_after=rt.settings.stop_after
@@ -270,6 +294,8 @@ class Service:
         config_path: str,
         db_url: str,
     ) -> None:
+        for spec in specs:
+            build_trigger(spec)  # a bad cron expression or timezone stops us before any job runs
         self.store = store
         self.specs = list(specs)
         self.settings = settings
@@ -312,10 +338,15 @@ class Service:
         return report
 
     def stop(self) -> None:
-        """Take no new jobs; let running crawls finish within the grace, then stop them."""
+        """Take no new jobs; let running crawls finish within the grace, then stop them.
+
+        The scheduler shuts down first (its executors accept nothing more), while
+        the job threads already running carry on and record their crawls.
+        """
         global _runtime
         rt = self.runtime
-        self.scheduler.pause()
+        rt.closing.set()
+        self.scheduler.shutdown(wait=False)
         deadline = time.monotonic() + self.settings.shutdown_grace
         with rt.lock:
             if rt.running:
@@ -324,12 +355,13 @@ class Service:
                     self.settings.shutdown_grace,
                     ", ".join(rt.running),
                 )
-            while rt.running and time.monotonic() < deadline:
+            while rt.active and time.monotonic() < deadline:
                 rt.lock.wait(deadline - time.monotonic())
             if rt.running:
                 log.info("stopping: ending %s (SIGTERM, then SIGKILL)", ", ".join(rt.running))
-        rt.stop.set()
-        self.scheduler.shutdown(wait=True)
+            rt.stop.set()
+            while rt.active:  # each stops its subprocess within stop_after, then records
+                rt.lock.wait(1.0)
         _runtime = None
 
     def jobs(self) -> list[Any]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse, RedirectResponse
@@ -50,10 +50,16 @@ def highlights(snippet: str) -> list[tuple[str, bool]]:
     return [p for p in parts if p[0]]
 
 
+def link(url: str | None) -> str:
+    """An outside URL fit for an href: http(s) only, so a stored `javascript:` URL is inert."""
+    return url if url and urlsplit(url).scheme in ("http", "https") else "#"
+
+
 def _environment() -> Environment:
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True)
     env.filters["figure"] = figure
     env.filters["highlights"] = highlights
+    env.filters["link"] = link
     env.filters["segment"] = lambda value: quote(str(value), safe="")
     return env
 
@@ -107,9 +113,7 @@ async def _gate(request: Request, call_next: Callable[[Request], Awaitable[Respo
     request.state.session_id = session_id or new_session_id()
     response = await call_next(request)
     if fresh:
-        response.set_cookie(
-            SESSION_COOKIE, request.state.session_id, httponly=True, samesite="lax"
-        )
+        response.set_cookie(SESSION_COOKIE, request.state.session_id, httponly=True, samesite="lax")
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers.setdefault("X-Frame-Options", "DENY")

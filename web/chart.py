@@ -83,9 +83,7 @@ def _date_ticks(first: date, last: date) -> list[date]:
     return [first, last] if first != last else [first]
 
 
-def build_chart(
-    records: list[dict[str, Any]], unit: str, href: Any = lambda r: ""
-) -> Chart | None:
+def build_chart(records: list[dict[str, Any]], unit: str, href: Any = lambda r: "") -> Chart | None:
     """Geometry for the records of one unit (history_record dicts), or None without values."""
     rows = [r for r in records if r["unit"] == unit and r["value"] is not None and r["as_of"]]
     if not rows:
@@ -127,7 +125,12 @@ def build_chart(
         y_ticks.append(Tick(y(tick), _short(tick)))
         tick += step
     x_ticks = [
-        Tick(x(d), d.isoformat() if span_x <= 60 else (str(d.year) if d.month == 1 else d.strftime("%Y-%m")))
+        Tick(
+            x(d),
+            d.isoformat()
+            if span_x <= 60
+            else (str(d.year) if d.month == 1 else d.strftime("%Y-%m")),
+        )
         for d in _date_ticks(first, last)
     ]
     return Chart(unit, WIDTH, HEIGHT, points, tuple(x_ticks), tuple(y_ticks))

@@ -53,6 +53,8 @@ def _plain(line: str) -> tuple[Segment, ...]:
 
 def diff_rows(old: str, new: str) -> list[Row]:
     """Rows from `old` to `new`, with two unchanged lines of context around each change."""
+    if old == new:
+        return []
     a, b = old.splitlines(), new.splitlines()
     rows: list[Row] = []
     opcodes = difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes()

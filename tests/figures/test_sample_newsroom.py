@@ -126,8 +126,10 @@ def scores() -> dict[str, tuple[float, float, int, int]]:
         tp = predicted = gold = 0
         for page in pages(edition):
             found, labelled = _found(edition, page), _labelled(page)
-            tp, predicted, gold = tp + len(found & labelled), predicted + len(found), gold + len(
-                labelled
+            tp, predicted, gold = (
+                tp + len(found & labelled),
+                predicted + len(found),
+                gold + len(labelled),
             )
         result[f"edition {edition}"] = (tp / predicted, tp / gold, predicted, gold)
     return result
@@ -135,4 +137,5 @@ def scores() -> dict[str, tuple[float, float, int, int]]:
 
 if __name__ == "__main__":
     for name, (precision, recall, predicted, gold) in scores().items():
-        print(f"{name}: precision {precision:.3f} recall {recall:.3f} ({predicted} found, {gold} labelled)")
+        counts = f"{predicted} found, {gold} labelled"
+        print(f"{name}: precision {precision:.3f} recall {recall:.3f} ({counts})")
