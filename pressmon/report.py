@@ -179,7 +179,7 @@ def _previous(f: dict[str, Any]) -> str:
     return previous + (f" ({f['previous_as_of']})" if f["previous_as_of"] else "")
 
 
-def _show(records: list[dict[str, Any]], columns: dict[str, Column], empty: str) -> None:
+def show_table(records: list[dict[str, Any]], columns: dict[str, Column], empty: str) -> None:
     """One table: a column per entry, each cell rendered from the record."""
     if not records:
         out.print(empty)
@@ -193,7 +193,7 @@ def _show(records: list[dict[str, Any]], columns: dict[str, Column], empty: str)
 
 
 def flag_table(records: list[dict[str, Any]]) -> None:
-    _show(
+    show_table(
         records,
         {
             "id": lambda f: str(f["id"]),
@@ -245,7 +245,7 @@ def article_record(article: Article, with_text: bool = False) -> dict[str, Any]:
 
 
 def article_table(records: list[dict[str, Any]]) -> None:
-    _show(
+    show_table(
         records,
         {
             "id": lambda r: str(r["id"]),
@@ -320,7 +320,7 @@ def mention_record(m: Mention) -> dict[str, Any]:
 
 
 def mention_table(records: list[dict[str, Any]]) -> None:
-    _show(
+    show_table(
         records,
         {
             "subject": lambda r: r["subject"],
@@ -350,7 +350,7 @@ def history_table(records: list[dict[str, Any]]) -> None:
             for f in r["flags"]
         )
 
-    _show(
+    show_table(
         records,
         {
             "as of": lambda r: r["as_of"],
@@ -378,7 +378,7 @@ def current_record(key: tuple[str, str, str], row: FigureMention) -> dict[str, A
 
 
 def current_table(records: list[dict[str, Any]]) -> None:
-    _show(
+    show_table(
         records,
         {
             "metric": lambda r: r["metric"],

@@ -97,7 +97,7 @@ def schedule_cmd(app: App, as_json: bool) -> None:
         "interval": lambda r: r["interval"] or (f"cron {r['cron']}" if r["cron"] else ""),
         "last run": lambda r: _last(r["last_run"]),
     }
-    report._show(rows, columns, "no jobs")
+    report.show_table(rows, columns, "no jobs")
 
 
 def _last(run: dict[str, Any] | None) -> str:

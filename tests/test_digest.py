@@ -302,3 +302,25 @@ def test_digest_commands_have_examples() -> None:
     for name in ("digest", "digests"):
         result = runner.invoke(main, [name, "--help"])
         assert result.exit_code == 0 and "Example:" in result.output, name
+
+
+def test_smtp_credentials_come_from_the_named_environment_variables() -> None:
+    from digest.channels.smtp import credentials
+    from digest.settings import EmailDelivery
+    from pressmon.errors import ConfigError
+
+    settings = EmailDelivery(
+        host="127.0.0.1",
+        sender="a@example.org",
+        to=("b@example.org",),
+        username_env="DIGEST_USER",
+        password_env="DIGEST_PASSWORD",
+    )
+    env = {"DIGEST_USER": "analyst", "DIGEST_PASSWORD": "s3cret"}
+    assert credentials(settings, env) == ("analyst", "s3cret")
+    with pytest.raises(ConfigError, match="DIGEST_PASSWORD is not set"):
+        credentials(settings, {"DIGEST_USER": "analyst"})
+    assert (
+        credentials(settings.model_copy(update={"username_env": None, "password_env": None}), {})
+        is None
+    )
