@@ -47,7 +47,7 @@ sys.path.insert(0, str(ROOT))
 
 from crawler.items import Fetched  # noqa: E402
 from crawler.process import analyse  # noqa: E402
-from crawler.relevance import Watch  # noqa: E402
+from pressmon.config import Config, parse_config  # noqa: E402
 
 SEED = 20261122
 WARMUP_PAGES = 20
@@ -490,8 +490,13 @@ class SiteServer:
 
 
 # -- the measurements ---------------------------------------------------------------------------
-def clean_only(site: GeneratedSite, base_url: str, watch: Watch) -> tuple[float, int]:
-    """Pages/s of `analyse` over every page in this process, after a warm-up; and relevant count."""
+def clean_only(site: GeneratedSite, base_url: str, config: Config) -> tuple[float, int]:
+    """Pages/s of `analyse` over every page in one process, after a warm-up; relevant count.
+
+    `analyse` gets what the crawl gives it: the watch and, where the project has
+    one, the figures catalogue.
+    """
+    extra = (config.catalogue,) if hasattr(config, "catalogue") else ()
     items = [
         Fetched(
             source="bench",
@@ -504,13 +509,14 @@ def clean_only(site: GeneratedSite, base_url: str, watch: Watch) -> tuple[float,
         for a, _ in site.articles
     ]
     for item in items[:WARMUP_PAGES]:
-        analyse(item, watch)
+        analyse(item, config.watch, *extra)
     started = time.perf_counter()
-    relevant = sum(analyse(item, watch).relevance.relevant for item in items)
+    relevant = sum(analyse(item, config.watch, *extra).relevance.relevant for item in items)
     return len(items) / (time.perf_counter() - started), relevant
 
 
-def write_config(directory: Path, base_url: str, workers: int | None) -> Path:
+def config_data(base_url: str, workers: int | None) -> dict[str, object]:
+    """The benchmark's config.yaml: one sitemap source, no politeness delays."""
     crawl: dict[str, object] = {
         "download_delay": 0,
         "autothrottle": False,
@@ -526,9 +532,7 @@ def write_config(directory: Path, base_url: str, workers: int | None) -> Path:
         ],
         "crawl": crawl,
     }
-    path = directory / "config.yaml"
-    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    return path
+    return data
 
 
 @dataclass
@@ -539,6 +543,7 @@ class CrawlResult:
     tree_peak_mb: float | None  # crawl process + pool workers together, sampled (psutil)
     counts: dict[str, int]
     statuses: Counter[int]
+    output: str  # what `pressmon crawl` printed (stdout and stderr)
 
 
 def _tree_rss(pid: int) -> float | None:
@@ -586,7 +591,17 @@ def run_crawl(
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
-    _, status, usage = os.wait4(proc.pid, 0)
+    deadline = started + CRAWL_TIMEOUT
+    while True:
+        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+        if pid:
+            break
+        if time.perf_counter() > deadline:
+            proc.kill()
+            _, status, usage = os.wait4(proc.pid, 0)
+            output.append(f"\n(killed after {CRAWL_TIMEOUT} s)".encode())
+            break
+        time.sleep(0.02)
     wall = time.perf_counter() - started
     proc.returncode = os.waitstatus_to_exitcode(status)
     done.set()
@@ -602,6 +617,7 @@ def run_crawl(
         max(peak) if peak else None,
         counts,
         server.statuses - before,
+        b"".join(output).decode(errors="replace"),
     )
 
 
@@ -644,6 +660,8 @@ def describe(label: str, n: int, result: CrawlResult) -> None:
     print(f"{label}: wall {result.wall:.1f} s ({n / result.wall:.1f} pages/s), crawl_run {own}")
     print(f"    peak RSS: crawl process {result.max_rss_mb:.0f} MB{tree}")
     print(f"    crawl_run counts {result.counts}; server statuses {dict(result.statuses)}")
+    if result.counts.get("errors") or result.counts.get("status") != "ok":
+        print("    the crawl printed:\n" + result.output[-3000:])
 
 
 def main() -> None:
@@ -672,17 +690,18 @@ def main() -> None:
         f"{time.perf_counter() - started:.1f} s; cpu cores {os.cpu_count()}; "
         f"clean_workers {'unset' if args.workers is None else args.workers}"
     )
-    watch = Watch.model_validate(WATCH)
 
     with SiteServer(site) as server, tempfile.TemporaryDirectory() as tmp:
-        a, relevant = clean_only(site, server.base_url, watch)
+        data = config_data(server.base_url, args.workers)
+        a, relevant = clean_only(site, server.base_url, parse_config(data, "benchmark config"))
         print(
             f"(a) cleaning only (analyse, 1 process): {a:.1f} pages/s "
             f"({1000 / a:.1f} ms/page); relevant {relevant}/{args.pages}"
         )
 
         directory = Path(tmp)
-        config = write_config(directory, server.base_url, args.workers)
+        config = directory / "config.yaml"
+        config.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
         db_url = f"sqlite:///{directory / 'bench.db'}"
         first = run_crawl(config, db_url, server, directory, args.profile)
         n = args.pages
@@ -694,6 +713,8 @@ def main() -> None:
         )
         stored = stored_articles(db_url)
         print(f"    articles stored: {stored} (expected {n}){'' if stored == n else '  MISMATCH'}")
+        if stored != n:
+            print("    the crawl printed:\n" + first.output[-3000:])
 
         second = run_crawl(config, db_url, server, directory)
         describe("(e) re-crawl, sitemap with unchanged lastmod", n, second)

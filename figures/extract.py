@@ -2,7 +2,8 @@
 
 First step of the figures stage (after `store` hands over an article version's
 clean text). figures.numbers finds numbers, this module drops the ones that are
-not figures (years, dates, ordinals, addresses...), names the counted thing
+not figures (years, dates, ordinals, addresses, durations, goals, quoted wordings,
+counts of things no one counts about an organisation), names the counted thing
 against the catalogue, asks figures.subjects whom the number is about, and
 assembles `Mention`s for the record (figures.record) to compare.
 """

@@ -80,6 +80,8 @@ class Ledger:
         ]
         session.add_all(rows)
         session.flush()
+        if earlier:
+            _carry_flags(session, earlier, rows)
         notes = _revision_notes(earlier, rows) if earlier else {}
         touched = {series_key(to_mention(r)) for r in [*earlier, *rows]}
         return self.refresh(session, touched, now, notes)
@@ -93,7 +95,7 @@ class Ledger:
     ) -> list[Flag]:
         """Recompute the flags of these series; returns the flags that did not exist before."""
         created: list[Flag] = []
-        for key in series:
+        for key in sorted(series):  # a fixed order: flag ids must not depend on hashing
             subject, metric, _family = key
             if subject != self.watched:
                 continue  # other subjects keep their mentions but are not watched
@@ -155,6 +157,25 @@ class Ledger:
             for key, state in sorted(states.items())
             if state.current is not None
         ]
+
+
+def _statement(row: FigureMention) -> tuple:
+    return row.subject, row.metric, row.value, row.qualifier, row.unit
+
+
+def _carry_flags(
+    session: Session, earlier: Sequence[FigureMention], rows: Sequence[FigureMention]
+) -> None:
+    """A revision that restates a figure keeps that figure's flags (and their reviews);
+    the open flags of figures the revision dropped go, reviewed ones stay as history."""
+    restated = {_statement(r): r for r in rows}
+    for flag in q.flags_of_mentions(session, [r.id for r in earlier]):
+        successor = restated.get(_statement(flag.mention))
+        if successor is not None:
+            flag.mention_id = successor.id
+        elif flag.state == "open":
+            session.delete(flag)
+    session.flush()
 
 
 def _columns(m: Mention) -> dict[str, object]:

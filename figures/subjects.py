@@ -184,7 +184,8 @@ def _short_names(text: str, companies: list[Entity]) -> list[Entity]:
     for company in companies:
         words = company.name.split()
         short = words[0]
-        if len(words) != 2 or len(short) < 4 or re.search(rf"\b{short}\b", text[: company.start]):
+        seen = re.search(rf"\b{re.escape(short)}\b", text[: company.start])
+        if len(words) != 2 or len(short) < 4 or seen:
             continue
         for m in re.finditer(rf"\b{re.escape(short)}\b(?![^\S\n]+{re.escape(words[1])})", text):
             if m.start() > company.start:
@@ -269,7 +270,12 @@ class Discourse:
         return Entity(entity.start, entity.end, kind, name, entity.adjacent)
 
     def subject_for(self, start: int, clause_start: int, np_end: int) -> str:
-        """The subject of the number starting at `start` whose phrase ends at `np_end`."""
+        """The subject of the number starting at `start` whose phrase ends at `np_end`.
+
+        In order: a delegation ("led 22 companies to ..."); with no name before it in the
+        sentence, a name later in its clause; a name right before it ("Hong Kong's");
+        a place it is "in"/"at"; the names of its clause, then of its sentence; else
+        whom the text was last about."""
         self._read_until(start)
         conveyed = self._text[clause_start:start]
         if _CONVEYED_BEFORE.search(conveyed) and _CONVEYED_AFTER.match(self._text[np_end:]):

@@ -148,11 +148,15 @@ def digests_cmd(app: App, limit: int, as_json: bool, atom: bool) -> None:
         )
         table.add_row(
             str(r["id"]),
-            f"{(r['period_start'] or 'start')[:16]} → {r['period_end'][:16]}",
-            r["created"][:16],
+            f"{_minute(r['period_start'])} → {_minute(r['period_end'])}",
+            _minute(r["created"]),
             str(r["counts"]["flags"]),
             str(r["counts"]["articles"]),
             str(r["counts"]["revised"]),
             deliveries or "(none)",
         )
     out.print(table)
+
+
+def _minute(stamp: str | None) -> str:
+    return stamp[:16].replace("T", " ") if stamp else "the beginning"
