@@ -202,7 +202,6 @@ def test_recording_a_page_twice_is_idempotent(
     assert processor.record(page, analysis, tally) is Outcome.NEW
     assert processor.record(page, analysis, tally) is Outcome.UNCHANGED
     assert _counts(store) == (1, 1)
-    assert len(tally.new_ids) == 1 and tally.revised_ids == []
     with store.session() as session:
         article = session.scalars(select(Article)).one()
         assert article.url_key == "127.0.0.1:8765/hkstp/news/lab.html"
@@ -220,7 +219,6 @@ def test_a_changed_text_is_a_new_version_and_the_old_one_stays(
     assert processor.record(first, first_analysis, tally) is Outcome.NEW
     assert processor.record(revised, analyse(revised, watch), tally) is Outcome.REVISED
     assert _counts(store) == (1, 2)
-    assert tally.revised_ids == tally.new_ids
     with store.session() as session:
         article = session.scalars(select(Article)).one()
         one, two = article.versions
