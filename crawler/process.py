@@ -286,6 +286,13 @@ class PageProcessor:
             state.article_id, state.error = article_id, None
             session.add(state)
 
+    def settle_flags(self, tally: Tally) -> None:
+        """Bring the flags up to date with everything recorded since the last call."""
+        if self.ledger is None:
+            return
+        with self.store.session() as session:
+            tally.created_flags.extend(self.ledger.flush(session, now()))
+
     def touch(self, url: str) -> None:
         """A page the sitemap says is unchanged: only its article's last_seen moves."""
         with self.store.session() as session:

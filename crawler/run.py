@@ -110,7 +110,7 @@ def crawl(
     with store.session() as session:
         source_ids = q.sync_sources(session, sources)
         known = KnownUrls(q.known_urls(session))
-    ledger = Ledger(watch.name, window_days) if catalogue is not None else None
+    ledger = Ledger(watch.name, window_days, deferred=True) if catalogue is not None else None
     processor = PageProcessor(store, watch, source_ids, settings.near_duplicate_threshold, ledger)
     pool = _start_pool(settings.clean_workers, watch)
     context = CrawlContext(
@@ -144,6 +144,7 @@ def crawl(
                 status, error_text = "failed", f"{type(exc).__name__}: {exc}"
             if context.fatal is not None:
                 raise context.fatal  # the store is unusable: recording the run would fail too
+            processor.settle_flags(tally)
             if tally.counts["errors"] and status == "ok":
                 status = "errors"
             with store.session() as session:

@@ -51,9 +51,14 @@ def _observation(row: FigureMention) -> Observation:
 class Ledger:
     """Stores mentions and keeps the watched organisation's flags in step with them."""
 
-    def __init__(self, watched: str, window_days: int = 30) -> None:
+    def __init__(self, watched: str, window_days: int = 30, *, deferred: bool = False) -> None:
         self.watched = watched
         self.window_days = window_days
+        # A crawl defers: replaying a series per page would cost O(pages²); `flush` replays
+        # each touched series once.
+        self.deferred = deferred
+        self._pending: set[SeriesKey] = set()
+        self._notes: dict[int, str] = {}
 
     def record_version(
         self,
@@ -84,6 +89,16 @@ class Ledger:
             _carry_flags(session, earlier, rows)
         notes = _revision_notes(earlier, rows) if earlier else {}
         touched = {series_key(to_mention(r)) for r in [*earlier, *rows]}
+        if self.deferred:
+            self._pending |= touched
+            self._notes |= notes
+            return []
+        return self.refresh(session, touched, now, notes)
+
+    def flush(self, session: Session, now: datetime) -> list[Flag]:
+        """Replay the series deferred record_version calls touched; the flags now raised."""
+        touched, notes = self._pending, self._notes
+        self._pending, self._notes = set(), {}
         return self.refresh(session, touched, now, notes)
 
     def refresh(

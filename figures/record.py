@@ -192,11 +192,6 @@ def _order(o: Observation) -> tuple[date, tuple[int, int | str], int, tuple[int,
     return (o.as_of, _key_order(o.article), o.position, _key_order(o.key))
 
 
-def _narrowest(period: Sequence[Observation]) -> Observation:
-    # `period` is in evaluation order; reversed + min keeps the latest of a tie.
-    return min(reversed(period), key=lambda o: _tightness(o.mention))
-
-
 def _compared(
     kind: FlagKind, o: Observation, previous: Observation, restates: Observation | None = None
 ) -> Flag:
@@ -214,37 +209,45 @@ class _Series:
     def __init__(self) -> None:
         self.period: list[Observation] = []
         self.superseded: list[Observation] = []
+        self.standing: Observation | None = None  # the period's narrowest mention
+        self.tightness: tuple[int, Decimal] | None = None
+
+    def _join(self, o: Observation) -> None:
+        """Add to the current period, keeping its narrowest mention (ties: the latest)."""
+        self.period.append(o)
+        tightness = _tightness(o.mention)
+        if self.tightness is None or tightness <= self.tightness:
+            self.standing, self.tightness = o, tightness
 
     def add(self, o: Observation, window_days: int, dismissed: Collection[Key]) -> Flag | None:
         """Place one observation (in evaluation order) and return its flag, if any."""
-        if not self.period:
-            flag = Flag("new", o)
+        standing = self.standing
+        if standing is None:
             if o.key not in dismissed:
-                self.period.append(o)
-            return flag
-        standing = _narrowest(self.period)
-        latest = max(p.as_of for p in self.period)
+                self._join(o)
+            return Flag("new", o)
+        latest = self.period[-1].as_of  # the period is in evaluation order
         if (o.as_of - latest).days <= window_days:
             if _meets(o.mention, standing.mention):
-                self.period.append(o)
+                self._join(o)
                 return None
             if o.key not in dismissed:
-                self.period.append(o)
+                self._join(o)
             return _compared("conflict", o, standing)
         if any(_agree(o.mention, p.mention) for p in self.period):
-            self.period.append(o)
+            self._join(o)
             return None
         repeated = [s for s in self.superseded if _agree(o.mention, s.mention)]
         if repeated:
             return _compared("outdated", o, standing, restates=repeated[-1])
         if o.key not in dismissed:
             self.superseded.extend(self.period)
-            self.period = [o]
+            self.period, self.standing, self.tightness = [], None, None
+            self._join(o)
         return _compared("changed", o, standing)
 
     def state(self) -> SeriesState:
-        current = _narrowest(self.period) if self.period else None
-        return SeriesState(current, tuple(self.period), tuple(self.superseded))
+        return SeriesState(self.standing, tuple(self.period), tuple(self.superseded))
 
 
 def evaluate(
