@@ -51,7 +51,7 @@ from pressmon.config import Config, parse_config  # noqa: E402
 
 SEED = 20261122
 WARMUP_PAGES = 20
-CRAWL_TIMEOUT = 1800
+CRAWL_TIMEOUT = 600  # seconds; a crawl still running then is dumped (py-spy) and killed
 SITE = "Harbour Tech Daily"
 
 WATCH = {
@@ -597,6 +597,7 @@ def run_crawl(
         if pid:
             break
         if time.perf_counter() > deadline:
+            output.append(_stack_dump(proc.pid))
             proc.kill()
             _, status, usage = os.wait4(proc.pid, 0)
             output.append(f"\n(killed after {CRAWL_TIMEOUT} s)".encode())
@@ -619,6 +620,17 @@ def run_crawl(
         server.statuses - before,
         b"".join(output).decode(errors="replace"),
     )
+
+
+def _stack_dump(pid: int) -> bytes:
+    """Where a hung crawl is stuck, if py-spy is installed."""
+    try:
+        dump = subprocess.run(
+            ["py-spy", "dump", "--pid", str(pid)], capture_output=True, timeout=60, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return f"\n(no stack dump: {exc})".encode()
+    return b"\n" + dump.stdout + dump.stderr
 
 
 def _last_run(db_url: str) -> tuple[float | None, dict[str, int]]:

@@ -39,8 +39,9 @@ class CrawlSettings(BaseModel):
         le=32,
         description="Processes that clean pages beside the crawl; 0 = one per CPU core.",
     )
-    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
-        "ERROR", description="Scrapy's log level on stderr; the crawl summary lists errors anyway."
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = Field(
+        "CRITICAL",
+        description="Scrapy's own log on stderr; the crawl summary lists every error anyway.",
     )
     near_duplicate_threshold: float = Field(
         0.5,
