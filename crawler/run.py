@@ -82,8 +82,9 @@ def scrapy_settings(settings: CrawlSettings) -> dict[str, object]:
     }
 
 
-def _start_pool(workers: int | None, watch: Watch) -> Executor | None:
-    count = os.cpu_count() or 1 if workers is None else workers
+def _start_pool(workers: int | None) -> Executor | None:
+    """Cleaning processes: `workers` of them, one per core when None, none (inline) for 0."""
+    count = (os.cpu_count() or 1) if workers is None else workers
     if count == 0:
         return None
     return ProcessPoolExecutor(max_workers=count, mp_context=get_context("spawn"))
@@ -112,7 +113,7 @@ def crawl(
         known = KnownUrls(q.known_urls(session))
     ledger = Ledger(watch.name, window_days, deferred=True) if catalogue is not None else None
     processor = PageProcessor(store, watch, source_ids, settings.near_duplicate_threshold, ledger)
-    pool = _start_pool(settings.clean_workers, watch)
+    pool = _start_pool(settings.clean_workers)
     context = CrawlContext(
         store,
         watch,

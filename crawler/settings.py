@@ -33,11 +33,12 @@ class CrawlSettings(BaseModel):
     )
     retries: int = Field(2, ge=0, le=10, description="Retries on 5xx, timeouts and drops.")
     obey_robots: bool = Field(True, description="Obey robots.txt.")
-    clean_workers: int = Field(
-        0,
+    clean_workers: int | None = Field(
+        None,
         ge=0,
         le=32,
-        description="Processes that clean pages beside the crawl; 0 = one per CPU core.",
+        description="Processes that clean pages beside the crawl: unset = one per CPU core, "
+        "0 = clean inline in the crawl process.",
     )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = Field(
         "CRITICAL",

@@ -106,7 +106,9 @@ def crawl_summary(store: Store, run_ids: list[int], heading: str | None = None) 
             ]
     out.print(f"\n{len(new)} new article(s)" + (":" if new else ""))
     if new:
-        article_table(new)
+        article_table(new[:SUMMARY_ROWS])
+        if len(new) > SUMMARY_ROWS:
+            out.print(f"… and {len(new) - SUMMARY_ROWS} more (pressmon articles lists them all)")
     if revised:
         out.print(f"\n{len(revised)} revised article(s):")
         article_table(revised)
@@ -116,10 +118,14 @@ def crawl_summary(store: Store, run_ids: list[int], heading: str | None = None) 
             f"\n{len(flags)} figure flag(s) raised: "
             + ", ".join(f"{counts[k]} {k}" for k in FLAG_KINDS if counts[k])
         )
-        flag_table([f for f in flags if f["kind"] != "new"] or flags)
+        shown = [f for f in flags if f["kind"] != "new"] or flags
+        flag_table(shown[:SUMMARY_ROWS])
+        if len(shown) > SUMMARY_ROWS:
+            out.print(f"… and {len(shown) - SUMMARY_ROWS} more (pressmon flags lists them all)")
 
 
 FLAG_KINDS = ("changed", "conflict", "outdated", "new")
+SUMMARY_ROWS = 50  # a crawl summary lists at most this many new articles
 
 
 def number(value: Decimal | None) -> int | float | None:

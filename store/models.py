@@ -17,6 +17,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     MetaData,
@@ -194,6 +195,8 @@ class FigureMention(Base):
     __tablename__ = "figure_mention"
     __table_args__ = (
         UniqueConstraint("version_id", "subject", "metric", "value", "qualifier", "unit"),
+        # An index on a true/false column alone makes SQLite scan every current mention.
+        Index("ix_figure_mention_article_current", "article_id", "current"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -215,7 +218,7 @@ class FigureMention(Base):
     end: Mapped[int] = mapped_column(Integer)
     sentence: Mapped[str] = mapped_column(Text)
     as_of: Mapped[date] = mapped_column(Date, index=True)
-    current: Mapped[bool] = mapped_column(Boolean, default=True, index=True)
+    current: Mapped[bool] = mapped_column(Boolean, default=True)
 
     article: Mapped[Article] = relationship()
 

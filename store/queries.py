@@ -6,8 +6,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import exists, func, select, update
+from sqlalchemy.orm import Session, aliased, selectinload
 
 from store.models import (
     Article,
@@ -83,17 +83,18 @@ def _current_versions():
 
 
 def article_with_text_hash(session: Session, text_hash: str) -> Article | None:
-    """An article whose current version has exactly this text."""
-    cur = _current_versions()
+    """An article whose current version has exactly this text (uses the content_hash index)."""
+    newer = aliased(ArticleVersion)
     return session.scalar(
         select(Article)
         .join(ArticleVersion, ArticleVersion.article_id == Article.id)
-        .join(
-            cur,
-            (cur.c.article_id == ArticleVersion.article_id)
-            & (cur.c.number == ArticleVersion.number),
+        .where(
+            ArticleVersion.content_hash == text_hash,
+            ~exists().where(
+                newer.article_id == ArticleVersion.article_id,
+                newer.number > ArticleVersion.number,
+            ),
         )
-        .where(ArticleVersion.content_hash == text_hash)
         .limit(1)
     )
 
