@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any, Protocol
 
 from sqlalchemy import exists, func, select, update
 from sqlalchemy.orm import Session, aliased, selectinload
@@ -42,15 +43,27 @@ def known_urls(session: Session) -> dict[str, KnownUrl]:
     return {r.url_key: KnownUrl(r.etag, r.last_modified, r.last_fetched) for r in rows}
 
 
-def sync_sources(session: Session, sources: Iterable[object]) -> dict[str, int]:
+class SourceRecord(Protocol):
+    """What the store keeps of a configured source (crawler.sources.Source fits)."""
+
+    name: str
+    kind: str
+    start_urls: Sequence[str]
+    enabled: bool
+
+    @property
+    def schedule(self) -> Any: ...  # a model with model_dump()
+
+
+def sync_sources(session: Session, sources: Iterable[SourceRecord]) -> dict[str, int]:
     """Upsert configured sources by name; returns name -> id."""
     existing = {s.name: s for s in session.scalars(select(Source))}
     for src in sources:
-        row = existing.get(src.name) or Source(name=src.name)  # type: ignore[attr-defined]
-        row.kind = src.kind  # type: ignore[attr-defined]
-        row.start_urls = list(src.start_urls)  # type: ignore[attr-defined]
-        row.schedule = src.schedule.model_dump(exclude_none=True)  # type: ignore[attr-defined]
-        row.enabled = src.enabled  # type: ignore[attr-defined]
+        row = existing.get(src.name) or Source(name=src.name)
+        row.kind = src.kind
+        row.start_urls = list(src.start_urls)
+        row.schedule = src.schedule.model_dump(exclude_none=True)
+        row.enabled = src.enabled
         session.add(row)
         existing[row.name] = row
     session.flush()
