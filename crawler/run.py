@@ -1,14 +1,17 @@
 """Running a crawl: Scrapy settings from ours, one crawl run per source, in sequence.
 
 Sources run one after another in one reactor, so per-domain limits hold even
-when two sources share a site. Scrapy's reactor cannot restart in a process:
-call `crawl` once per process (the scheduler starts a subprocess per crawl).
+when two sources share a site. SIGINT or SIGTERM lets the running crawl close
+cleanly and records it as stopped; a second signal stops at once. Scrapy's
+reactor cannot restart in a process: call `crawl` once per process (the
+scheduler starts a subprocess per crawl).
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
+import signal
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
@@ -126,11 +129,23 @@ def crawl(
     )
     process = AsyncCrawlerProcess(scrapy_settings(settings))
     run_ids: list[int] = []
+    stopping: list[int] = []  # the signals received: the first stops gently, a second at once
+
+    def on_signal(signum: int, _frame: object) -> None:
+        from twisted.internet import reactor
+
+        stopping.append(signum)
+        if len(stopping) == 1:  # let the running crawl close and be recorded; start no other
+            reactor.callFromThread(lambda: asyncio.ensure_future(process.stop()))  # type: ignore[attr-defined]
+        else:
+            reactor.callFromThread(reactor.stop)  # type: ignore[attr-defined]
 
     async def run_all() -> None:
         from crawler.spiders import SPIDERS
 
         for index, source in enumerate(sources):
+            if stopping:
+                break
             if between is not None:
                 between(index)
             with store.session() as session:
@@ -146,7 +161,9 @@ def crawl(
             if context.fatal is not None:
                 raise context.fatal  # the store is unusable: recording the run would fail too
             processor.settle_flags(tally)
-            if tally.counts["errors"] and status == "ok":
+            if stopping:
+                status, error_text = "stopped", f"stopped by signal {stopping[0]}"
+            elif tally.counts["errors"] and status == "ok":
                 status = "errors"
             with store.session() as session:
                 q.finish_run(
@@ -168,12 +185,15 @@ def crawl(
         finally:
             reactor.callLater(0, reactor.stop)  # type: ignore[attr-defined]
 
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         task = asyncio.get_event_loop().create_task(run_then_stop())
-        process.start(stop_after_crawl=False)
+        process.start(stop_after_crawl=False, install_signal_handlers=False)
         if task.done() and not task.cancelled() and task.exception() is not None:
             raise task.exception()  # type: ignore[misc]
     finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
         if pool is not None:
             pool.shutdown(cancel_futures=True)
     return run_ids

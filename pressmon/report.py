@@ -90,9 +90,9 @@ def crawl_summary(store: Store, run_ids: list[int], heading: str | None = None) 
         out.print(table)
         for run in runs:
             for problem in run.problems:
-                out.print(f"  error [{run.source}] {problem.url}: {problem.reason}")
+                out.print(f"  error [{run.source}] {problem.url}: {problem.reason}", markup=False)
             if run.error_text:
-                out.print(f"  failed [{run.source}]: {run.error_text}")
+                out.print(f"  {run.status} [{run.source}]: {run.error_text}", markup=False)
         started = min((r.started for r in runs), default=None)
         finished = max((r.finished or r.started for r in runs), default=None)
         new, revised, flags = [], [], []

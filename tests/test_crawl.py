@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from samplesite import pages
+from samplesite import SampleSite, pages
 from store import queries as q
 from tests.conftest import Cli, crawl_runs
 
@@ -72,3 +72,42 @@ def test_crawl_prints_a_summary_per_source(cli: Cli) -> None:
     for name in ("newsroom", "wire", "blog", "sitemap", "search"):
         assert name in out
     assert "new article" in out
+
+
+def test_an_interrupted_crawl_is_recorded_as_stopped_and_goes_no_further(
+    cli: Cli, site: SampleSite
+) -> None:
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    site.delay = 0.3  # slow enough to interrupt the second source mid-crawl
+    crawl = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "pressmon",
+            "crawl",
+            "--config",
+            str(cli.config),
+            "--db",
+            cli.db_url,
+        ],
+        cwd=cli.cwd,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    while not any(r.path.startswith("/wire/") for r in site.requests):
+        assert time.monotonic() < deadline and crawl.poll() is None, "the wire crawl never began"
+        time.sleep(0.05)
+    crawl.send_signal(signal.SIGINT)
+    _out, err = crawl.communicate(timeout=60)
+    assert crawl.returncode == 0, err
+    assert "Traceback" not in err
+    runs = crawl_runs(cli)
+    assert runs["newsroom"]["status"] == "ok"
+    assert runs["wire"]["status"] == "stopped"
+    assert set(runs) == {"newsroom", "wire"}, "no source starts after the signal"
