@@ -16,9 +16,10 @@ from sqlalchemy.orm import Session
 from digest.content import DigestContent, Period
 from figures.ledger import to_mention
 from figures.record import compare_versions
-from pressmon.report import article_record, flag_record, mention_record
+from figures.records import mention_record
 from store import queries as q
 from store.models import Article, ArticleVersion, Cluster, Digest, FigureMention, Flag
+from store.records import article_record, flag_record
 
 LEAD_CHARS = 400
 

@@ -23,14 +23,14 @@ class Period:
 
 @dataclass(frozen=True)
 class DigestContent:
-    """Records in the shapes `pressmon ... --json` prints (pressmon.report), plus digest fields.
+    """Records in the shapes `pressmon ... --json` prints (store.records, figures.records), plus digest fields.
 
-    flags: report.flag_record, changed, conflict, outdated, then new.
-    articles: report.article_record + `site`, `lead`, `aliases`, `cluster` and
+    flags: flag_record, changed, conflict, outdated, then new.
+    articles: article_record + `site`, `lead`, `aliases`, `cluster` and
         `also_published_by` (the other new copies of the same release, same shape).
-    revised: report.article_record + `site`, `from_version`, `to_version`, `figures`
+    revised: article_record + `site`, `from_version`, `to_version`, `figures`
         (changed / added / removed figure statements, old and new as
-        report.mention_record) and `flags` (the flag records a revision note explains).
+        mention_record) and `flags` (the flag records a revision note explains).
     """
 
     period: Period

@@ -38,7 +38,8 @@ def to_mention(row: FigureMention) -> Mention:
     )
 
 
-def _observation(row: FigureMention) -> Observation:
+def observation(row: FigureMention) -> Observation:
+    """A stored mention as the record replays it: keyed by its id, ordered within its article."""
     return Observation(
         key=row.id,
         mention=to_mention(row),
@@ -125,7 +126,7 @@ class Ledger:
             }
             dismissed = {f.mention_id for f in existing.values() if f.state == "dismissed"}
             flags, _state = evaluate(
-                [_observation(r) for r in rows], window_days=self.window_days, dismissed=dismissed
+                [observation(r) for r in rows], window_days=self.window_days, dismissed=dismissed
             )
             wanted = set()
             for flag in flags:
@@ -165,7 +166,7 @@ class Ledger:
         dismissed = {f.mention_id for f in reviewed if f.state == "dismissed"}
         by_id = {r.id: r for r in rows}
         _flags, states = evaluate(
-            [_observation(r) for r in rows], window_days=self.window_days, dismissed=dismissed
+            [observation(r) for r in rows], window_days=self.window_days, dismissed=dismissed
         )
         return [
             (key, by_id[int(state.current.key)])

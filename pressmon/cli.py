@@ -19,6 +19,7 @@ import click
 from pressmon import report
 from pressmon.config import CONFIG_ENV, DB_ENV, Config, load_config
 from pressmon.errors import InputError, PressmonError
+from store.records import article_record
 
 
 class App:
@@ -189,7 +190,7 @@ def articles_cmd(
         rows = q.list_articles(
             session, since=parse_date(since), source=source, language=lang, limit=limit
         )
-        records = [report.article_record(a) for a in rows]
+        records = [article_record(a) for a in rows]
     if as_json:
         dump(records)
     else:
@@ -213,7 +214,7 @@ def show_cmd(app: App, article_id: int, versions: bool, as_json: bool) -> None:
         article = q.get_article(session, article_id)
         if article is None:
             raise InputError(f"no article with id {article_id}")
-        record = report.article_record(article, with_text=True)
+        record = article_record(article, with_text=True)
     if as_json:
         dump([record])
     else:
@@ -249,7 +250,7 @@ def search_cmd(
             language=lang,
             limit=limit,
         )
-        records = [{**report.article_record(a), "snippet": h.snippet} for a, h in hits]
+        records = [{**article_record(a), "snippet": h.snippet} for a, h in hits]
     if as_json:
         dump(records)
     else:

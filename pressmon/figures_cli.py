@@ -7,9 +7,11 @@ from pathlib import Path
 
 import click
 
+from figures.records import current_record, history_record, mention_record
 from pressmon import report
 from pressmon.cli import App, command, dump, main, parse_date
 from pressmon.errors import InputError
+from store.records import flag_record
 
 
 @main.group("figures")
@@ -53,7 +55,7 @@ def extract_cmd(
         catalogue=app.config.catalogue,
         subject=app.config.watch.name,
     )
-    records = [report.mention_record(m) for m in mentions]
+    records = [mention_record(m) for m in mentions]
     if as_json:
         dump(records)
     else:
@@ -77,9 +79,7 @@ def history_cmd(app: App, metric: str, subject: str | None, as_json: bool) -> No
     with app.store.session() as session:
         rows = q.current_mentions(session, subject or app.config.watch.name, metric)
         flags = q.flags_of_mentions(session, [r.id for r in rows])
-        records = [
-            report.history_record(r, [f for f in flags if f.mention_id == r.id]) for r in rows
-        ]
+        records = [history_record(r, [f for f in flags if f.mention_id == r.id]) for r in rows]
     if as_json:
         dump(records)
     else:
@@ -101,7 +101,7 @@ def current_cmd(app: App, subject: str | None, as_json: bool) -> None:
     ledger = Ledger(app.config.watch.name, app.config.window_days)
     with app.store.session() as session:
         records = [
-            report.current_record(key, row)
+            current_record(key, row)
             for key, row in ledger.standing(session, subject or app.config.watch.name)
         ]
     if as_json:
@@ -181,7 +181,7 @@ def flags_group(
                 state="open" if only_open else None,
                 since=parse_date(since, "--since"),
             )
-            records = [report.flag_record(f) for f in flags]
+            records = [flag_record(f) for f in flags]
     except PressmonError as exc:
         raise click.ClickException(str(exc)) from None
     if as_json:
@@ -201,7 +201,7 @@ def _review(app: App, flag_id: int, state: str, note: str | None, by: str | None
         if flag is None:
             raise InputError(f"no flag with id {flag_id}")
         ledger.review(session, flag, state, by or getpass.getuser(), note, now())
-        record = report.flag_record(flag)
+        record = flag_record(flag)
     report.out.print(f"flag {flag_id} ({record['kind']} {record['metric']}) {state}")
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -17,11 +16,9 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from figures.ledger import to_mention
-from figures.model import Mention
 from store import Store
 from store import queries as q
-from store.models import Article, FigureMention, Flag
+from store.records import article_record, flag_record
 
 Column = Callable[[dict[str, Any]], str]
 
@@ -128,43 +125,6 @@ FLAG_KINDS = ("changed", "conflict", "outdated", "new")
 SUMMARY_ROWS = 50  # a crawl summary lists at most this many new articles
 
 
-def number(value: Decimal | None) -> int | float | None:
-    """A Decimal for JSON: an integer when it is whole."""
-    if value is None:
-        return None
-    return int(value) if value == value.to_integral_value() else float(value)
-
-
-def flag_record(flag: Flag) -> dict[str, Any]:
-    """The JSON shape of a flag (as `pressmon flags --json` prints it)."""
-    m, p = flag.mention, flag.previous
-    return {
-        "id": flag.id,
-        "kind": flag.kind,
-        "subject": m.subject,
-        "metric": m.metric,
-        "value": number(m.value),
-        "qualifier": m.qualifier,
-        "unit": m.unit,
-        "text": m.text,
-        "previous_value": number(p.value) if p else None,
-        "previous_qualifier": p.qualifier if p else None,
-        "previous_text": p.text if p else None,
-        "delta": number(flag.delta),
-        "percent": number(flag.percent),
-        "url": m.article.url,
-        "previous_url": p.article.url if p else None,
-        "as_of": m.as_of.isoformat(),
-        "previous_as_of": p.as_of.isoformat() if p else None,
-        "sentence": m.sentence,
-        "revision": flag.revision,
-        "state": flag.state,
-        "reviewed_by": flag.reviewed_by,
-        "reviewed_at": flag.reviewed_at.isoformat(timespec="seconds") if flag.reviewed_at else None,
-        "note": flag.note,
-    }
-
-
 def _figure(value: int | float | None, qualifier: str | None, unit: str | None) -> str:
     if value is None:
         return ""
@@ -214,40 +174,6 @@ def flag_table(records: list[dict[str, Any]]) -> None:
         },
         "no flags",
     )
-
-
-def article_record(article: Article, with_text: bool = False) -> dict[str, Any]:
-    """The JSON shape of an article (as `--json` prints it)."""
-    record: dict[str, Any] = {
-        "id": article.id,
-        "url": article.url,
-        "title": article.title,
-        "published": article.published.isoformat() if article.published else None,
-        "language": article.language,
-        "source": article.source.name if article.source else None,
-        "first_seen": article.first_seen.isoformat(timespec="seconds"),
-        "last_seen": article.last_seen.isoformat(timespec="seconds"),
-        "versions": len(article.versions),
-    }
-    if with_text:
-        record |= {
-            "author": article.author,
-            "sitename": article.sitename,
-            "relevance": article.relevance,
-            "aliases": article.aliases,
-            "cluster": article.cluster_id,
-            "text": article.versions[-1].text if article.versions else "",
-            "history": [
-                {
-                    "number": v.number,
-                    "fetched_at": v.fetched_at.isoformat(timespec="seconds"),
-                    "content_hash": v.content_hash,
-                    "text": v.text,
-                }
-                for v in article.versions
-            ],
-        }
-    return record
 
 
 def article_table(records: list[dict[str, Any]]) -> None:
@@ -307,24 +233,6 @@ def cleaned(record: dict[str, Any]) -> None:
 
 
 # -- figures ---------------------------------------------------------------------------------
-def mention_record(m: Mention) -> dict[str, Any]:
-    """The JSON shape of a figure mention (as `figures extract --json` prints it)."""
-    return {
-        "subject": m.subject,
-        "metric": m.metric,
-        "value": number(m.value),
-        "qualifier": m.qualifier,
-        "low": number(m.low),
-        "high": number(m.high),
-        "unit": m.unit,
-        "text": m.text,
-        "start": m.start,
-        "end": m.end,
-        "sentence": m.sentence,
-        "as_of": m.as_of.isoformat() if m.as_of else None,
-    }
-
-
 def mention_table(records: list[dict[str, Any]]) -> None:
     show_table(
         records,
@@ -337,16 +245,6 @@ def mention_table(records: list[dict[str, Any]]) -> None:
         },
         "no figures",
     )
-
-
-def history_record(row: FigureMention, flags: list[Flag]) -> dict[str, Any]:
-    return {
-        **mention_record(to_mention(row)),
-        "id": row.id,
-        "url": row.article.url,
-        "title": row.article.title,
-        "flags": [{"id": f.id, "kind": f.kind, "state": f.state} for f in flags],
-    }
 
 
 def history_table(records: list[dict[str, Any]]) -> None:
@@ -367,20 +265,6 @@ def history_table(records: list[dict[str, Any]]) -> None:
         },
         "no mentions",
     )
-
-
-def current_record(key: tuple[str, str, str], row: FigureMention) -> dict[str, Any]:
-    return {
-        "subject": key[0],
-        "metric": key[1],
-        "unit": row.unit,
-        "value": number(row.value),
-        "qualifier": row.qualifier,
-        "text": row.text,
-        "as_of": row.as_of.isoformat(),
-        "url": row.article.url,
-        "title": row.article.title,
-    }
 
 
 def current_table(records: list[dict[str, Any]]) -> None:

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from figures.ledger import _observation
+from figures.ledger import observation
 from figures.record import evaluate
 from samplesite import SampleSite, pages
 from store import queries as q
@@ -52,7 +52,7 @@ def test_flags_equal_a_replay_of_the_whole_record(crawled: Cli) -> None:
     store = crawled.store()
     with store.session() as session:
         rows = q.current_mentions(session, "HKSTP")
-        replayed, _ = evaluate([_observation(r) for r in rows])
+        replayed, _ = evaluate([observation(r) for r in rows])
         stored = {(f.mention_id, f.kind, f.previous_id) for f in q.list_flags(session)}
     store.close()
     expected = {(int(f.observation.key), f.kind, int(f.previous.key) if f.previous else None)

@@ -12,13 +12,13 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from pressmon import report
 from pressmon.config import load_config
 from pressmon.errors import ConfigError
 from samplesite import SampleSite
 from store import Store
 from store import queries as q
 from store.models import Digest, FlagReview
+from store.records import article_record, flag_record
 from tests.conftest import Cli, write_config
 from web.access import is_loopback, require_token
 from web.app import create_app, link
@@ -110,9 +110,9 @@ def test_the_latest_digest_is_rendered_from_what_is_stored(
         articles = q.list_articles(s, limit=3)
         content = {
             "period": {"start": "2025-11-01T00:00:00", "end": "2025-11-08T00:00:00"},
-            "flags": [report.flag_record(flag)],
-            "articles": [report.article_record(a) for a in articles[:2]],
-            "revised": [report.article_record(articles[2])],
+            "flags": [flag_record(flag)],
+            "articles": [article_record(a) for a in articles[:2]],
+            "revised": [article_record(articles[2])],
         }
         for end in (datetime(2025, 11, 1), datetime(2025, 11, 8)):
             s.add(Digest(period_end=end, created=end, content=content | {"period": str(end)}))

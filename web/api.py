@@ -14,8 +14,9 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Body, Header, HTTPException, Query, Request
 from pydantic import BaseModel, Field
 
-from pressmon import report
+from figures.records import current_record, history_record
 from store import queries as q
+from store.records import article_record, flag_record
 from web import queries as wq
 from web.access import Access
 
@@ -50,7 +51,7 @@ def list_articles(
     store = _store(request)
     with store.session() as s:
         return [
-            report.article_record(a) | ({"snippet": snippet} if snippet is not None else {})
+            article_record(a) | ({"snippet": snippet} if snippet is not None else {})
             for a, snippet in wq.find_articles(s, store.search_index, wanted)
         ]
 
@@ -62,7 +63,7 @@ def get_article(request: Request, article_id: int) -> Record:
         article = q.get_article(s, article_id)
         if article is None:
             raise HTTPException(404, f"no article with id {article_id}")
-        return report.article_record(article, with_text=True)
+        return article_record(article, with_text=True)
 
 
 @router.get("/flags", tags=["flags"])
@@ -73,7 +74,7 @@ def list_flags(
 ) -> list[Record]:
     """Figure flags, changed first, then conflict, outdated and new."""
     with _store(request).session() as s:
-        return [report.flag_record(f) for f in q.list_flags(s, state=state, kind=kind)]
+        return [flag_record(f) for f in q.list_flags(s, state=state, kind=kind)]
 
 
 @router.get("/flags/{flag_id}", tags=["flags"])
@@ -84,7 +85,7 @@ def get_flag(request: Request, flag_id: int) -> Record:
         if flag is None:
             raise HTTPException(404, f"no flag with id {flag_id}")
         trail = [wq.review_record(r) for r in wq.reviews_of_flag(s, flag_id)]
-        return report.flag_record(flag) | {"reviews": trail}
+        return flag_record(flag) | {"reviews": trail}
 
 
 def _review(
@@ -106,7 +107,7 @@ def _review(
         if flag is None:
             raise HTTPException(404, f"no flag with id {flag_id}")
         wq.review(s, request.app.state.ledger, flag, state, review.by, review.note)
-        return report.flag_record(flag)
+        return flag_record(flag)
 
 
 ClientHeader = Annotated[
@@ -144,7 +145,7 @@ def current_figures(request: Request, subject: str | None = None) -> list[Record
     """The standing value of every series of the subject (default: the watched organisation)."""
     with _store(request).session() as s:
         return [
-            report.current_record(key, row)
+            current_record(key, row)
             for key, row in request.app.state.ledger.standing(
                 s, subject or request.app.state.watched
             )
@@ -157,7 +158,7 @@ def metric_history(request: Request, metric: str, subject: str | None = None) ->
     with _store(request).session() as s:
         rows = q.current_mentions(s, subject or request.app.state.watched, metric)
         flags = q.flags_of_mentions(s, [r.id for r in rows])
-        return [report.history_record(r, [f for f in flags if f.mention_id == r.id]) for r in rows]
+        return [history_record(r, [f for f in flags if f.mention_id == r.id]) for r in rows]
 
 
 @router.get("/digests", tags=["digests"])

@@ -13,8 +13,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, HTTPException, Query, Request, Response
 
+from figures.records import current_record, history_record
 from pressmon import report
 from store import queries as q
+from store.records import article_record, flag_record, number
 from web import queries as wq
 from web.access import AUTH_COOKIE, SESSION_COOKIE, Access
 from web.app import local_redirect, render
@@ -98,7 +100,7 @@ def articles_page(
     store = _store(request)
     with store.session() as s:
         found = wq.find_articles(s, store.search_index, wanted)
-        rows = [(report.article_record(a) | {"cluster": a.cluster_id}, snip) for a, snip in found]
+        rows = [(article_record(a) | {"cluster": a.cluster_id}, snip) for a, snip in found]
         sources = wq.source_names(s)
     return render(
         request,
@@ -125,13 +127,13 @@ def article_page(
         article = q.get_article(s, article_id)
         if article is None:
             raise HTTPException(404, f"no article with id {article_id}")
-        record = report.article_record(article, with_text=True)
+        record = article_record(article, with_text=True)
         figures = [
             {
                 "metric": m.metric,
                 "subject": m.subject,
                 "text": m.text,
-                "value": report.number(m.value),
+                "value": number(m.value),
                 "qualifier": m.qualifier,
                 "unit": m.unit,
             }
@@ -139,7 +141,7 @@ def article_page(
         ]
         copies = (
             [
-                report.article_record(c)
+                article_record(c)
                 for c in q.cluster_members(s, article.cluster_id)
                 if c.id != article.id
             ]
@@ -170,7 +172,7 @@ def figures_page(request: Request, subject: str | None = None) -> Response:
     watched = request.app.state.watched
     with _store(request).session() as s:
         standing = [
-            report.current_record(key, row)
+            current_record(key, row)
             for key, row in request.app.state.ledger.standing(s, subject or watched)
         ]
         metrics = wq.metric_names(s)
@@ -186,7 +188,7 @@ def metric_page(request: Request, metric: str, subject: str | None = None) -> Re
         rows = q.current_mentions(s, subject or watched, metric)
         flags = q.flags_of_mentions(s, [r.id for r in rows])
         records = [
-            report.history_record(r, [f for f in flags if f.mention_id == r.id])
+            history_record(r, [f for f in flags if f.mention_id == r.id])
             | {"article_id": r.article_id}
             for r in rows
         ]
@@ -217,7 +219,7 @@ def flags_page(request: Request, state: str = "open", kind: str | None = None) -
             state=state if state in FLAG_STATES else None,
             kind=kind if kind in report.FLAG_KINDS else None,
         )
-        records = [report.flag_record(f) for f in flags]
+        records = [flag_record(f) for f in flags]
         trail = [wq.review_record(r) for r in wq.recent_reviews(s)]
     return render(
         request,
@@ -237,7 +239,7 @@ def flag_page(request: Request, flag_id: int) -> Response:
         flag = q.get_flag(s, flag_id)
         if flag is None:
             raise HTTPException(404, f"no flag with id {flag_id}")
-        record = report.flag_record(flag)
+        record = flag_record(flag)
         trail = [wq.review_record(r) for r in wq.reviews_of_flag(s, flag_id)]
         article_id = flag.mention.article_id
     return render(request, "flag.html", flag=record, trail=trail, article_id=article_id)
