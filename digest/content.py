@@ -23,7 +23,7 @@ class Period:
 
 @dataclass(frozen=True)
 class DigestContent:
-    """Records in the shapes `pressmon ... --json` prints (store.records, figures.records), plus digest fields.
+    """Records in the `--json` shapes (store.records, figures.records), plus digest fields.
 
     flags: flag_record, changed, conflict, outdated, then new.
     articles: article_record + `site`, `lead`, `aliases`, `cluster` and
