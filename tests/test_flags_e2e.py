@@ -20,8 +20,9 @@ def crawled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cli]:
     """Edition 1, then edition 2, crawled into one store."""
     tmp = tmp_path_factory.mktemp("flags")
     with SampleSite() as site:
-        cli = Cli(write_config(tmp / "config.yaml", site.base_url), f"sqlite:///{tmp / 'p.db'}",
-                  tmp)
+        cli = Cli(
+            write_config(tmp / "config.yaml", site.base_url), f"sqlite:///{tmp / 'p.db'}", tmp
+        )
         cli("crawl")
         site.edition = 2
         cli("crawl")
@@ -39,10 +40,14 @@ def test_stored_figures_are_the_labelled_ones(crawled: Cli) -> None:
         for row in q.current_mentions(session, "HKSTP"):
             if not row.metric.startswith("other:"):
                 found.setdefault(urlsplit(row.article.url).path, set()).add(
-                    (row.metric, row.value, row.qualifier, row.unit))
+                    (row.metric, row.value, row.qualifier, row.unit)
+                )
     store.close()
-    expected = {p.path: _label_set(p.figures) for p in pages(2)
-                if p.relevant and p.discovered_by and p.figures}
+    expected = {
+        p.path: _label_set(p.figures)
+        for p in pages(2)
+        if p.relevant and p.discovered_by and p.figures
+    }
     assert {path: found.get(path, set()) for path in expected} == expected
     assert set(found) <= set(expected), "no figures where the labels have none"
 
@@ -55,8 +60,10 @@ def test_flags_equal_a_replay_of_the_whole_record(crawled: Cli) -> None:
         replayed, _ = evaluate([observation(r) for r in rows])
         stored = {(f.mention_id, f.kind, f.previous_id) for f in q.list_flags(session)}
     store.close()
-    expected = {(int(f.observation.key), f.kind, int(f.previous.key) if f.previous else None)
-                for f in replayed}
+    expected = {
+        (int(f.observation.key), f.kind, int(f.previous.key) if f.previous else None)
+        for f in replayed
+    }
     assert stored == expected
 
 
@@ -72,12 +79,14 @@ def test_every_kind_of_flag_is_raised(crawled: Cli) -> None:
 def test_same_day_graduate_counts_conflict(crawled: Cli) -> None:
     conflicts = [f for f in _flags(crawled, "conflict") if f["metric"] == "incubation_graduates"]
     assert [(f["as_of"], {f["value"], f["previous_value"]}) for f in conflicts] == [
-        ("2020-05-28", {108, 78})]
+        ("2020-05-28", {108, 78})
+    ]
 
 
 def test_a_late_blog_repeating_old_figures_is_outdated(crawled: Cli) -> None:
-    outdated = {(f["metric"], f["value"]) for f in _flags(crawled, "outdated")
-                if f["as_of"] == "2024-11-18"}
+    outdated = {
+        (f["metric"], f["value"]) for f in _flags(crawled, "outdated") if f["as_of"] == "2024-11-18"
+    }
     assert {("unicorns", 3), ("companies", 1000), ("rnd_professionals", 11000)} <= outdated
 
 
