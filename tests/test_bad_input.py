@@ -12,6 +12,7 @@ from store import queries as q
 from tests.conftest import Cli, crawl_runs, write_config
 
 BAD_SOURCES = [
+    {"name": "deadhost", "kind": "feed", "start_urls": ["http://127.0.0.1:9/feed.xml"]},
     {"name": "badfeed", "kind": "feed", "start_urls": ["{base}/bad/feed.xml"]},
     {"name": "brokenfeed", "kind": "feed", "start_urls": ["{base}/bad/broken-feed.xml"]},
     {"name": "brokensitemap", "kind": "sitemap", "start_urls": ["{base}/bad/broken-sitemap.xml"]},
@@ -99,3 +100,10 @@ def test_malformed_feeds_and_sitemaps_are_errors(crawled: dict[str, dict]) -> No
         run = crawled[name]
         assert run["errors"] == 1, run
         assert "malformed" in run["problems"][0][1]
+
+
+def test_a_dead_host_is_an_error_and_the_crawl_goes_on(crawled: dict[str, dict]) -> None:
+    run = crawled["deadhost"]
+    assert (run["status"], run["errors"]) == ("errors", 1)
+    assert "refused" in run["problems"][0][1].lower()
+    assert crawled["badfeed"]["status"] == "errors", "the sources after it still ran"
