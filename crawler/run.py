@@ -85,12 +85,19 @@ def scrapy_settings(settings: CrawlSettings) -> dict[str, object]:
     }
 
 
+def _ignore_interrupts() -> None:
+    """In a cleaning worker: Ctrl-C is for the crawl process, which stops the workers itself."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def _start_pool(workers: int | None) -> Executor | None:
     """Cleaning processes: `workers` of them, one per core when None, none (inline) for 0."""
     count = (os.cpu_count() or 1) if workers is None else workers
     if count == 0:
         return None
-    return ProcessPoolExecutor(max_workers=count, mp_context=get_context("spawn"))
+    return ProcessPoolExecutor(
+        max_workers=count, mp_context=get_context("spawn"), initializer=_ignore_interrupts
+    )
 
 
 def crawl(
