@@ -18,7 +18,7 @@ from figures.ledger import to_mention
 from figures.record import compare_versions
 from figures.records import mention_record
 from store import queries as q
-from store.models import Article, ArticleVersion, Cluster, Digest, FigureMention, Flag
+from store.models import Article, Cluster, Digest, FigureMention, Flag
 from store.records import article_record, flag_record
 
 LEAD_CHARS = 400
@@ -48,24 +48,6 @@ def flags_for_digest(session: Session, period: Period, *, unsent_only: bool = Tr
     return q.list_flags(session, ids=list(session.scalars(query)))
 
 
-def articles_new_in(session: Session, period: Period) -> list[Article]:
-    """Articles stored for the first time in the period, newest first."""
-    query = select(Article.id).where(Article.first_seen <= period.end)
-    if period.start is not None:
-        query = query.where(Article.first_seen > period.start)
-    return q.list_articles(session, ids=list(session.scalars(query)), limit=None)
-
-
-def articles_revised_in(session: Session, period: Period) -> list[Article]:
-    """Articles that gained a second or later version in the period, newest first."""
-    query = select(ArticleVersion.article_id).where(
-        ArticleVersion.number > 1, ArticleVersion.fetched_at <= period.end
-    )
-    if period.start is not None:
-        query = query.where(ArticleVersion.fetched_at > period.start)
-    return q.list_articles(session, ids=list(session.scalars(query.distinct())), limit=None)
-
-
 def cluster_truths(session: Session, cluster_ids: Sequence[int]) -> dict[int, int | None]:
     """cluster id -> the article id its source of truth is."""
     if not cluster_ids:
@@ -78,9 +60,11 @@ def cluster_truths(session: Session, cluster_ids: Sequence[int]) -> dict[int, in
 def collect(session: Session, period: Period, *, unsent_only: bool = True) -> DigestContent:
     """Everything the period brought: flags first, new articles by cluster, revised articles."""
     flags = flags_for_digest(session, period, unsent_only=unsent_only)
-    new = articles_new_in(session, period)
+    new = q.articles_first_seen_in(session, period.start, period.end)
     new_ids = {a.id for a in new}
-    revised = [a for a in articles_revised_in(session, period) if a.id not in new_ids]
+    revised = [
+        a for a in q.articles_revised_in(session, period.start, period.end) if a.id not in new_ids
+    ]
     return DigestContent(
         period=period,
         flags=[flag_record(f) for f in flags],
@@ -169,8 +153,6 @@ def _revision(
 
 
 __all__ = [
-    "articles_new_in",
-    "articles_revised_in",
     "collect",
     "flags_for_digest",
     "last_digest",

@@ -95,12 +95,8 @@ def crawl_summary(store: Store, run_ids: list[int], heading: str | None = None) 
         new, revised, flags = [], [], []
         if started is not None and finished is not None:
             flags = [flag_record(f) for f in q.flags_created_between(session, started, finished)]
-            new = [
-                article_record(a) for a in q.articles_first_seen_between(session, started, finished)
-            ]
-            revised = [
-                article_record(a) for a in q.articles_revised_between(session, started, finished)
-            ]
+            new = [article_record(a) for a in q.articles_first_seen_in(session, started, finished)]
+            revised = [article_record(a) for a in q.articles_revised_in(session, started, finished)]
     out.print(f"\n{len(new)} new article(s)" + (":" if new else ""))
     if new:
         article_table(new[:SUMMARY_ROWS])

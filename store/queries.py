@@ -226,20 +226,24 @@ def cluster(session: Session, cluster_id: int) -> Cluster | None:
     return session.get(Cluster, cluster_id)
 
 
-def articles_first_seen_between(session: Session, start: datetime, end: datetime) -> list[Article]:
-    """Articles stored for the first time in [start, end], newest first."""
-    ids = session.scalars(select(Article.id).where(Article.first_seen.between(start, end)))
-    return list_articles(session, ids=list(ids), limit=None)
+def articles_first_seen_in(
+    session: Session, after: datetime | None, until: datetime
+) -> list[Article]:
+    """Articles stored for the first time in (after, until] (no `after`: ever), newest first."""
+    query = select(Article.id).where(Article.first_seen <= until)
+    if after is not None:
+        query = query.where(Article.first_seen > after)
+    return list_articles(session, ids=list(session.scalars(query)), limit=None)
 
 
-def articles_revised_between(session: Session, start: datetime, end: datetime) -> list[Article]:
-    """Articles that gained a second or later version in [start, end]."""
-    ids = session.scalars(
-        select(ArticleVersion.article_id)
-        .where(ArticleVersion.number > 1, ArticleVersion.fetched_at.between(start, end))
-        .distinct()
+def articles_revised_in(session: Session, after: datetime | None, until: datetime) -> list[Article]:
+    """Articles that gained a second or later version in (after, until], newest first."""
+    query = select(ArticleVersion.article_id).where(
+        ArticleVersion.number > 1, ArticleVersion.fetched_at <= until
     )
-    return list_articles(session, ids=list(ids), limit=None)
+    if after is not None:
+        query = query.where(ArticleVersion.fetched_at > after)
+    return list_articles(session, ids=list(session.scalars(query.distinct())), limit=None)
 
 
 # -- figures -------------------------------------------------------------------------------------

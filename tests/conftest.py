@@ -77,6 +77,18 @@ def write_config(path: Path, base_url: str, **crawl: Any) -> Path:
     return path
 
 
+def crawl_sample(tmp: Path, editions: tuple[int, ...] = (1, 2)) -> Cli:
+    """A store holding crawls of the sample newsroom's editions, in order, under `tmp`."""
+    with SampleSite() as running:
+        cli = Cli(
+            write_config(tmp / "config.yaml", running.base_url), f"sqlite:///{tmp / 'p.db'}", tmp
+        )
+        for edition in editions:
+            running.edition = edition
+            cli("crawl")
+    return cli
+
+
 @pytest.fixture
 def site() -> Iterator[SampleSite]:
     with SampleSite(edition=1) as running:

@@ -15,8 +15,7 @@ import click
 import pytest
 
 from pressmon.cli import main
-from samplesite import SampleSite
-from tests.conftest import Cli, write_config
+from tests.conftest import Cli, crawl_sample
 
 ARTICLE_KEYS = {
     "id",
@@ -32,15 +31,9 @@ ARTICLE_KEYS = {
 
 
 @pytest.fixture(scope="module")
-def crawled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cli]:
+def crawled(tmp_path_factory: pytest.TempPathFactory) -> Cli:
     """One crawl of edition 1 that the read-only commands below share."""
-    tmp = tmp_path_factory.mktemp("cli")
-    with SampleSite() as site:
-        cli = Cli(
-            write_config(tmp / "config.yaml", site.base_url), f"sqlite:///{tmp / 'p.db'}", tmp
-        )
-        cli("crawl")
-        yield cli
+    return crawl_sample(tmp_path_factory.mktemp("cli"), editions=(1,))
 
 
 def _commands(group: click.Group, prefix: str = "") -> Iterator[tuple[str, click.Command]]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from decimal import Decimal
 from urllib.parse import urlsplit
 
@@ -10,23 +9,15 @@ import pytest
 
 from figures.ledger import observation
 from figures.record import evaluate
-from samplesite import SampleSite, pages
+from samplesite import pages
 from store import queries as q
-from tests.conftest import Cli, write_config
+from tests.conftest import Cli, crawl_sample
 
 
 @pytest.fixture(scope="module")
-def crawled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cli]:
+def crawled(tmp_path_factory: pytest.TempPathFactory) -> Cli:
     """Edition 1, then edition 2, crawled into one store."""
-    tmp = tmp_path_factory.mktemp("flags")
-    with SampleSite() as site:
-        cli = Cli(
-            write_config(tmp / "config.yaml", site.base_url), f"sqlite:///{tmp / 'p.db'}", tmp
-        )
-        cli("crawl")
-        site.edition = 2
-        cli("crawl")
-        yield cli
+    return crawl_sample(tmp_path_factory.mktemp("flags"))
 
 
 def _label_set(labels) -> set[tuple]:

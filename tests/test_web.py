@@ -14,12 +14,11 @@ from fastapi.testclient import TestClient
 
 from pressmon.config import load_config
 from pressmon.errors import ConfigError
-from samplesite import SampleSite
 from store import Store
 from store import queries as q
 from store.models import Digest, FlagReview
 from store.records import article_record, flag_record
-from tests.conftest import Cli, write_config
+from tests.conftest import Cli, crawl_sample
 from web.access import is_loopback, require_token
 from web.app import create_app, link
 
@@ -32,15 +31,9 @@ XSS_TEXT = (
 )
 
 
-def crawl_sample(tmp: Path) -> Cli:
-    """Edition 1, then edition 2 of the sample newsroom, plus one hostile article, in one store."""
-    with SampleSite() as site:
-        cli = Cli(
-            write_config(tmp / "config.yaml", site.base_url), f"sqlite:///{tmp / 'p.db'}", tmp
-        )
-        cli("crawl")
-        site.edition = 2
-        cli("crawl")
+def crawl_with_hostile_article(tmp: Path) -> Cli:
+    """Both editions of the sample newsroom plus one hostile article, in one store."""
+    cli = crawl_sample(tmp)
     hostile = tmp / "hostile.txt"
     hostile.write_text(XSS_TEXT, encoding="utf-8")
     cli("ingest", str(hostile), "--url", XSS_URL, "--title", XSS_TITLE, "--published", "2024-12-01")
@@ -49,7 +42,7 @@ def crawl_sample(tmp: Path) -> Cli:
 
 @pytest.fixture(scope="module")
 def crawled(tmp_path_factory: pytest.TempPathFactory) -> Cli:
-    return crawl_sample(tmp_path_factory.mktemp("web"))
+    return crawl_with_hostile_article(tmp_path_factory.mktemp("web"))
 
 
 @pytest.fixture(scope="module")

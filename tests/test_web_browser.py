@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT, Cli
-from tests.test_web import XSS_TITLE, XSS_URL, crawl_sample
+from tests.test_web import XSS_TITLE, XSS_URL, crawl_with_hostile_article
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = ROOT / "test-artifacts"
@@ -43,7 +43,7 @@ if not CHROMIUM.exists() and not os.environ.get("CI"):
 
 @pytest.fixture(scope="module")
 def crawled(tmp_path_factory: pytest.TempPathFactory) -> Cli:
-    return crawl_sample(tmp_path_factory.mktemp("browser"))
+    return crawl_with_hostile_article(tmp_path_factory.mktemp("browser"))
 
 
 @pytest.fixture(scope="module")
