@@ -24,8 +24,8 @@ from trafilatura import bare_extraction, extract_metadata
 from trafilatura.utils import load_html
 
 from crawler.encoding import decode_html
+from crawler.errors import CleaningError
 from crawler.language import detect_language
-from pressmon.errors import CleaningError
 
 # Precision text shorter than this share of the recall text means precision
 # lost the body, not just boilerplate. Benchmark F1 is flat for shares 0.1-0.5.

@@ -8,9 +8,10 @@ from typing import TYPE_CHECKING
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
+from crawler.errors import CleaningError
 from crawler.items import Fetched
 from crawler.process import Outcome, analyse
-from pressmon.errors import CleaningError, StoreError
+from store.errors import StoreError
 
 if TYPE_CHECKING:
     from crawler.spiders.base import SourceSpider

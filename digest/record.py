@@ -21,14 +21,14 @@ from sqlalchemy.orm import Session, selectinload
 from digest.channels import Channel, Outgoing, configured
 from digest.collect import collect, last_digest
 from digest.content import DigestContent, Period
+from digest.errors import ChannelError
 from digest.feed import PastDigest, atom
 from digest.render import render
 from digest.settings import DigestSettings
-from pressmon.errors import PressmonError
 from store import Store
 from store.models import Delivery, Digest, Flag
 
-SENDING_FAULTS = (OSError, HTTPException, ValueError, PressmonError)
+SENDING_FAULTS = (OSError, HTTPException, ValueError, ChannelError)
 
 
 @dataclass(frozen=True)

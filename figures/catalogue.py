@@ -18,8 +18,8 @@ import pydantic
 import yaml
 from pydantic import ConfigDict, TypeAdapter
 
+from figures.errors import CatalogueError
 from figures.model import Unit
-from pressmon.errors import ConfigError
 
 __all__ = [
     "Catalogue",
@@ -196,27 +196,27 @@ def _where(loc: tuple[int | str, ...]) -> str:
 def load_catalogue(data: Mapping[str, Any] | None = None) -> Catalogue:
     """The catalogue from config.yaml's `figures:` mapping, over the shipped default.
 
-    Raises ConfigError naming the first bad key, e.g. "figures.metrics[3].key: ...".
+    Raises CatalogueError naming the first bad key, e.g. "figures.metrics[3].key: ...".
     """
     if data is not None and not isinstance(data, Mapping):
-        raise ConfigError(f"figures: expected a mapping, got {type(data).__name__}")
+        raise CatalogueError(f"figures: expected a mapping, got {type(data).__name__}")
     raw = _merge(_default_data(), data or {})
     try:
         catalogue = TypeAdapter(Catalogue).validate_python(raw)
     except pydantic.ValidationError as exc:
         error = exc.errors()[0]
-        raise ConfigError(f"{_where(error['loc'])}: {error['msg']}") from None
+        raise CatalogueError(f"{_where(error['loc'])}: {error['msg']}") from None
     keys: set[str] = set()
     for i, metric in enumerate(catalogue.metrics):
         if not _KEY_RE.match(metric.key):
-            raise ConfigError(
+            raise CatalogueError(
                 f"figures.metrics[{i}].key: {metric.key!r} is not a lowercase_with_underscores key"
             )
         if metric.key in keys:
-            raise ConfigError(f"figures.metrics[{i}].key: {metric.key!r} appears twice")
+            raise CatalogueError(f"figures.metrics[{i}].key: {metric.key!r} appears twice")
         keys.add(metric.key)
     for i, metric in enumerate(catalogue.metrics):
         for ref in metric.refines:
             if ref not in keys:
-                raise ConfigError(f"figures.metrics[{i}].refines: unknown metric {ref!r}")
+                raise CatalogueError(f"figures.metrics[{i}].refines: unknown metric {ref!r}")
     return catalogue

@@ -44,9 +44,9 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Literal
 
+from figures.errors import RecordError
 from figures.model import FlagKind, Mention, Qualifier, Unit
 from figures.numbers import interval, tolerance
-from pressmon.errors import InputError
 
 Key = int | str
 SeriesKey = tuple[str, str, str]  # (subject, metric, unit family)
@@ -79,7 +79,7 @@ class Observation:
     def as_of(self) -> date:
         """The date the mention speaks for; evaluation refuses undated mentions."""
         if self.mention.as_of is None:
-            raise InputError(f"observation {self.key!r} has no as-of date")
+            raise RecordError(f"observation {self.key!r} has no as-of date")
         return self.mention.as_of
 
 
@@ -138,7 +138,7 @@ def _family(unit: Unit) -> tuple[str, Decimal]:
     try:
         return _UNIT_FAMILY[unit]
     except KeyError:
-        raise InputError(f"unknown figure unit {unit!r}") from None
+        raise RecordError(f"unknown figure unit {unit!r}") from None
 
 
 def series_key(m: Mention) -> SeriesKey:
@@ -265,12 +265,12 @@ def evaluate(
     reviewer dismissed; see the module docstring for what that does.
     """
     if window_days < 0:
-        raise InputError(f"window_days must not be negative, got {window_days}")
+        raise RecordError(f"window_days must not be negative, got {window_days}")
     items = list(observations)
     seen: set[Key] = set()
     for o in items:
         if o.key in seen:
-            raise InputError(f"observation key {o.key!r} appears more than once")
+            raise RecordError(f"observation key {o.key!r} appears more than once")
         seen.add(o.key)
     dismissed_keys = frozenset(dismissed)
     series: dict[SeriesKey, _Series] = defaultdict(_Series)

@@ -18,7 +18,7 @@ import click
 
 from pressmon import report
 from pressmon.config import CONFIG_ENV, DB_ENV, Config, load_config
-from pressmon.errors import InputError, PressmonError
+from pressmon.errors import EXPECTED, InputError
 from store.records import article_record
 
 
@@ -47,7 +47,7 @@ class App:
 
 
 def command(group: click.Group, name: str | None = None, **kwargs: Any) -> Callable:
-    """A command with --config and --db, whose PressmonErrors become one line."""
+    """A command with --config and --db, whose expected errors become one line."""
 
     def decorate(func: Callable) -> click.Command:
         @click.option(
@@ -68,7 +68,7 @@ def command(group: click.Group, name: str | None = None, **kwargs: Any) -> Calla
             app = App(config_path, db_url)
             try:
                 return func(app, **params)
-            except PressmonError as exc:
+            except EXPECTED as exc:
                 raise click.ClickException(str(exc)) from None
 
         return group.command(name, **kwargs)(wrapper)
@@ -283,7 +283,7 @@ def clean_cmd(
     for path in files:
         try:
             page = clean_html(path.read_bytes(), url=url or path.resolve().as_uri())
-        except (OSError, PressmonError) as exc:
+        except (OSError, *EXPECTED) as exc:
             click.echo(f"Error: {path}: {exc}", err=True)
             failed += 1
             continue

@@ -20,7 +20,7 @@ from crawler.settings import CrawlSettings
 from crawler.sources import Source
 from digest.settings import DigestSettings
 from figures.catalogue import Catalogue, load_catalogue
-from pressmon.errors import ConfigError
+from pressmon.errors import CatalogueError, ConfigError
 from scheduler.settings import SchedulerSettings
 from web.settings import WebSettings
 
@@ -116,7 +116,7 @@ def parse_config(data: Any, origin: str) -> Config:
             )
         config.catalogue  # noqa: B018 - validate the catalogue now, not mid-crawl
         return config
-    except ConfigError as exc:
+    except (ConfigError, CatalogueError) as exc:
         raise ConfigError(f"{origin}: {exc}") from None
     except ValidationError as exc:
         first = exc.errors()[0]

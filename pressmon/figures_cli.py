@@ -169,7 +169,7 @@ def flags_group(
     """
     if ctx.invoked_subcommand is not None:
         return
-    from pressmon.errors import PressmonError
+    from pressmon.errors import EXPECTED
     from store import queries as q
 
     app = App(config_path, db_url)
@@ -182,7 +182,7 @@ def flags_group(
                 since=parse_date(since, "--since"),
             )
             records = [flag_record(f) for f in flags]
-    except PressmonError as exc:
+    except EXPECTED as exc:
         raise click.ClickException(str(exc)) from None
     if as_json:
         dump(records)

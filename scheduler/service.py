@@ -32,9 +32,9 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from pressmon.errors import ConfigError
 from scheduler import history
 from scheduler.adaptive import effective_interval
+from scheduler.errors import ScheduleError
 from scheduler.runner import pressmon_command, run_command, run_crawl
 from scheduler.settings import SchedulerSettings
 from scheduler.specs import JobSpec, format_seconds
@@ -55,7 +55,7 @@ def build_trigger(spec: JobSpec, seconds: float | None = None) -> CronTrigger | 
             seconds=seconds or spec.every or 0, timezone=spec.timezone, jitter=jitter
         )
     except (ValueError, LookupError) as exc:
-        raise ConfigError(f"{spec.id}: schedule {spec.signature!r}: {exc}") from None
+        raise ScheduleError(f"{spec.id}: schedule {spec.signature!r}: {exc}") from None
 
 
 def _cron_fields(expr: str) -> dict[str, str]:

@@ -18,7 +18,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from pressmon.errors import StoreError
+from store.errors import StoreError
 from store.search import SqliteSearch
 
 MIGRATIONS = str(Path(__file__).with_name("migrations"))

@@ -9,8 +9,8 @@ import pytest
 
 from crawler.clean import CleanPage, clean_html
 from crawler.encoding import decode_html
+from crawler.errors import CleaningError
 from crawler.language import detect_language
-from pressmon.errors import CleaningError
 
 URL = "https://news.example.com/2024/03/park-start-ups"
 

@@ -306,8 +306,8 @@ def test_digest_commands_have_examples() -> None:
 
 def test_smtp_credentials_come_from_the_named_environment_variables() -> None:
     from digest.channels.smtp import credentials
+    from digest.errors import ChannelError
     from digest.settings import EmailDelivery
-    from pressmon.errors import ConfigError
 
     settings = EmailDelivery(
         host="127.0.0.1",
@@ -318,7 +318,7 @@ def test_smtp_credentials_come_from_the_named_environment_variables() -> None:
     )
     env = {"DIGEST_USER": "analyst", "DIGEST_PASSWORD": "s3cret"}
     assert credentials(settings, env) == ("analyst", "s3cret")
-    with pytest.raises(ConfigError, match="DIGEST_PASSWORD is not set"):
+    with pytest.raises(ChannelError, match="DIGEST_PASSWORD is not set"):
         credentials(settings, {"DIGEST_USER": "analyst"})
     assert (
         credentials(settings.model_copy(update={"username_env": None, "password_env": None}), {})

@@ -16,10 +16,10 @@ from sqlalchemy import func, select
 from crawler.items import Fetched
 from crawler.process import Analysis, Outcome, PageProcessor, Tally, analyse, now
 from crawler.relevance import Watch
-from pressmon.errors import StoreError
 from store import Store
 from store import queries as q
 from store.database import MIGRATIONS
+from store.errors import StoreError
 from store.models import Article, ArticleVersion, FetchState
 from store.search import fts_query
 

@@ -13,7 +13,6 @@ import pytest
 from fastapi.testclient import TestClient
 
 from pressmon.config import load_config
-from pressmon.errors import ConfigError
 from store import Store
 from store import queries as q
 from store.models import Digest, FlagReview
@@ -21,6 +20,7 @@ from store.records import article_record, flag_record
 from tests.conftest import Cli, crawl_sample
 from web.access import is_loopback, require_token
 from web.app import create_app, link
+from web.errors import AccessError
 
 XSS_TITLE = "<img src=x onerror=alert(1)><script>alert(1)</script>"
 XSS_URL = "https://blog.example.org/2024/hkstp-xss/"
@@ -269,9 +269,9 @@ def test_only_loopback_goes_without_a_token() -> None:
     assert not is_loopback("example.org")
     assert require_token("127.0.0.1", None, "PRESSMON_WEB_TOKEN") is None
     assert require_token("0.0.0.0", "s3cret", "PRESSMON_WEB_TOKEN") == "s3cret"
-    with pytest.raises(ConfigError, match="PRESSMON_WEB_TOKEN"):
+    with pytest.raises(AccessError, match="PRESSMON_WEB_TOKEN"):
         require_token("0.0.0.0", None, "PRESSMON_WEB_TOKEN")
-    with pytest.raises(ConfigError):
+    with pytest.raises(AccessError):
         require_token("192.168.1.5", "", "PRESSMON_WEB_TOKEN")
 
 

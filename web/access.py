@@ -20,7 +20,7 @@ import ipaddress
 import secrets
 from dataclasses import dataclass, field
 
-from pressmon.errors import ConfigError
+from web.errors import AccessError
 
 AUTH_COOKIE = "pressmon_auth"
 SESSION_COOKIE = "pressmon_session"
@@ -42,7 +42,7 @@ def is_loopback(host: str) -> bool:
 def require_token(host: str, token: str | None, token_env: str) -> str | None:
     """The token to enforce; refuses a non-loopback bind without one."""
     if not token and not is_loopback(host):
-        raise ConfigError(
+        raise AccessError(
             f"--host {host} is reachable from other machines: "
             f"set {token_env} to an access token to serve on it"
         )

@@ -12,8 +12,8 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
 from digest.channels import Outgoing
+from digest.errors import ChannelError
 from digest.settings import EmailDelivery
-from pressmon.errors import ConfigError
 
 TIMEOUT = 30
 
@@ -40,7 +40,7 @@ def credentials(settings: EmailDelivery, env: Mapping[str, str]) -> tuple[str, s
         ("password_env", settings.password_env),
     ):
         if not name or not env.get(name):
-            raise ConfigError(
+            raise ChannelError(
                 f"digest.email.{key}: environment variable {name or '(none)'} is not set"
             )
         values.append(env[name])

@@ -6,8 +6,8 @@ import urllib.request
 from collections.abc import Mapping
 
 from digest.channels import Outgoing
+from digest.errors import ChannelError
 from digest.settings import WebhookDelivery
-from pressmon.errors import ConfigError
 
 
 def send(settings: WebhookDelivery, out: Outgoing, env: Mapping[str, str]) -> None:
@@ -19,7 +19,7 @@ def send(settings: WebhookDelivery, out: Outgoing, env: Mapping[str, str]) -> No
     if settings.token_env is not None:
         token = env.get(settings.token_env)
         if not token:
-            raise ConfigError(
+            raise ChannelError(
                 f"digest.webhook.token_env: environment variable {settings.token_env} is not set"
             )
         headers["Authorization"] = f"Bearer {token}"

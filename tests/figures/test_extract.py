@@ -17,9 +17,9 @@ import pytest
 import yaml
 
 from figures.catalogue import Catalogue, load_catalogue
+from figures.errors import CatalogueError
 from figures.extract import extract
 from figures.numbers import interval, tolerance
-from pressmon.errors import ConfigError
 
 CASES: list[dict[str, Any]] = yaml.safe_load(
     (Path(__file__).with_name("cases.yaml")).read_text(encoding="utf-8")
@@ -158,5 +158,5 @@ def test_user_metric_wordings_replace_the_default_entry() -> None:
     ],
 )
 def test_catalogue_errors_name_the_key(data: Any, message: str) -> None:
-    with pytest.raises(ConfigError, match=message):
+    with pytest.raises(CatalogueError, match=message):
         load_catalogue(data)

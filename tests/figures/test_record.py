@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from figures.errors import RecordError
 from figures.model import Mention, Qualifier, Unit
 from figures.record import (
     Observation,
@@ -18,7 +19,6 @@ from figures.record import (
     normalised_value,
     series_key,
 )
-from pressmon.errors import InputError
 
 _ids = itertools.count(1)
 
@@ -310,12 +310,12 @@ def test_subjects_are_separate_series() -> None:
 
 
 def test_undated_mention_is_refused() -> None:
-    with pytest.raises(InputError, match="no as-of date"):
+    with pytest.raises(RecordError, match="no as-of date"):
         evaluate([obs(1700, on=None, key=77)])
 
 
 def test_duplicate_keys_are_refused() -> None:
-    with pytest.raises(InputError, match="more than once"):
+    with pytest.raises(RecordError, match="more than once"):
         evaluate([obs(1, key=5), obs(2, key=5)])
 
 
