@@ -7,13 +7,13 @@ Alembic revision, so a fresh file or an old one is ready to use.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
@@ -32,6 +32,17 @@ def _sqlite_pragmas(dbapi_connection: sqlite3.Connection, _record: object) -> No
     cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def _check_foreign_keys(connection: Connection) -> None:
+    """Refuse to commit a migration that left a row pointing at nothing."""
+    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+    if broken:
+        table, rowid, parent, _fk = broken[0]
+        raise StoreError(
+            f"migration left {len(broken)} row(s) with a dangling reference, "
+            f"first {table} row {rowid} -> {parent}; nothing was changed"
+        )
 
 
 def describe(exc: BaseException, url: str) -> str:
@@ -74,13 +85,34 @@ class Store:
             self.upgrade()
 
     def upgrade(self, revision: str = "head") -> None:
-        """Bring the schema to `revision` (Alembic)."""
+        """Bring the schema up to `revision` (Alembic)."""
+        self._migrate(command.upgrade, revision)
+
+    def downgrade(self, revision: str) -> None:
+        """Take the schema back down to `revision` (Alembic), keeping every row it can hold."""
+        self._migrate(command.downgrade, revision)
+
+    def _migrate(self, step: Callable[[AlembicConfig, str], None], revision: str) -> None:
         cfg = AlembicConfig()
         cfg.set_main_option("script_location", MIGRATIONS)
         try:
-            with self.engine.begin() as connection:
-                cfg.attributes["connection"] = connection
-                command.upgrade(cfg, revision)
+            with self.engine.connect() as connection:
+                if self.is_sqlite:
+                    # SQLite alters a table by rebuilding it: with foreign keys on, dropping
+                    # the old table would cascade deletes into every table that refers to it.
+                    connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+                    connection.commit()  # no transaction is open yet, so the pragma holds
+                try:
+                    with connection.begin():
+                        cfg.attributes["connection"] = connection
+                        step(cfg, revision)
+                        if self.is_sqlite:
+                            _check_foreign_keys(connection)
+                finally:
+                    if self.is_sqlite:
+                        connection.rollback()  # end whatever a failure left open
+                        connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+                        connection.commit()
         except SQLAlchemyError as exc:
             raise StoreError(describe(exc, self.url)) from exc
 

@@ -13,6 +13,7 @@ from decimal import Decimal
 from sqlalchemy import (
     JSON,
     Boolean,
+    CheckConstraint,
     Date,
     DateTime,
     Float,
@@ -28,6 +29,20 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from store.kinds import (
+    ChannelName,
+    DeliveryStatus,
+    FlagKind,
+    FlagState,
+    Qualifier,
+    ReviewDecision,
+    ReviewState,
+    RunStatus,
+    SourceKind,
+    Unit,
+    one_of,
+)
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -66,10 +81,11 @@ class Source(Base):
     """A configured source as last seen in config.yaml."""
 
     __tablename__ = "source"
+    __table_args__ = (CheckConstraint(one_of("kind", SourceKind), name="kind"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100), unique=True)
-    kind: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[SourceKind] = mapped_column(String(20))
     start_urls: Mapped[list[str]] = mapped_column(JSON)
     schedule: Mapped[dict] = mapped_column(JSON, default=dict)
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -108,6 +124,7 @@ class Article(Base):
     """One page about the watched organisation, under its canonical URL."""
 
     __tablename__ = "article"
+    __table_args__ = (CheckConstraint(one_of("review_state", ReviewState), name="review_state"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     url_key: Mapped[str] = mapped_column(String(2000), unique=True)
@@ -125,7 +142,7 @@ class Article(Base):
     cluster_id: Mapped[int | None] = mapped_column(
         ForeignKey("cluster.id", ondelete="SET NULL"), index=True
     )
-    review_state: Mapped[str] = mapped_column(String(20), default="new")
+    review_state: Mapped[ReviewState] = mapped_column(String(20), default="new")
 
     source: Mapped[Source | None] = relationship()
     versions: Mapped[list[ArticleVersion]] = relationship(
@@ -156,12 +173,13 @@ class CrawlRun(Base):
     """One crawl of one source: what it did and how it ended."""
 
     __tablename__ = "crawl_run"
+    __table_args__ = (CheckConstraint(one_of("status", RunStatus), name="status"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     source: Mapped[str] = mapped_column(String(100), index=True)
     started: Mapped[datetime] = mapped_column(DateTime)
     finished: Mapped[datetime | None] = mapped_column(DateTime)
-    status: Mapped[str] = mapped_column(String(20), default="running")
+    status: Mapped[RunStatus] = mapped_column(String(20), default="running")
     pages: Mapped[int] = mapped_column(Integer, default=0)
     new: Mapped[int] = mapped_column(Integer, default=0)
     revised: Mapped[int] = mapped_column(Integer, default=0)
@@ -197,6 +215,8 @@ class FigureMention(Base):
         UniqueConstraint("version_id", "subject", "metric", "value", "qualifier", "unit"),
         # An index on a true/false column alone makes SQLite scan every current mention.
         Index("ix_figure_mention_article_current", "article_id", "current"),
+        CheckConstraint(one_of("qualifier", Qualifier), name="qualifier"),
+        CheckConstraint(one_of("unit", Unit), name="unit"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -209,10 +229,10 @@ class FigureMention(Base):
     subject: Mapped[str] = mapped_column(String(200), index=True)
     metric: Mapped[str] = mapped_column(String(100), index=True)
     value: Mapped[Decimal] = mapped_column(ExactDecimal)
-    qualifier: Mapped[str] = mapped_column(String(10))
+    qualifier: Mapped[Qualifier] = mapped_column(String(10))
     low: Mapped[Decimal | None] = mapped_column(ExactDecimal)
     high: Mapped[Decimal | None] = mapped_column(ExactDecimal)
-    unit: Mapped[str] = mapped_column(String(10))
+    unit: Mapped[Unit] = mapped_column(String(10))
     text: Mapped[str] = mapped_column(Text)
     start: Mapped[int] = mapped_column(Integer)
     end: Mapped[int] = mapped_column(Integer)
@@ -227,13 +247,17 @@ class Flag(Base):
     """What a mention did to the record: new, changed, conflict or outdated; reviewable."""
 
     __tablename__ = "flag"
-    __table_args__ = (UniqueConstraint("mention_id", "kind"),)
+    __table_args__ = (
+        UniqueConstraint("mention_id", "kind"),
+        CheckConstraint(one_of("kind", FlagKind), name="kind"),
+        CheckConstraint(one_of("state", FlagState), name="state"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     mention_id: Mapped[int] = mapped_column(
         ForeignKey("figure_mention.id", ondelete="CASCADE"), index=True
     )
-    kind: Mapped[str] = mapped_column(String(10), index=True)
+    kind: Mapped[FlagKind] = mapped_column(String(10), index=True)
     previous_id: Mapped[int | None] = mapped_column(
         ForeignKey("figure_mention.id", ondelete="SET NULL")
     )
@@ -241,11 +265,13 @@ class Flag(Base):
     percent: Mapped[Decimal | None] = mapped_column(ExactDecimal)
     revision: Mapped[str | None] = mapped_column(Text)  # what the article's previous version said
     created: Mapped[datetime] = mapped_column(DateTime, index=True)
-    state: Mapped[str] = mapped_column(String(10), default="open", index=True)
+    state: Mapped[FlagState] = mapped_column(String(10), default="open", index=True)
     reviewed_by: Mapped[str | None] = mapped_column(String(200))
     reviewed_at: Mapped[datetime | None] = mapped_column(DateTime)
     note: Mapped[str | None] = mapped_column(Text)
-    digest_id: Mapped[int | None] = mapped_column(Integer)  # the digest it went out in
+    digest_id: Mapped[int | None] = mapped_column(  # the digest it went out in
+        ForeignKey("digest.id", ondelete="SET NULL"), index=True
+    )
 
     mention: Mapped[FigureMention] = relationship(foreign_keys=[mention_id])
     previous: Mapped[FigureMention | None] = relationship(foreign_keys=[previous_id])
@@ -255,10 +281,11 @@ class FlagReview(Base):
     """The audit trail of a flag: every accept or dismiss, by whom, when and why."""
 
     __tablename__ = "flag_review"
+    __table_args__ = (CheckConstraint(one_of("state", ReviewDecision), name="state"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     flag_id: Mapped[int] = mapped_column(ForeignKey("flag.id", ondelete="CASCADE"), index=True)
-    state: Mapped[str] = mapped_column(String(10))
+    state: Mapped[ReviewDecision] = mapped_column(String(10))
     by: Mapped[str] = mapped_column(String(200))
     at: Mapped[datetime] = mapped_column(DateTime)
     note: Mapped[str | None] = mapped_column(Text)
@@ -284,13 +311,17 @@ class Delivery(Base):
     """Where a digest went (or must still go): a folder, an e-mail address, a webhook."""
 
     __tablename__ = "delivery"
-    __table_args__ = (UniqueConstraint("digest_id", "channel", "target"),)
+    __table_args__ = (
+        UniqueConstraint("digest_id", "channel", "target"),
+        CheckConstraint(one_of("channel", ChannelName), name="channel"),
+        CheckConstraint(one_of("status", DeliveryStatus), name="status"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     digest_id: Mapped[int] = mapped_column(ForeignKey("digest.id", ondelete="CASCADE"), index=True)
-    channel: Mapped[str] = mapped_column(String(20))
+    channel: Mapped[ChannelName] = mapped_column(String(20))
     target: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(10), default="pending", index=True)
+    status: Mapped[DeliveryStatus] = mapped_column(String(10), default="pending", index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     sent_at: Mapped[datetime | None] = mapped_column(DateTime)
