@@ -19,7 +19,8 @@ from crawler.relevance import Watch
 from crawler.settings import CrawlSettings
 from crawler.sources import Source
 from digest.settings import DigestSettings
-from figures.catalogue import Catalogue, load_catalogue
+from figures.catalogue import Catalogue
+from figures.settings import FiguresSettings
 from pressmon.errors import CatalogueError, ConfigError
 from scheduler.settings import SchedulerSettings
 from web.settings import WebSettings
@@ -56,23 +57,19 @@ class Config(BaseModel):
         default_factory=SchedulerSettings, description="How `pressmon run` runs its jobs."
     )
     web: WebSettings = Field(default_factory=WebSettings, description="The web app.")
-    figures: dict[str, Any] = Field(
-        default_factory=dict,
-        description=(
-            "Figures: `window_days` (mentions this close in time must agree, else a conflict) "
-            "and catalogue keys (`metrics`, `subjects`...) replacing the shipped defaults in "
-            "figures/catalogue.yaml."
-        ),
+    figures: FiguresSettings = Field(
+        default_factory=FiguresSettings,
+        description="How figures are compared, and catalogue keys replacing the shipped ones.",
     )
 
     @cached_property
     def catalogue(self) -> Catalogue:
         """The metric catalogue: shipped defaults with this file's `figures` keys over them."""
-        return load_catalogue({k: v for k, v in self.figures.items() if k != "window_days"})
+        return self.figures.catalogue()
 
     @property
     def window_days(self) -> int:
-        return int(self.figures.get("window_days", 30))
+        return self.figures.window_days
 
     @field_validator("sources")
     @classmethod
@@ -109,11 +106,6 @@ def parse_config(data: Any, origin: str) -> Config:
         raise ConfigError(f"{origin}: expected a mapping of sections at the top level")
     try:
         config = Config.model_validate(data)
-        window = config.figures.get("window_days", 30)
-        if not isinstance(window, int) or isinstance(window, bool) or window < 0:
-            raise ConfigError(
-                f"figures.window_days: expected a whole number of days, not {window!r}"
-            )
         config.catalogue  # noqa: B018 - validate the catalogue now, not mid-crawl
         return config
     except (ConfigError, CatalogueError) as exc:

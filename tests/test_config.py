@@ -10,7 +10,7 @@ import pytest
 import yaml
 from pydantic import BaseModel
 
-from pressmon.config import Config, load_config
+from pressmon.config import Config, load_config, parse_config
 from pressmon.errors import ConfigError
 from samplesite import sample_config
 
@@ -96,3 +96,22 @@ def test_every_setting_has_help_text() -> None:
         if not field.description
     ]
     assert undocumented == []
+
+
+def test_every_catalogue_key_can_be_set_in_config_yaml() -> None:
+    import dataclasses
+
+    from figures.catalogue import Catalogue
+    from figures.settings import FiguresSettings
+
+    settable = set(FiguresSettings.model_fields) - {"window_days"}
+    assert settable == {f.name for f in dataclasses.fields(Catalogue)}
+
+
+def test_a_figures_key_replaces_the_shipped_one() -> None:
+    shipped = Path(__file__).resolve().parents[1] / "config.yaml"
+    data = yaml.safe_load(shipped.read_text(encoding="utf-8"))
+    data["figures"] = {"window_days": 7, "uncounted": {"en": ["widgets"]}}
+    config = parse_config(data, "config.yaml")
+    assert config.window_days == 7
+    assert config.catalogue.uncounted.en == ("widgets",)
