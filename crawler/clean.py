@@ -90,23 +90,24 @@ def extract_text(tree: HtmlElement, url: str | None = None) -> str:
     Returns "" when neither mode finds text. trafilatura copies the tree, so
     the caller's tree stays intact for metadata.
     """
-    precise = _extract(tree, url, favor_precision=True)
+    precise = _extract(tree, url, precision=True)
     if len(precise) >= RECALL_FALLBACK_SHARE * _visible_text_length(tree):
         return precise  # recall cannot find twice as much: spare its run (half the pages)
-    broad = _extract(tree, url, favor_recall=True)
+    broad = _extract(tree, url, precision=False)
     if len(precise) < RECALL_FALLBACK_SHARE * len(broad):
         return broad
     return precise
 
 
-def _extract(tree: HtmlElement, url: str | None, **mode: bool) -> str:
+def _extract(tree: HtmlElement, url: str | None, *, precision: bool) -> str:
     document = bare_extraction(
         tree,
         url=url,
         include_comments=False,
         include_tables=True,
         with_metadata=False,
-        **mode,
+        favor_precision=precision,
+        favor_recall=not precision,
     )
     text = getattr(document, "text", None) or ""
     return text.strip()
@@ -137,10 +138,11 @@ def _declared_language(tree: HtmlElement) -> str | None:
     root = tree.getroottree().getroot()
     declared = root.get("lang") or root.get(_XML_LANG)
     if declared:
-        return declared
+        return str(declared)
     for meta in root.iterfind(".//meta[@http-equiv]"):
         if meta.get("http-equiv", "").lower() == "content-language":
-            return meta.get("content")
+            content = meta.get("content")
+            return None if content is None else str(content)
     return None
 
 

@@ -44,7 +44,8 @@ def signature(text: str, shingle: int = 3) -> bytes:
     grams = {" ".join(tokens[i : i + shingle]) for i in range(max(1, len(tokens) - shingle + 1))}
     mh = MinHash(num_perm=NUM_PERM, scheme=SCHEME)
     mh.update_batch([g.encode("utf-8") for g in grams])
-    return mh.hashvalues.astype(np.uint64).tobytes()
+    packed: bytes = mh.hashvalues.astype(np.uint64).tobytes()
+    return packed
 
 
 def _minhash(sig: bytes) -> MinHash:

@@ -72,7 +72,7 @@ def detect_language(text: str, declared: str | None = None) -> str:
         # runs for Japanese, whose text nearly always carries kana.
         return "zh"
     language, _ = _identifier().classify(sample)
-    return language
+    return str(language)
 
 
 def normalise_language_tag(tag: str | None) -> str | None:

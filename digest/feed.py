@@ -58,7 +58,8 @@ def atom(digests: Sequence[PastDigest], watched: str, link: str | None = None) -
         entry.content(html(past.content, watched), type="html")
         if link:
             entry.link(href=f"{link.rstrip('/')}/{file_stem(past.id)}.html", rel="alternate")
-    return feed.atom_str(pretty=True)
+    atom_bytes: bytes = feed.atom_str(pretty=True)
+    return atom_bytes
 
 
 def _utc(value: datetime) -> datetime:

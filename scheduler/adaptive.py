@@ -61,4 +61,4 @@ def effective_interval(
         interval = base / 2 ** (_streak(runs, lambda r: r.found_news and not r.failed) - 1)
     else:
         interval = base * 2 ** (_streak(runs, lambda r: not r.found_news and not r.failed) - 1)
-    return min(max(interval, low), high)
+    return float(min(max(interval, low), high))

@@ -63,10 +63,9 @@ class Access:
         return hmac.new(self.token.encode(), b"pressmon-web-auth", hashlib.sha256).hexdigest()
 
     def token_matches(self, candidate: str | None) -> bool:
-        return bool(self.token and candidate) and hmac.compare_digest(
-            candidate.encode(),
-            self.token.encode(),  # type: ignore[union-attr]
-        )
+        if not self.token or not candidate:
+            return False
+        return hmac.compare_digest(candidate.encode(), self.token.encode())
 
     def bearer_ok(self, authorization: str | None) -> bool:
         """An `Authorization: Bearer TOKEN` header with the right token."""

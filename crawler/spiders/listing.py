@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import Any
 
-from scrapy.http import Request, Response
+from scrapy.http import Request, Response, TextResponse
 from scrapy.linkextractors import LinkExtractor
 
 from crawler.spiders.base import SourceSpider
@@ -18,11 +19,15 @@ class ListingSpider(SourceSpider):
 
     name = "listing"
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.links = LinkExtractor(allow=self.source.allow, deny=self.source.deny)
 
     def discover(self, response: Response) -> Iterator[Request]:
+        if not isinstance(response, TextResponse):
+            kind = (response.headers.get("Content-Type") or b"").decode("latin-1") or "no type"
+            self.record_error(response.url, f"listing page is not text ({kind})")
+            return
         links = [link.url for link in self.links.extract_links(response)]
         fresh = [url for url in links if not self.is_known(url)]
         for url in links:

@@ -9,9 +9,11 @@ if connection is None:  # pragma: no cover - the Store always passes one
     raise RuntimeError("run migrations through store.Store(url).upgrade()")
 
 
-def include_object(obj, name, type_, reflected, compare_to):
+def include_object(
+    obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
+) -> bool:
     """Leave the full-text index (store/search.py) and APScheduler's own job table out."""
-    return not (type_ == "table" and name.startswith(("article_fts", "apscheduler_")))
+    return not (type_ == "table" and (name or "").startswith(("article_fts", "apscheduler_")))
 
 
 context.configure(
