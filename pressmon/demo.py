@@ -22,12 +22,17 @@ DEMO_DB = "sqlite:///data/demo.db"
 
 
 def fresh_store(url: str) -> Store:
-    """A new, empty store at `url` (an old SQLite demo file is removed first)."""
+    """A new, empty store at `url`: an old SQLite demo file is removed, a server database
+    has every table pressmon made dropped (its migrations run down) and made anew."""
     if url.startswith("sqlite:///"):
         path = Path(url.removeprefix("sqlite:///"))
         for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
             leftover.unlink(missing_ok=True)
-    return Store(url)
+        return Store(url)
+    store = Store(url, upgrade=False)
+    store.downgrade("base")
+    store.upgrade()
+    return store
 
 
 def run_demo(db_url: str | None = None, port: int = 0) -> None:

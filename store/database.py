@@ -19,10 +19,11 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, S
 from sqlalchemy.orm import Session, sessionmaker
 
 from store.errors import StoreError
-from store.search import SqliteSearch
+from store.search import PostgresSearch, SearchIndex, SqliteSearch
 
 MIGRATIONS = str(Path(__file__).with_name("migrations"))
 BUSY_TIMEOUT_MS = 10_000
+BACKENDS = ("sqlite", "postgresql")
 
 
 def _sqlite_pragmas(dbapi_connection: sqlite3.Connection, _record: object) -> None:
@@ -64,7 +65,12 @@ class Store:
             parsed = make_url(url)
         except ArgumentError:
             raise StoreError(f"not a database URL: {url!r}") from None
-        self.is_sqlite = parsed.get_backend_name() == "sqlite"
+        backend = parsed.get_backend_name()
+        if backend not in BACKENDS:
+            raise StoreError(
+                f"database {url}: pressmon stores on SQLite or PostgreSQL, not {backend}"
+            )
+        self.is_sqlite = backend == "sqlite"
         if self.is_sqlite and parsed.database not in (None, "", ":memory:"):
             folder = Path(parsed.database).parent
             try:
@@ -79,7 +85,7 @@ class Store:
             raise StoreError(f"not a usable database URL: {url!r} ({exc})") from None
         if self.is_sqlite:
             event.listen(self.engine, "connect", _sqlite_pragmas)
-        self.search_index = SqliteSearch()
+        self.search_index: SearchIndex = SqliteSearch() if self.is_sqlite else PostgresSearch()
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         if upgrade:
             self.upgrade()

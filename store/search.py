@@ -1,15 +1,23 @@
 """Full-text search: the one seam where the store speaks a dialect's own SQL.
 
-SQLite uses an FTS5 table holding each article's current title and text.
-Chinese has no spaces between words, so Han characters are indexed one token
-each and a Chinese query becomes a phrase of its characters: "科學園" finds
-科學園 wherever it stands. PostgreSQL gets its own class here later.
+Both backends index each article's current title and text and read a query the
+same way: every term is required, a quoted phrase stays a phrase, and nothing a
+user types is parsed as search syntax. Chinese has no spaces between words, so
+Han characters are indexed one token each and a Chinese query becomes a phrase
+of its characters: "科學園" finds 科學園 wherever it stands.
+
+- SQLite: an FTS5 table (porter stemming), ranked by bm25.
+- PostgreSQL: a weighted tsvector (title above text) under a GIN index, built
+  with the `pressmon` text-search configuration (English stemming, no stop
+  words, so "and" is a word like any other), ranked by ts_rank_cd, with
+  ts_headline snippets.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Protocol
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -40,19 +48,34 @@ def _unspaced(value: str) -> str:
 
 def fts_query(query: str) -> str:
     """A user's query as an FTS5 expression: every term required, quotes keep phrases."""
-    terms = []
+    return " ".join(f'"{term}"' for term in terms(query))
+
+
+def terms(query: str) -> list[str]:
+    """A user's query as its terms, Han characters spaced apart; quotes keep phrases."""
+    found = []
     for phrase, word in _TERM.findall(query):
         term = " ".join(_spaced(phrase or word).split()).replace('"', "")
         if term:
-            terms.append(f'"{term}"')
-    return " ".join(terms)
+            found.append(term)
+    return found
 
 
 @dataclass(frozen=True)
 class Hit:
     article_id: int
-    rank: float
+    rank: float  # lower is better, on either backend
     snippet: str
+
+
+class SearchIndex(Protocol):
+    """What the store asks of a dialect's full-text index."""
+
+    def index(self, session: Session, article_id: int, title: str | None, body: str) -> None:
+        """Make the article's current title and text the ones it is found by."""
+
+    def search(self, session: Session, query: str, limit: int) -> list[Hit]:
+        """The best `limit` articles having every term of `query`, best first."""
 
 
 class SqliteSearch:
@@ -78,3 +101,75 @@ class SqliteSearch:
             {"q": expression, "limit": limit},
         )
         return [Hit(row.rowid, row.rank, _unspaced(row.snip)) for row in rows]
+
+
+PG_CONFIG = "pressmon"
+
+
+def pg_spaced(expression: str) -> str:
+    """SQL spacing Han characters apart in `expression`, as `_spaced` does in Python."""
+    return f"regexp_replace({expression}, '([{_CJK}])', ' \\1 ', 'g')"
+
+
+_PG_HEADLINE = (
+    "StartSel=[, StopSel=], MaxWords=24, MinWords=12, ShortWord=0, "
+    "MaxFragments=1, FragmentDelimiter=…"
+)
+
+
+_MARKED = re.compile(r"\[([^\[\]]*)\]")
+
+
+def _phrases_only(snippet: str, phrases: set[str]) -> str:
+    """ts_headline marks each Han character of a phrase wherever it stands; keep the
+    marks on whole phrases only, as FTS5 does, so 科學園 is not marked in 科技園."""
+
+    def keep(match: re.Match[str]) -> str:
+        marked = match[1]
+        if not _CJK_CHAR.search(marked) or any(p in marked for p in phrases):
+            return match[0]
+        return marked
+
+    return _MARKED.sub(keep, _unspaced(snippet))
+
+
+class PostgresSearch:
+    """A weighted tsvector per article (table article_search, GIN index)."""
+
+    def index(self, session: Session, article_id: int, title: str | None, body: str) -> None:
+        session.execute(
+            text(
+                "INSERT INTO article_search (article_id, doc) VALUES (:id, "
+                f"setweight(to_tsvector('{PG_CONFIG}', :title), 'A') || "
+                f"setweight(to_tsvector('{PG_CONFIG}', :body), 'B')) "
+                "ON CONFLICT (article_id) DO UPDATE SET doc = EXCLUDED.doc"
+            ),
+            {"id": article_id, "title": _spaced(title or ""), "body": _spaced(body)},
+        )
+
+    def search(self, session: Session, query: str, limit: int) -> list[Hit]:
+        wanted = terms(query)
+        if not wanted:
+            return []
+        # One phrase query per term, all required: user text never becomes tsquery syntax.
+        tsquery = " && ".join(f"phraseto_tsquery('{PG_CONFIG}', :t{i})" for i in range(len(wanted)))
+        body = pg_spaced("v.text")
+        rows = session.execute(
+            text(
+                f"WITH q AS (SELECT {tsquery} AS query), "
+                "best AS ("
+                "  SELECT s.article_id, ts_rank_cd(s.doc, q.query) AS score, q.query"
+                "  FROM article_search s, q"
+                "  WHERE numnode(q.query) > 0 AND s.doc @@ q.query"
+                "  ORDER BY score DESC, s.article_id LIMIT :limit) "
+                f"SELECT best.article_id, best.score, ts_headline('{PG_CONFIG}', {body}, "
+                f"best.query, '{_PG_HEADLINE}') AS snip "
+                "FROM best JOIN article_version v ON v.article_id = best.article_id "
+                "AND v.number = (SELECT max(number) FROM article_version w "
+                "WHERE w.article_id = best.article_id) "
+                "ORDER BY best.score DESC, best.article_id"
+            ),
+            {"limit": limit, **{f"t{i}": term for i, term in enumerate(wanted)}},
+        )
+        phrases = {_unspaced(t) for t in wanted if _CJK_CHAR.search(t)}
+        return [Hit(row.article_id, -row.score, _phrases_only(row.snip, phrases)) for row in rows]

@@ -6,6 +6,9 @@ scheduler run it (Scrapy's reactor cannot restart inside one process).
 
 from __future__ import annotations
 
+import atexit
+import functools
+import itertools
 import json
 import os
 import subprocess
@@ -23,6 +26,39 @@ from store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
 CLI_TIMEOUT = 180
+# The backend every store of the suite lives on: `PRESSMON_TEST_DB=postgresql pytest`
+# runs the whole suite on a private PostgreSQL cluster (tests/pg.py).
+BACKEND = os.environ.get("PRESSMON_TEST_DB", "sqlite")
+_databases = itertools.count(1)
+
+
+@functools.cache
+def _cluster() -> Any:
+    from tests import pg
+
+    cluster = pg.start()
+    atexit.register(cluster.stop)
+    # Each test's database is a copy of one already migrated: cheaper than migrating each.
+    cluster.psql("CREATE DATABASE pressmon_template")
+    Store(cluster.url("pressmon_template")).close()
+    return cluster
+
+
+def database_url(folder: Path, name: str = "pressmon") -> str:
+    """A fresh, empty store's URL: a file under `folder`, or a new PostgreSQL database."""
+    if BACKEND == "sqlite":
+        return f"sqlite:///{folder / name}.db"
+    if BACKEND != "postgresql":
+        raise RuntimeError(f"PRESSMON_TEST_DB={BACKEND!r}: expected sqlite or postgresql")
+    cluster = _cluster()
+    database = f"{name}_{os.getpid()}_{next(_databases)}"
+    cluster.psql(f'CREATE DATABASE "{database}" TEMPLATE pressmon_template')
+    return str(cluster.url(database))
+
+
+sqlite_only = pytest.mark.skipif(
+    BACKEND != "sqlite", reason="about SQLite itself (files, WAL, locks)"
+)
 
 
 @dataclass

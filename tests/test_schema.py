@@ -35,7 +35,10 @@ TABLES = (
 
 
 def _ours(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
-    return not (type_ == "table" and (name or "").startswith(("article_fts", "apscheduler_")))
+    return not (
+        type_ == "table"
+        and (name or "").startswith(("article_fts", "article_search", "apscheduler_"))
+    )
 
 
 def counts(db: Path) -> dict[str, int]:

@@ -22,6 +22,7 @@ from store.database import MIGRATIONS
 from store.errors import StoreError
 from store.models import Article, ArticleVersion, FetchState
 from store.search import fts_query
+from tests.conftest import database_url, sqlite_only
 
 SAMPLE_CONFIG = Path(__file__).resolve().parents[1] / "samplesite" / "sample-config.yaml"
 BASE = "http://127.0.0.1:8765/hkstp/news/"
@@ -75,8 +76,8 @@ def db_path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def store(db_path: Path) -> Iterator[Store]:
-    opened = Store(f"sqlite:///{db_path}")
+def store(tmp_path: Path) -> Iterator[Store]:
+    opened = Store(database_url(tmp_path))
     yield opened
     opened.close()
 
@@ -101,6 +102,7 @@ def head_revision() -> str:
 # -- opening -------------------------------------------------------------------------------------
 
 
+@sqlite_only
 def test_a_fresh_file_gets_the_whole_schema(store: Store, db_path: Path) -> None:
     with closing(sqlite3.connect(db_path)) as raw:
         (version,) = raw.execute("SELECT version_num FROM alembic_version").fetchone()
@@ -110,12 +112,12 @@ def test_a_fresh_file_gets_the_whole_schema(store: Store, db_path: Path) -> None
 
 
 def test_opening_twice_keeps_what_was_stored(
-    store: Store, processor: PageProcessor, watch: Watch, db_path: Path
+    store: Store, processor: PageProcessor, watch: Watch
 ) -> None:
     page = fetched("lab.html", "HKSTP opens a lab", LAB_OPENS)
     assert record(processor, page, analyse(page, watch)) is Outcome.NEW
 
-    again = Store(f"sqlite:///{db_path}")  # a second process opening the same file
+    again = Store(store.url)  # a second process opening the same store
     try:
         with again.session() as session:
             assert session.scalar(select(func.count()).select_from(Article)) == 1
@@ -123,6 +125,7 @@ def test_opening_twice_keeps_what_was_stored(
         again.close()
 
 
+@sqlite_only
 def test_journal_mode_is_wal(store: Store, db_path: Path) -> None:
     with store.session() as session:
         assert session.connection().exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
@@ -167,6 +170,7 @@ def test_a_database_under_a_file_is_one_line(tmp_path: Path) -> None:
     _assert_one_line_store_error(f"sqlite:///{path}", names=str(path))
 
 
+@sqlite_only
 def test_a_locked_database_names_itself(store: Store, db_path: Path) -> None:
     """Another process holding the write lock: after the busy timeout, one clear line."""
     holder = sqlite3.connect(db_path, isolation_level=None)
@@ -295,7 +299,7 @@ ODD_QUERIES = [
 @pytest.fixture(scope="module")
 def lab_store(tmp_path_factory: pytest.TempPathFactory, watch: Watch) -> Iterator[Store]:
     """One stored page to run many read-only searches against."""
-    opened = Store(f"sqlite:///{tmp_path_factory.mktemp('search') / 'pressmon.db'}")
+    opened = Store(database_url(tmp_path_factory.mktemp("search")))
     page = fetched("lab.html", "HKSTP opens a lab", LAB_OPENS)
     record(PageProcessor(opened, watch, {}, 0.5), page, analyse(page, watch))
     yield opened

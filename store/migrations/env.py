@@ -13,7 +13,10 @@ def include_object(
     obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
 ) -> bool:
     """Leave the full-text index (store/search.py) and APScheduler's own job table out."""
-    return not (type_ == "table" and (name or "").startswith(("article_fts", "apscheduler_")))
+    return not (
+        type_ == "table"
+        and (name or "").startswith(("article_fts", "article_search", "apscheduler_"))
+    )
 
 
 context.configure(
