@@ -38,7 +38,7 @@ def collect(session: Session, period: Period, *, unsent_only: bool = True) -> Di
     ]
     return DigestContent(
         period=period,
-        flags=[flag_record(f) for f in flags],
+        flags=[dict(flag_record(f)) for f in flags],
         articles=_grouped(session, new),
         revised=[_revision(session, a, period, flags) for a in revised],
     )
@@ -63,7 +63,7 @@ def _grouped(session: Session, articles: list[Article]) -> list[dict[str, Any]]:
 
 
 def _article(article: Article, lead: bool = True) -> dict[str, Any]:
-    record = article_record(article)
+    record: dict[str, Any] = dict(article_record(article))
     record["site"] = site_of(article)
     record["cluster"] = article.cluster_id
     record["aliases"] = list(article.aliases or [])
@@ -103,7 +103,7 @@ def _revision(
         [to_mention(m) for m in q.mentions_of_version(session, previous.id)],
         [to_mention(m) for m in q.mentions_of_version(session, current.id)],
     )
-    record = article_record(article)
+    record: dict[str, Any] = dict(article_record(article))
     record["site"] = site_of(article)
     record["from_version"] = previous.number
     record["to_version"] = current.number
@@ -118,7 +118,7 @@ def _revision(
         for c in changes
     ]
     record["flags"] = [
-        flag_record(f) for f in flags if f.mention.article_id == article.id and f.revision
+        dict(flag_record(f)) for f in flags if f.mention.article_id == article.id and f.revision
     ]
     return record
 

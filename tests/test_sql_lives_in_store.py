@@ -103,11 +103,10 @@ def violations(source: str, module: str) -> list[str]:
             for alias in node.names:
                 if alias.name == "sqlalchemy" or alias.name.startswith("sqlalchemy."):
                     found.append((node.lineno, f"imports {alias.name}"))
-        elif isinstance(node, ast.ImportFrom) and node.module:
-            if node.module == "sqlalchemy" or node.module.startswith("sqlalchemy."):
-                for alias in node.names:
-                    if (node.module, alias.name) not in ALLOWED_IMPORTS:
-                        found.append((node.lineno, f"imports {alias.name} from {node.module}"))
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "sqlalchemy":
+            for alias in node.names:
+                if (node.module, alias.name) not in ALLOWED_IMPORTS:
+                    found.append((node.lineno, f"imports {alias.name} from {node.module}"))
     scopes: list[ast.AST] = [
         n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)
     ]
