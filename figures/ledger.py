@@ -8,9 +8,8 @@ kept as the reviewer left them, and a dismissal feeds back into the record.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
@@ -75,17 +74,7 @@ class Ledger:
         earlier = q.current_mentions_of_article(session, article.id)
         w.retire_mentions(session, article.id)
         rows = w.add_mentions(
-            session,
-            [
-                {
-                    "version_id": version.id,
-                    "article_id": article.id,
-                    **_columns(m),
-                    "as_of": as_of,
-                    "current": True,
-                }
-                for m in mentions
-            ],
+            session, [_new_row(m, version.id, article.id, as_of) for m in mentions]
         )
         if earlier:
             _carry_flags(session, earlier, rows)
@@ -199,10 +188,25 @@ def _carry_flags(
     w.delete_flags(session, dropped)
 
 
-def _columns(m: Mention) -> dict[str, object]:
-    values = dataclasses.asdict(m)
-    values.pop("as_of")
-    return values
+def _new_row(m: Mention, version_id: int, article_id: int, as_of: date) -> w.NewMention:
+    """A mention as the store keeps it: in this version, dated as of the article."""
+    return {
+        "version_id": version_id,
+        "article_id": article_id,
+        "subject": m.subject,
+        "metric": m.metric,
+        "value": m.value,
+        "qualifier": m.qualifier,
+        "low": m.low,
+        "high": m.high,
+        "unit": m.unit,
+        "text": m.text,
+        "start": m.start,
+        "end": m.end,
+        "sentence": m.sentence,
+        "as_of": as_of,
+        "current": True,
+    }
 
 
 def _revision_notes(

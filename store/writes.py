@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any, TypedDict, Unpack
 
 from sqlalchemy import update
@@ -228,8 +229,26 @@ def retire_mentions(session: Session, article_id: int) -> None:
     )
 
 
-def add_mentions(session: Session, rows: Sequence[dict[str, Any]]) -> list[FigureMention]:
-    """Store mentions (FigureMention columns); returned in order, with their ids."""
+class NewMention(TypedDict):
+    version_id: int
+    article_id: int
+    subject: str
+    metric: str
+    value: Decimal
+    qualifier: str
+    low: Decimal | None
+    high: Decimal | None
+    unit: str
+    text: str
+    start: int
+    end: int
+    sentence: str
+    as_of: date
+    current: bool
+
+
+def add_mentions(session: Session, rows: Sequence[NewMention]) -> list[FigureMention]:
+    """Store a version's mentions; returned in order, with their ids."""
     mentions = [FigureMention(**row) for row in rows]
     session.add_all(mentions)
     session.flush()
@@ -238,8 +257,8 @@ def add_mentions(session: Session, rows: Sequence[dict[str, Any]]) -> list[Figur
 
 class FlagFields(TypedDict):
     previous_id: int | None
-    delta: Any
-    percent: Any
+    delta: Decimal | None
+    percent: Decimal | None
     revision: str | None
 
 
