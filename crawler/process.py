@@ -12,7 +12,8 @@ import dataclasses
 import enum
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
+from typing import cast
 
 from sqlalchemy.orm import Session
 
@@ -27,7 +28,9 @@ from figures.ledger import Ledger
 from figures.model import Mention
 from store import Store
 from store import queries as q
-from store.models import Article, ArticleVersion, Cluster, FetchState, Flag
+from store import writes as w
+from store.clock import Clock, now
+from store.models import Article, Flag
 
 
 class Outcome(enum.StrEnum):
@@ -36,11 +39,6 @@ class Outcome(enum.StrEnum):
     UNCHANGED = "unchanged"
     SKIPPED = "skipped"
     ERROR = "errors"
-
-
-def now() -> datetime:
-    """Naive UTC, as stored."""
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 @dataclass(frozen=True)
@@ -107,8 +105,10 @@ class PageProcessor:
         source_ids: dict[str, int],
         near_duplicate_threshold: float,
         ledger: Ledger | None = None,
+        clock: Clock = now,
     ) -> None:
         self.store = store
+        self.now = clock
         self.watch = watch
         self.source_ids = source_ids
         self.ledger = ledger  # the figures step; None stores articles only
@@ -126,10 +126,11 @@ class PageProcessor:
             )
             if state is None or (body_hash is not None and state.content_hash != body_hash):
                 return None
-            self._remember(session, fetched, state.content_hash, state.relevant, state.article_id)
-            if state.article_id is not None:
-                article = session.get_one(Article, state.article_id)
-                article.last_seen = now()
+            article_id = state.article_id
+            self._remember(session, fetched, state.content_hash, state.relevant, article_id)
+            if article_id is not None:
+                article = q.article_by_id(session, article_id)
+                w.touch_article(session, article.id, self.now())
                 self._follow_move(session, article, fetched.final_url)
             return Outcome.UNCHANGED if state.relevant is not False else Outcome.SKIPPED
 
@@ -137,7 +138,7 @@ class PageProcessor:
     def record(self, fetched: Fetched, analysis: Analysis, tally: Tally) -> Outcome:
         """Store an analysed page and say what it was."""
         body_hash = content_hash(fetched.body)
-        stamp = now()
+        stamp = self.now()
         with self.store.session() as session:
             if not analysis.relevance.relevant:
                 self._remember(session, fetched, body_hash, False, None)
@@ -148,8 +149,7 @@ class PageProcessor:
                 or q.article_with_text_hash(session, analysis.text_hash)
             )
             if article is None:
-                article = self._new_article(session, fetched, analysis, stamp)
-                outcome = Outcome.NEW
+                article, outcome = self._new_article(session, fetched, analysis, stamp)
             else:
                 outcome = self._revisit(session, article, fetched, analysis, stamp)
             if outcome is not Outcome.UNCHANGED and self.ledger is not None:
@@ -163,10 +163,12 @@ class PageProcessor:
 
     def _new_article(
         self, session: Session, fetched: Fetched, analysis: Analysis, stamp: datetime
-    ) -> Article:
+    ) -> tuple[Article, Outcome]:
         page = analysis.page
-        article = Article(
-            url_key=url_key(fetched.final_url),
+        key = url_key(fetched.final_url)
+        article = w.insert_article(
+            session,
+            url_key=key,
             url=fetched.final_url,
             source_id=self.source_ids.get(fetched.source),
             title=page.title or fetched.hints.title,
@@ -179,11 +181,13 @@ class PageProcessor:
             relevance=analysis.relevance.score,
             aliases=list(analysis.relevance.aliases),
         )
-        session.add(article)
-        session.flush()
+        if article is None:  # another writer stored this URL since we looked: ours is a revisit
+            existing = q.article_by_key(session, key)
+            assert existing is not None, "the insert met this key"
+            return existing, self._revisit(session, existing, fetched, analysis, stamp)
         self._add_version(session, article, analysis, number=1, stamp=stamp)
         self._cluster(session, article, analysis.signature, stamp)
-        return article
+        return article, Outcome.NEW
 
     def _revisit(
         self,
@@ -193,16 +197,20 @@ class PageProcessor:
         analysis: Analysis,
         stamp: datetime,
     ) -> Outcome:
-        article.last_seen = stamp
+        w.touch_article(session, article.id, stamp)
         self._follow_move(session, article, fetched.final_url)
         current = q.current_version(session, article.id)
         if current is not None and current.content_hash == analysis.text_hash:
             return Outcome.UNCHANGED
         page = analysis.page
-        article.title = page.title or article.title
-        article.published = article.published or page.date
-        article.relevance = analysis.relevance.score
-        article.aliases = list(analysis.relevance.aliases)
+        w.update_article(
+            session,
+            article.id,
+            title=page.title or article.title,
+            published=article.published or page.date,
+            relevance=analysis.relevance.score,
+            aliases=list(analysis.relevance.aliases),
+        )
         self._add_version(
             session, article, analysis, number=(current.number + 1) if current else 1, stamp=stamp
         )
@@ -214,7 +222,7 @@ class PageProcessor:
         """A page that now answers at another URL (a redirect) moves its article there."""
         key = url_key(final_url)
         if key != article.url_key and q.article_by_key(session, key) is None:
-            article.url_key, article.url = key, final_url
+            w.update_article(session, article.id, url_key=key, url=final_url)
 
     def _add_version(
         self,
@@ -225,18 +233,18 @@ class PageProcessor:
         number: int,
         stamp: datetime,
     ) -> None:
-        session.add(
-            ArticleVersion(
-                article_id=article.id,
-                number=number,
-                fetched_at=stamp,
-                title=analysis.page.title,
-                text=analysis.page.text,
-                content_hash=analysis.text_hash,
-                signature=analysis.signature,
-            )
+        version = w.insert_version(
+            session,
+            article_id=article.id,
+            number=number,
+            fetched_at=stamp,
+            title=analysis.page.title,
+            text=analysis.page.text,
+            content_hash=analysis.text_hash,
+            signature=analysis.signature,
         )
-        self.store.search_index.index(session, article.id, article.title, analysis.page.text)
+        if version is not None:  # None: another writer stored this version first
+            self.store.search_index.index(session, article.id, article.title, analysis.page.text)
 
     def _cluster(self, session: Session, article: Article, sig: bytes, stamp: datetime) -> None:
         """Join the cluster of the most similar known page, and name the cluster's truth."""
@@ -244,18 +252,14 @@ class PageProcessor:
         self.near.add(article.id, sig)
         if not matches:
             return
-        other = session.get_one(Article, matches[0])
-        if other.cluster_id is None:
-            cluster = Cluster(created=stamp)
-            session.add(cluster)
-            session.flush()
-            other.cluster_id = cluster.id
-        article.cluster_id = other.cluster_id
-        session.flush()
-        members = q.cluster_members(session, article.cluster_id)
-        q.cluster(session, article.cluster_id).truth_id = min(  # type: ignore[union-attr]
-            members, key=self._truth_rank
-        ).id
+        other = q.article_by_id(session, cast(int, matches[0]))  # keys are article ids
+        cluster_id = other.cluster_id
+        if cluster_id is None:
+            cluster_id = w.new_cluster(session, stamp)
+            w.join_cluster(session, [other.id], cluster_id)
+        w.join_cluster(session, [article.id], cluster_id)
+        members = q.cluster_members(session, cluster_id)
+        w.name_truth(session, cluster_id, min(members, key=self._truth_rank).id)
 
     def _truth_rank(self, article: Article) -> tuple:
         """The organisation's own page first, then the earliest copy."""
@@ -276,34 +280,42 @@ class PageProcessor:
         article_id: int | None,
     ) -> None:
         """Upsert the fetch state of the requested URL and, after a redirect, the final one."""
+        stamp = self.now()
         for url in dict.fromkeys((fetched.url, fetched.final_url)):
-            key = url_key(url)
-            state = session.get(FetchState, key) or FetchState(url_key=key, url=url)
-            if fetched.status != 304:
-                state.etag, state.last_modified = fetched.etag, fetched.last_modified
-            state.last_status, state.last_fetched = fetched.status, now()
-            state.content_hash, state.relevant = body_hash, relevant
-            state.article_id, state.error = article_id, None
-            session.add(state)
+            changes: w.FetchChanges = {
+                "last_status": fetched.status,
+                "last_fetched": stamp,
+                "content_hash": body_hash,
+                "relevant": relevant,
+                "article_id": article_id,
+                "error": None,
+            }
+            if fetched.status != 304:  # a 304 keeps the validators it answered
+                changes |= {"etag": fetched.etag, "last_modified": fetched.last_modified}
+            w.upsert_fetch_state(session, url_key(url), url, **changes)
 
     def settle_flags(self, tally: Tally) -> None:
         """Bring the flags up to date with everything recorded since the last call."""
         if self.ledger is None:
             return
         with self.store.session() as session:
-            tally.created_flags.extend(self.ledger.flush(session, now()))
+            tally.created_flags.extend(self.ledger.flush(session, self.now()))
 
     def touch(self, url: str) -> None:
         """A page the sitemap says is unchanged: only its article's last_seen moves."""
         with self.store.session() as session:
             state = q.fetch_state(session, url_key(url))
             if state is not None and state.article_id is not None:
-                q.touch_article(session, state.article_id, now())
+                w.touch_article(session, state.article_id, self.now())
 
     def remember_error(self, url: str, status: int | None, reason: str) -> None:
         """Note a failed URL so that listings count it as known."""
         with self.store.session() as session:
-            key = url_key(url)
-            state = session.get(FetchState, key) or FetchState(url_key=key, url=url)
-            state.last_status, state.last_fetched, state.error = status, now(), reason
-            session.add(state)
+            w.upsert_fetch_state(
+                session,
+                url_key(url),
+                url,
+                last_status=status,
+                last_fetched=self.now(),
+                error=reason,
+            )

@@ -17,7 +17,7 @@ from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
 from multiprocessing import get_context
 
-from crawler.process import PageProcessor, Tally, now
+from crawler.process import PageProcessor, Tally
 from crawler.relevance import Watch
 from crawler.settings import CrawlSettings
 from crawler.sources import Source
@@ -26,6 +26,8 @@ from figures.catalogue import Catalogue
 from figures.ledger import Ledger
 from store import Store
 from store import queries as q
+from store import writes as w
+from store.clock import now
 from store.queries import KnownUrl
 
 Progress = Callable[[str], None]
@@ -119,7 +121,7 @@ def crawl(
     from scrapy.crawler import AsyncCrawlerProcess  # installs the reactor: import late
 
     with store.session() as session:
-        source_ids = q.sync_sources(session, sources)
+        source_ids = w.sync_sources(session, sources)
         known = KnownUrls(q.known_urls(session))
     ledger = Ledger(watch.name, window_days, deferred=True) if catalogue is not None else None
     processor = PageProcessor(store, watch, source_ids, settings.near_duplicate_threshold, ledger)
@@ -156,7 +158,7 @@ def crawl(
             if between is not None:
                 between(index)
             with store.session() as session:
-                run_id = q.start_run(session, source.name, now())
+                run_id = w.start_run(session, source.name, now())
             run_ids.append(run_id)
             status, error_text, tally = "ok", None, Tally()
             try:
@@ -173,7 +175,7 @@ def crawl(
             elif tally.counts["errors"] and status == "ok":
                 status = "errors"
             with store.session() as session:
-                q.finish_run(
+                w.finish_run(
                     session,
                     run_id,
                     {k: tally.counts[k] for k in COUNTS},

@@ -6,11 +6,9 @@ only reads; `record.py` marks what went out.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from digest.content import DigestContent, Period
@@ -18,42 +16,15 @@ from figures.ledger import to_mention
 from figures.record import compare_versions
 from figures.records import mention_record
 from store import queries as q
-from store.models import Article, Cluster, Digest, FigureMention, Flag
+from store.models import Article, Flag
 from store.records import article_record, flag_record
 
 LEAD_CHARS = 400
 
 
-# -- queries -----------------------------------------------------------------------------------
-def last_digest(session: Session) -> Digest | None:
-    """The newest recorded digest; the next one starts where it ended."""
-    return session.scalar(select(Digest).order_by(Digest.period_end.desc(), Digest.id.desc()))
-
-
 def flags_for_digest(session: Session, period: Period, *, unsent_only: bool = True) -> list[Flag]:
     """Flags raised in the period on current figures, not dismissed, not in an earlier digest."""
-    query = (
-        select(Flag.id)
-        .join(FigureMention, Flag.mention_id == FigureMention.id)
-        .where(
-            Flag.created <= period.end,
-            Flag.state != "dismissed",
-            FigureMention.current.is_(True),  # a later version of the article replaced it
-        )
-    )
-    if period.start is not None:
-        query = query.where(Flag.created > period.start)
-    if unsent_only:
-        query = query.where(Flag.digest_id.is_(None))
-    return q.list_flags(session, ids=list(session.scalars(query)))
-
-
-def cluster_truths(session: Session, cluster_ids: Sequence[int]) -> dict[int, int | None]:
-    """cluster id -> the article id its source of truth is."""
-    if not cluster_ids:
-        return {}
-    rows = session.execute(select(Cluster.id, Cluster.truth_id).where(Cluster.id.in_(cluster_ids)))
-    return {r.id: r.truth_id for r in rows}
+    return q.flags_raised_in(session, period.start, period.end, unsent_only=unsent_only)
 
 
 # -- the digest ----------------------------------------------------------------------------------
@@ -67,7 +38,7 @@ def collect(session: Session, period: Period, *, unsent_only: bool = True) -> Di
     ]
     return DigestContent(
         period=period,
-        flags=[flag_record(f) for f in flags],
+        flags=[dict(flag_record(f)) for f in flags],
         articles=_grouped(session, new),
         revised=[_revision(session, a, period, flags) for a in revised],
     )
@@ -75,7 +46,7 @@ def collect(session: Session, period: Period, *, unsent_only: bool = True) -> Di
 
 def _grouped(session: Session, articles: list[Article]) -> list[dict[str, Any]]:
     """One entry per release: the source of truth first, the other new copies under it."""
-    truths = cluster_truths(session, sorted({a.cluster_id for a in articles if a.cluster_id}))
+    truths = q.cluster_truths(session, sorted({a.cluster_id for a in articles if a.cluster_id}))
     groups: dict[int | str, list[Article]] = {}
     for article in articles:
         key: int | str = article.cluster_id or f"a{article.id}"
@@ -92,7 +63,7 @@ def _grouped(session: Session, articles: list[Article]) -> list[dict[str, Any]]:
 
 
 def _article(article: Article, lead: bool = True) -> dict[str, Any]:
-    record = article_record(article)
+    record: dict[str, Any] = dict(article_record(article))
     record["site"] = site_of(article)
     record["cluster"] = article.cluster_id
     record["aliases"] = list(article.aliases or [])
@@ -132,7 +103,7 @@ def _revision(
         [to_mention(m) for m in q.mentions_of_version(session, previous.id)],
         [to_mention(m) for m in q.mentions_of_version(session, current.id)],
     )
-    record = article_record(article)
+    record: dict[str, Any] = dict(article_record(article))
     record["site"] = site_of(article)
     record["from_version"] = previous.number
     record["to_version"] = current.number
@@ -147,7 +118,7 @@ def _revision(
         for c in changes
     ]
     record["flags"] = [
-        flag_record(f) for f in flags if f.mention.article_id == article.id and f.revision
+        dict(flag_record(f)) for f in flags if f.mention.article_id == article.id and f.revision
     ]
     return record
 
@@ -155,7 +126,6 @@ def _revision(
 __all__ = [
     "collect",
     "flags_for_digest",
-    "last_digest",
     "lead_paragraph",
     "site_of",
 ]

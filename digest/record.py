@@ -11,22 +11,23 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from http.client import HTTPException
 from typing import Any
 
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from digest.channels import Channel, Outgoing, configured
-from digest.collect import collect, last_digest
+from digest.collect import collect
 from digest.content import DigestContent, Period
 from digest.errors import ChannelError
 from digest.feed import PastDigest, atom
 from digest.render import render
 from digest.settings import DigestSettings
 from store import Store
-from store.models import Delivery, Digest, Flag
+from store import queries as q
+from store import writes as w
+from store.models import Digest
 
 SENDING_FAULTS = (OSError, HTTPException, ValueError, ChannelError)
 
@@ -58,17 +59,12 @@ class SendReport:
         return [a for a in (*self.retried, *self.delivered) if a.status == "failed"]
 
 
-def utcnow() -> datetime:
-    """Naive UTC, as the store keeps times."""
-    return datetime.now(UTC).replace(tzinfo=None)
-
-
 # -- reading -------------------------------------------------------------------------------------
 def next_period(session: Session, now: datetime, since: datetime | None = None) -> Period:
     """From the end of the last digest (or `since`, or the beginning) up to now."""
     if since is not None:
         return Period(since, now)
-    last = last_digest(session)
+    last = q.latest_digest(session)
     return Period(last.period_end if last else None, now)
 
 
@@ -81,14 +77,7 @@ def preview(store: Store, now: datetime, since: datetime | None = None) -> Diges
 
 def past_digests(session: Session, limit: int | None = None) -> list[Digest]:
     """Recorded digests, newest first, with their deliveries."""
-    query = (
-        select(Digest)
-        .options(selectinload(Digest.deliveries))
-        .order_by(Digest.created.desc(), Digest.id.desc())
-    )
-    if limit is not None:
-        query = query.limit(limit)
-    return list(session.scalars(query))
+    return q.list_digests(session, limit)
 
 
 def digest_record(row: Digest) -> dict[str, Any]:
@@ -155,22 +144,10 @@ def send_digest(
         would = [Attempt(None, c.name, c.target, "would send", 0) for c in channels]
         return SendReport(retried, content, None, would, dry_run)
     with store.session() as session:
-        digest = Digest(
-            period_start=period.start, period_end=period.end, created=now, content=content.to_json()
-        )
-        session.add(digest)
-        session.flush()
-        ids = [f["id"] for f in content.flags]
-        if ids:
-            session.execute(
-                update(Flag)
-                .where(Flag.id.in_(ids), Flag.digest_id.is_(None))
-                .values(digest_id=digest.id)
-            )
-        rows = [Delivery(digest_id=digest.id, channel=c.name, target=c.target) for c in channels]
-        session.add_all(rows)
-        session.flush()
-        digest_id, pending = digest.id, [(r.id, c) for r, c in zip(rows, channels, strict=True)]
+        digest_id = w.add_digest(session, period.start, period.end, now, content.to_json())
+        w.mark_flags_sent(session, [f["id"] for f in content.flags], digest_id)
+        row_ids = w.add_deliveries(session, digest_id, [(c.name, c.target) for c in channels])
+        pending = list(zip(row_ids, channels, strict=True))
     rendered = render(content, watched)
     with store.session() as session:
         feed_xml = feed(session, watched, settings.link)
@@ -190,14 +167,7 @@ def _retry(
     """Deliveries of earlier digests that are not sent yet, oldest first, tried again."""
     by_key = {(c.name, c.target): c for c in channels}
     with store.session() as session:
-        waiting = list(
-            session.scalars(
-                select(Delivery)
-                .where(Delivery.status != "sent")
-                .options(selectinload(Delivery.digest))
-                .order_by(Delivery.id)
-            )
-        )
+        waiting = q.unsent_deliveries(session)
         jobs = [
             (d.id, d.digest_id, d.digest.created, d.digest.content, d.channel, d.target, d.attempts)
             for d in waiting
@@ -225,10 +195,5 @@ def _attempt(store: Store, row_id: int, channel: Channel, out: Outgoing, now: da
     except SENDING_FAULTS as exc:
         error = (str(exc).splitlines() or [type(exc).__name__])[0] or type(exc).__name__
     with store.session() as session:
-        row = session.get_one(Delivery, row_id)
-        row.attempts += 1
-        row.status = "failed" if error else "sent"
-        row.last_error = error
-        if error is None:
-            row.sent_at = now
+        row = w.note_attempt(session, row_id, error, now)
         return Attempt(out.digest_id, row.channel, row.target, row.status, row.attempts, error)

@@ -8,16 +8,16 @@ kept as the reviewer left them, and a dismissal feeds back into the record.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
 from figures.model import Mention
 from figures.record import Observation, SeriesKey, compare_versions, evaluate, series_key
 from store import queries as q
-from store.models import Article, ArticleVersion, FigureMention, Flag, FlagReview
+from store import writes as w
+from store.models import Article, ArticleVersion, FigureMention, Flag
 
 
 def to_mention(row: FigureMention) -> Mention:
@@ -72,20 +72,10 @@ class Ledger:
         """Store `version`'s mentions (the article's earlier ones stop counting); new flags."""
         as_of = article.published or article.first_seen.date()
         earlier = q.current_mentions_of_article(session, article.id)
-        for row in earlier:
-            row.current = False
-        rows = [
-            FigureMention(
-                version_id=version.id,
-                article_id=article.id,
-                **_columns(m),
-                as_of=as_of,
-                current=True,
-            )
-            for m in mentions
-        ]
-        session.add_all(rows)
-        session.flush()
+        w.retire_mentions(session, article.id)
+        rows = w.add_mentions(
+            session, [_new_row(m, version.id, article.id, as_of) for m in mentions]
+        )
         if earlier:
             _carry_flags(session, earlier, rows)
         notes = _revision_notes(earlier, rows) if earlier else {}
@@ -129,32 +119,35 @@ class Ledger:
                 [observation(r) for r in rows], window_days=self.window_days, dismissed=dismissed
             )
             wanted = set()
+            new: list[tuple[int, str, w.FlagFields]] = []
             for flag in flags:
                 mention_id = int(flag.observation.key)
                 wanted.add((mention_id, flag.kind))
                 row = existing.get((mention_id, flag.kind))
-                if row is None:
-                    row = Flag(mention_id=mention_id, kind=flag.kind, created=now, state="open")
-                    session.add(row)
-                    created.append(row)
-                elif row.state != "open":
+                if row is not None and row.state != "open":
                     continue  # a reviewed flag stays as the reviewer left it
-                row.previous_id = int(flag.previous.key) if flag.previous else None
-                row.delta, row.percent = flag.delta, flag.percent
-                row.revision = (notes or {}).get(mention_id, row.revision)
-            for pair, row in existing.items():
-                if pair not in wanted and row.state == "open":
-                    session.delete(row)  # the record no longer supports it
-        session.flush()
+                fields: w.FlagFields = {
+                    "previous_id": int(flag.previous.key) if flag.previous else None,
+                    "delta": flag.delta,
+                    "percent": flag.percent,
+                    "revision": (notes or {}).get(mention_id, row.revision if row else None),
+                }
+                if row is None:
+                    new.append((mention_id, flag.kind, fields))
+                else:
+                    w.update_flag(session, row, fields)
+            created += w.add_flags(session, new, now)
+            w.delete_flags(  # the record no longer supports them
+                session,
+                [r for pair, r in existing.items() if pair not in wanted and r.state == "open"],
+            )
         return created
 
     def review(
         self, session: Session, flag: Flag, state: str, by: str, note: str | None, now: datetime
     ) -> None:
         """Accept or dismiss a flag; a dismissal takes its mention out of the record."""
-        flag.state, flag.reviewed_by, flag.reviewed_at, flag.note = state, by, now, note
-        session.add(FlagReview(flag_id=flag.id, state=state, by=by, at=now, note=note))
-        session.flush()
+        w.review_flag(session, flag, state, by, note, now)
         self.refresh(session, [series_key(to_mention(flag.mention))], now)
 
     def standing(
@@ -185,19 +178,35 @@ def _carry_flags(
     """A revision that restates a figure keeps that figure's flags (and their reviews);
     the open flags of figures the revision dropped go, reviewed ones stay as history."""
     restated = {_statement(r): r for r in rows}
+    dropped = []
     for flag in q.flags_of_mentions(session, [r.id for r in earlier]):
         successor = restated.get(_statement(flag.mention))
         if successor is not None:
-            flag.mention_id = successor.id
+            w.move_flag(session, flag, successor.id)
         elif flag.state == "open":
-            session.delete(flag)
-    session.flush()
+            dropped.append(flag)
+    w.delete_flags(session, dropped)
 
 
-def _columns(m: Mention) -> dict[str, object]:
-    values = dataclasses.asdict(m)
-    values.pop("as_of")
-    return values
+def _new_row(m: Mention, version_id: int, article_id: int, as_of: date) -> w.NewMention:
+    """A mention as the store keeps it: in this version, dated as of the article."""
+    return {
+        "version_id": version_id,
+        "article_id": article_id,
+        "subject": m.subject,
+        "metric": m.metric,
+        "value": m.value,
+        "qualifier": m.qualifier,
+        "low": m.low,
+        "high": m.high,
+        "unit": m.unit,
+        "text": m.text,
+        "start": m.start,
+        "end": m.end,
+        "sentence": m.sentence,
+        "as_of": as_of,
+        "current": True,
+    }
 
 
 def _revision_notes(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TypedDict
 
 from figures.ledger import to_mention
 from figures.model import Mention
@@ -10,7 +10,53 @@ from store.models import FigureMention, Flag
 from store.records import number
 
 
-def mention_record(m: Mention) -> dict[str, Any]:
+class MentionRecord(TypedDict):
+    """A figure as a text states it: the value, how it is qualified, where it stands."""
+
+    subject: str
+    metric: str
+    value: int | float | None
+    qualifier: str  # exact | at_least | at_most | about
+    low: int | float | None  # the interval the statement allows; None: unbounded
+    high: int | float | None
+    unit: str
+    text: str  # the figure's words
+    start: int  # character offsets in the article text
+    end: int
+    sentence: str
+    as_of: str | None  # ISO date the figure speaks for
+
+
+class FlagRef(TypedDict):
+    id: int
+    kind: str
+    state: str
+
+
+class HistoryRecord(MentionRecord):
+    """A stored mention in a metric's history: which article, and the flags it raised."""
+
+    id: int
+    url: str
+    title: str | None
+    flags: list[FlagRef]
+
+
+class CurrentRecord(TypedDict):
+    """The value that stands for a series now, and where it was stated."""
+
+    subject: str
+    metric: str
+    unit: str
+    value: int | float | None
+    qualifier: str
+    text: str
+    as_of: str
+    url: str
+    title: str | None
+
+
+def mention_record(m: Mention) -> MentionRecord:
     """The JSON shape of a figure mention (as `figures extract --json` prints it)."""
     return {
         "subject": m.subject,
@@ -28,7 +74,7 @@ def mention_record(m: Mention) -> dict[str, Any]:
     }
 
 
-def history_record(row: FigureMention, flags: list[Flag]) -> dict[str, Any]:
+def history_record(row: FigureMention, flags: list[Flag]) -> HistoryRecord:
     return {
         **mention_record(to_mention(row)),
         "id": row.id,
@@ -38,7 +84,7 @@ def history_record(row: FigureMention, flags: list[Flag]) -> dict[str, Any]:
     }
 
 
-def current_record(key: tuple[str, str, str], row: FigureMention) -> dict[str, Any]:
+def current_record(key: tuple[str, str, str], row: FigureMention) -> CurrentRecord:
     return {
         "subject": key[0],
         "metric": key[1],

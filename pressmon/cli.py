@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -97,7 +97,7 @@ def parse_date(value: str | None, option: str = "--since") -> date | None:
         raise InputError(f"{option} {value!r}: expected a date like 2024-07-19") from None
 
 
-def dump(rows: list[dict[str, Any]]) -> None:
+def dump(rows: Sequence[Mapping[str, Any]]) -> None:
     click.echo(json.dumps(rows, ensure_ascii=False, indent=2, default=str))
 
 

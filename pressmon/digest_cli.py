@@ -56,12 +56,13 @@ def digest_cmd(app: App, since: str | None, fmt: str, send: bool, dry_run: bool)
     """
     from digest import record
     from digest.render import html, json_text, markdown
+    from store.clock import now
 
     if dry_run and not send:
         raise click.UsageError("--dry-run goes with --send")
     watched = app.config.watch.name
     if not send:
-        content = record.preview(app.store, record.utcnow(), _since(since))
+        content = record.preview(app.store, now(), _since(since))
         text = {"md": markdown, "html": html}.get(fmt)
         click.echo(text(content, watched) if text else json_text(content), nl=False)
         if fmt == "json":
@@ -71,7 +72,7 @@ def digest_cmd(app: App, since: str | None, fmt: str, send: bool, dry_run: bool)
         app.store,
         app.config.digest,
         watched,
-        now=record.utcnow(),
+        now=now(),
         env=os.environ,
         since=_since(since),
         dry_run=dry_run,

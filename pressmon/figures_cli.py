@@ -191,9 +191,9 @@ def flags_group(
 
 
 def _review(app: App, flag_id: int, state: str, note: str | None, by: str | None) -> None:
-    from crawler.process import now
     from figures.ledger import Ledger
     from store import queries as q
+    from store.clock import now
 
     ledger = Ledger(app.config.watch.name, app.config.window_days)
     with app.store.session() as session:

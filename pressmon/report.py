@@ -7,7 +7,7 @@ same records, so tools see exactly what people see.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -154,7 +154,7 @@ def show_table(records: list[dict[str, Any]], columns: dict[str, Column], empty:
     out.print(table)
 
 
-def flag_table(records: list[dict[str, Any]]) -> None:
+def flag_table(records: Sequence[Mapping[str, Any]]) -> None:
     show_table(
         records,
         {
@@ -172,7 +172,7 @@ def flag_table(records: list[dict[str, Any]]) -> None:
     )
 
 
-def article_table(records: list[dict[str, Any]]) -> None:
+def article_table(records: Sequence[Mapping[str, Any]]) -> None:
     show_table(
         records,
         {
@@ -186,7 +186,7 @@ def article_table(records: list[dict[str, Any]]) -> None:
     )
 
 
-def article_detail(record: dict[str, Any], versions: bool) -> None:
+def article_detail(record: Mapping[str, Any], versions: bool) -> None:
     out.print(f"[bold]{record['title'] or '(no title)'}[/bold]")
     for key in (
         "url",
@@ -229,7 +229,7 @@ def cleaned(record: dict[str, Any]) -> None:
 
 
 # -- figures ---------------------------------------------------------------------------------
-def mention_table(records: list[dict[str, Any]]) -> None:
+def mention_table(records: Sequence[Mapping[str, Any]]) -> None:
     show_table(
         records,
         {
@@ -243,7 +243,7 @@ def mention_table(records: list[dict[str, Any]]) -> None:
     )
 
 
-def history_table(records: list[dict[str, Any]]) -> None:
+def history_table(records: Sequence[Mapping[str, Any]]) -> None:
     def flags(r: dict[str, Any]) -> str:
         return ", ".join(
             f"{f['kind']}#{f['id']}" + ("" if f["state"] == "open" else f" ({f['state']})")
@@ -263,7 +263,7 @@ def history_table(records: list[dict[str, Any]]) -> None:
     )
 
 
-def current_table(records: list[dict[str, Any]]) -> None:
+def current_table(records: Sequence[Mapping[str, Any]]) -> None:
     show_table(
         records,
         {

@@ -13,13 +13,11 @@ from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
-from sqlalchemy import func, select
 
-from scheduler import history
 from scheduler.service import job_store
 from scheduler.specs import JobSpec, format_seconds
 from store import Store
-from store.models import Digest
+from store import queries as q
 
 
 def stored_jobs(store: Store) -> list[Any]:
@@ -42,7 +40,7 @@ def _iso(moment: Any) -> str | None:
 
 def _last_crawl(store: Store, source: str) -> dict[str, Any] | None:
     with store.session() as session:
-        run = history.last_run(session, source)
+        run = q.last_run(session, source)
         if run is None:
             return None
         return {
@@ -57,8 +55,8 @@ def _last_crawl(store: Store, source: str) -> dict[str, Any] | None:
 
 def _last_digest(store: Store) -> dict[str, Any] | None:
     with store.session() as session:
-        created = session.scalar(select(func.max(Digest.created)))
-    return None if created is None else {"status": "made", "finished": _iso(created)}
+        digest = q.latest_digest(session)
+    return None if digest is None else {"status": "made", "finished": _iso(digest.created)}
 
 
 def job_rows(store: Store, specs: Sequence[JobSpec]) -> list[dict[str, Any]]:

@@ -19,9 +19,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
-from crawler.process import now as utc_now
-from scheduler import history
 from store import Store
+from store import queries as q
+from store import writes as w
+from store.clock import now as utc_now
 
 POLL = 0.2  # seconds between looks at a running subprocess
 TAIL_LINES = 15
@@ -140,10 +141,10 @@ def record_outcome(
     """Complete the crawl's record from what the subprocess wrote (or did not write)."""
     failed_status = {"timeout": "timeout", "stopped": "stopped"}.get(finished.ending, "failed")
     with store.session() as session:
-        runs = history.runs_after(session, source, before_id)
+        runs = q.runs_after(session, source, before_id)
         run = runs[-1] if runs else None
         if run is None:
-            run_id = history.record_run(
+            run_id = w.record_run(
                 session, source, started, now, failed_status, _why(finished, timeout)
             )
             return CrawlOutcome(
@@ -157,13 +158,18 @@ def record_outcome(
                 _why(finished, timeout),
             )
         if run.status == "running":  # the subprocess died before finishing its record
-            run.status, run.finished = failed_status, now
-            run.error_text = _why(finished, timeout)
+            w.update_run(
+                session,
+                run.id,
+                status=failed_status,
+                finished=now,
+                error_text=_why(finished, timeout),
+            )
         elif finished.ending != "exited":  # it recorded itself, but its counts are partial
-            run.status = failed_status
-            run.error_text = "; ".join(filter(None, [run.error_text, _why(finished, timeout)]))
+            error_text = "; ".join(filter(None, [run.error_text, _why(finished, timeout)]))
+            w.update_run(session, run.id, status=failed_status, error_text=error_text)
         elif finished.exit_code != 0 and not run.error_text:
-            run.error_text = _why(finished, timeout)
+            w.update_run(session, run.id, error_text=_why(finished, timeout))
         return CrawlOutcome(
             source,
             run.status,
@@ -190,7 +196,7 @@ def run_crawl(
 ) -> CrawlOutcome:
     """Crawl one source in a `pressmon crawl` subprocess and return its recorded outcome."""
     with store.session() as session:
-        before_id = history.last_run_id(session)
+        before_id = q.last_run_id(session)
     started = now()
     argv = pressmon_command("crawl", "--source", source, config_path=config_path, db_url=db_url)
     finished = run_command(

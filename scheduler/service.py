@@ -39,6 +39,7 @@ from scheduler.runner import pressmon_command, run_command, run_crawl
 from scheduler.settings import SchedulerSettings
 from scheduler.specs import JobSpec, format_seconds
 from store import Store
+from store import queries as q
 
 WEEKDAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
 log = logging.getLogger("pressmon.scheduler")
@@ -213,7 +214,7 @@ def first_interval(store: Store, spec: JobSpec, history_size: int) -> float:
 def first_run(store: Store, spec: JobSpec, interval: float, now: datetime) -> datetime:
     """A (re)scheduled interval job runs one interval after the source's last crawl, or now."""
     with store.session() as session:
-        last = history.last_run(session, spec.target)
+        last = q.last_run(session, spec.target)
     if last is None:
         return now
     return max(now, _aware(last.started) + timedelta(seconds=interval))

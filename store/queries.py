@@ -1,24 +1,29 @@
-"""Named queries and writes: every SQL statement the stages above need, in one place."""
+"""Named queries: every read the stages above make of the store, in one place.
+
+The writes are beside them in `store.writes`; no module outside `store` builds a statement.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Protocol
 
-from sqlalchemy import exists, func, select, update
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session, aliased, selectinload
 
 from store.models import (
     Article,
     ArticleVersion,
     Cluster,
-    CrawlError,
     CrawlRun,
+    Delivery,
+    Digest,
     FetchState,
     FigureMention,
     Flag,
+    FlagReview,
     Source,
 )
 from store.search import Hit, SqliteSearch
@@ -55,19 +60,19 @@ class SourceRecord(Protocol):
     def schedule(self) -> Any: ...  # a model with model_dump()
 
 
-def sync_sources(session: Session, sources: Iterable[SourceRecord]) -> dict[str, int]:
-    """Upsert configured sources by name; returns name -> id."""
-    existing = {s.name: s for s in session.scalars(select(Source))}
-    for src in sources:
-        row = existing.get(src.name) or Source(name=src.name)
-        row.kind = src.kind
-        row.start_urls = list(src.start_urls)
-        row.schedule = src.schedule.model_dump(exclude_none=True)
-        row.enabled = src.enabled
-        session.add(row)
-        existing[row.name] = row
-    session.flush()
-    return {name: row.id for name, row in existing.items()}
+def all_sources(session: Session) -> list[Source]:
+    return list(session.scalars(select(Source)))
+
+
+def source_names(session: Session) -> list[str]:
+    """Names of the sources articles came from, sorted."""
+    return sorted(
+        name
+        for name in session.scalars(
+            select(func.distinct(Source.name)).join(Article, Article.source_id == Source.id)
+        )
+        if name
+    )
 
 
 def fetch_state(session: Session, url_key: str) -> FetchState | None:
@@ -130,31 +135,33 @@ def cluster_members(session: Session, cluster_id: int) -> list[Article]:
     return list(session.scalars(select(Article).where(Article.cluster_id == cluster_id)))
 
 
-def touch_article(session: Session, article_id: int, now: datetime) -> None:
-    session.execute(update(Article).where(Article.id == article_id).values(last_seen=now))
+def article_by_id(session: Session, article_id: int) -> Article:
+    """A stored article (it must exist)."""
+    return session.get_one(Article, article_id)
 
 
-def start_run(session: Session, source: str, now: datetime) -> int:
-    run = CrawlRun(source=source, started=now, status="running")
-    session.add(run)
-    session.flush()
-    return run.id
+# -- crawl runs ----------------------------------------------------------------------------------
+def last_run_id(session: Session) -> int:
+    """The newest crawl_run id (0 for none)."""
+    return session.scalar(select(func.max(CrawlRun.id))) or 0
 
 
-def finish_run(
-    session: Session,
-    run_id: int,
-    counts: dict[str, int],
-    problems: Sequence[tuple[str, str, datetime]],
-    status: str,
-    error_text: str | None,
-    now: datetime,
-) -> None:
-    run = session.get_one(CrawlRun, run_id)
-    for name, value in counts.items():
-        setattr(run, name, value)
-    run.problems.extend(CrawlError(url=u, reason=r, at=at) for u, r, at in problems)
-    run.status, run.error_text, run.finished = status, error_text, now
+def runs_after(session: Session, source: str, after_id: int) -> list[CrawlRun]:
+    """Runs of `source` recorded after `after_id`, oldest first."""
+    query = select(CrawlRun).where(CrawlRun.source == source, CrawlRun.id > after_id)
+    return list(session.scalars(query.order_by(CrawlRun.id)))
+
+
+def runs_of_source(session: Session, source: str, limit: int) -> list[CrawlRun]:
+    """The latest `limit` runs of `source`, newest first."""
+    query = select(CrawlRun).where(CrawlRun.source == source).order_by(CrawlRun.id.desc())
+    return list(session.scalars(query.limit(limit)))
+
+
+def last_run(session: Session, source: str) -> CrawlRun | None:
+    """The newest run of `source`, whatever its outcome."""
+    found = runs_of_source(session, source, 1)
+    return found[0] if found else None
 
 
 def runs(session: Session, ids: Sequence[int]) -> list[CrawlRun]:
@@ -331,3 +338,94 @@ def get_flag(session: Session, flag_id: int) -> Flag | None:
 def flags_created_between(session: Session, start: datetime, end: datetime) -> list[Flag]:
     ids = list(session.scalars(select(Flag.id).where(Flag.created.between(start, end))))
     return list_flags(session, ids=ids)
+
+
+def flags_raised_in(
+    session: Session, after: datetime | None, until: datetime, *, unsent_only: bool = True
+) -> list[Flag]:
+    """Flags raised in (after, until] on current figures and not dismissed (with `unsent_only`,
+    not in an earlier digest either), in list_flags order."""
+    query = (
+        select(Flag.id)
+        .join(FigureMention, Flag.mention_id == FigureMention.id)
+        .where(
+            Flag.created <= until,
+            Flag.state != "dismissed",
+            FigureMention.current.is_(True),  # a later version of the article replaced it
+        )
+    )
+    if after is not None:
+        query = query.where(Flag.created > after)
+    if unsent_only:
+        query = query.where(Flag.digest_id.is_(None))
+    return list_flags(session, ids=list(session.scalars(query)))
+
+
+def metric_names(session: Session) -> list[str]:
+    """Metrics that current mentions state, sorted."""
+    return list(
+        session.scalars(
+            select(func.distinct(FigureMention.metric))
+            .where(FigureMention.current.is_(True))
+            .order_by(FigureMention.metric)
+        )
+    )
+
+
+def reviews_of_flag(session: Session, flag_id: int) -> list[FlagReview]:
+    """A flag's audit trail, oldest first."""
+    return list(
+        session.scalars(
+            select(FlagReview).where(FlagReview.flag_id == flag_id).order_by(FlagReview.id)
+        )
+    )
+
+
+def recent_reviews(session: Session, limit: int = 20) -> list[FlagReview]:
+    """The latest accepts and dismissals across all flags, newest first."""
+    return list(session.scalars(select(FlagReview).order_by(FlagReview.id.desc()).limit(limit)))
+
+
+# -- clusters ------------------------------------------------------------------------------------
+def cluster_truths(session: Session, cluster_ids: Sequence[int]) -> dict[int, int | None]:
+    """cluster id -> the article id its source of truth is."""
+    if not cluster_ids:
+        return {}
+    rows = session.execute(select(Cluster.id, Cluster.truth_id).where(Cluster.id.in_(cluster_ids)))
+    return {r.id: r.truth_id for r in rows}
+
+
+# -- digests -------------------------------------------------------------------------------------
+def list_digests(session: Session, limit: int | None = None) -> list[Digest]:
+    """Digests newest first, with their deliveries: by the end of the period they cover, then
+    the later made (a digest's period ends when it is made, so this is also the order made)."""
+    query = (
+        select(Digest)
+        .options(selectinload(Digest.deliveries))
+        .order_by(Digest.period_end.desc(), Digest.created.desc(), Digest.id.desc())
+    )
+    if limit is not None:
+        query = query.limit(limit)
+    return list(session.scalars(query))
+
+
+def latest_digest(session: Session) -> Digest | None:
+    """The digest of the latest period: the next one starts where it ended."""
+    found = list_digests(session, limit=1)
+    return found[0] if found else None
+
+
+def get_digest(session: Session, digest_id: int) -> Digest | None:
+    return session.get(Digest, digest_id)
+
+
+def unsent_deliveries(session: Session) -> list[Delivery]:
+    """Deliveries not sent yet, oldest first, with their digests."""
+    return list(
+        session.scalars(
+            select(Delivery)
+            .where(Delivery.status != "sent")
+            .options(selectinload(Delivery.digest))
+            .order_by(Delivery.id)
+        )
+    )

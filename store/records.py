@@ -6,9 +6,67 @@ One definition per shape, so the CLI, the web app and the digest never drift apa
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import NotRequired, TypedDict
 
 from store.models import Article, Flag
+
+
+class FlagRecord(TypedDict):
+    """A flag with the mention it is about and the one it compares with (`previous_*`)."""
+
+    id: int
+    kind: str  # new | changed | conflict | outdated
+    subject: str
+    metric: str
+    value: int | float | None
+    qualifier: str
+    unit: str
+    text: str
+    previous_value: int | float | None
+    previous_qualifier: str | None
+    previous_text: str | None
+    delta: int | float | None
+    percent: int | float | None
+    url: str
+    previous_url: str | None
+    as_of: str  # ISO date
+    previous_as_of: str | None
+    sentence: str
+    revision: str | None  # what the article's previous version said
+    state: str  # open | accepted | dismissed
+    reviewed_by: str | None
+    reviewed_at: str | None  # ISO time, to the second
+    note: str | None
+
+
+class VersionRecord(TypedDict):
+    """One version in an article's history."""
+
+    number: int
+    fetched_at: str
+    content_hash: str
+    text: str
+
+
+class ArticleRecord(TypedDict):
+    """An article as listed; the keys from `author` on come only `with_text`."""
+
+    id: int
+    url: str
+    title: str | None
+    published: str | None  # ISO date
+    language: str
+    source: str | None
+    first_seen: str  # ISO time, to the second
+    last_seen: str
+    versions: int  # how many
+    author: NotRequired[str | None]
+    sitename: NotRequired[str | None]
+    relevance: NotRequired[float]
+    aliases: NotRequired[list[str]]
+    cluster: NotRequired[int | None]
+    text: NotRequired[str]  # the current version's
+    history: NotRequired[list[VersionRecord]]
 
 
 def number(value: Decimal | None) -> int | float | None:
@@ -18,7 +76,7 @@ def number(value: Decimal | None) -> int | float | None:
     return int(value) if value == value.to_integral_value() else float(value)
 
 
-def flag_record(flag: Flag) -> dict[str, Any]:
+def flag_record(flag: Flag) -> FlagRecord:
     """The JSON shape of a flag (as `pressmon flags --json` prints it)."""
     m, p = flag.mention, flag.previous
     return {
@@ -48,9 +106,9 @@ def flag_record(flag: Flag) -> dict[str, Any]:
     }
 
 
-def article_record(article: Article, with_text: bool = False) -> dict[str, Any]:
+def article_record(article: Article, with_text: bool = False) -> ArticleRecord:
     """The JSON shape of an article (as `--json` prints it)."""
-    record: dict[str, Any] = {
+    record: ArticleRecord = {
         "id": article.id,
         "url": article.url,
         "title": article.title,

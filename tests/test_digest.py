@@ -27,10 +27,11 @@ from conftest import Cli
 from digest_golden.fixture import HERE, PERIOD, WATCHED, golden_store, write_config
 
 from digest.collect import collect
-from digest.record import digest_record, past_digests, preview, utcnow
+from digest.record import digest_record, past_digests, preview
 from digest.render import html, markdown
 from pressmon.cli import main
 from store import Store
+from store.clock import now as utcnow
 
 REGENERATE = "run `python scripts/regenerate_digest_golden.py` if the change is intended"
 

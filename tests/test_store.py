@@ -14,10 +14,12 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import func, select
 
 from crawler.items import Fetched
-from crawler.process import Analysis, Outcome, PageProcessor, Tally, analyse, now
+from crawler.process import Analysis, Outcome, PageProcessor, Tally, analyse
 from crawler.relevance import Watch
 from store import Store
 from store import queries as q
+from store import writes as w
+from store.clock import now
 from store.database import MIGRATIONS
 from store.errors import StoreError
 from store.models import Article, ArticleVersion, FetchState
@@ -177,7 +179,7 @@ def test_a_locked_database_names_itself(store: Store, db_path: Path) -> None:
     try:
         holder.execute("BEGIN EXCLUSIVE")
         with pytest.raises(StoreError) as caught, store.session() as session:
-            q.start_run(session, "newsroom", now())
+            w.start_run(session, "newsroom", now())
         holder.execute("ROLLBACK")
     finally:
         holder.close()

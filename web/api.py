@@ -8,6 +8,7 @@ another site cannot review flags on a user's behalf.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from typing import Annotated, Any, Literal
 
@@ -21,7 +22,7 @@ from web import queries as wq
 from web.access import Access
 
 router = APIRouter(prefix="/api")
-Record = dict[str, Any]
+Record = Mapping[str, Any]  # the JSON shapes of store.records and figures.records
 
 
 class Review(BaseModel):

@@ -9,7 +9,7 @@ checked against the session's CSRF token.
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, HTTPException, Query, Request, Response
 
@@ -187,9 +187,11 @@ def metric_page(request: Request, metric: str, subject: str | None = None) -> Re
     with _store(request).session() as s:
         rows = q.current_mentions(s, subject or watched, metric)
         flags = q.flags_of_mentions(s, [r.id for r in rows])
-        records = [
-            history_record(r, [f for f in flags if f.mention_id == r.id])
-            | {"article_id": r.article_id}
+        records: list[dict[str, Any]] = [
+            {
+                **history_record(r, [f for f in flags if f.mention_id == r.id]),
+                "article_id": r.article_id,
+            }
             for r in rows
         ]
     units = sorted({r["unit"] for r in records})

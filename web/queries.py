@@ -1,7 +1,8 @@
-"""The web app's own reads of the store: filtered article lists, digests, review trails.
+"""The web app's reads of the store: filtered article lists, digests, review trails.
 
 Sits between the web routes and store.queries; built on the named queries
-there, adding the filters and tables only the web app asks for.
+there (and passing on those the routes use as they are), adding the filters
+and JSON shapes only the web app asks for.
 """
 
 from __future__ import annotations
@@ -9,13 +10,37 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from figures.ledger import Ledger
 from store import queries as q
-from store.models import Article, Digest, FigureMention, Flag, FlagReview, Source
+from store.clock import now
+from store.models import Article, Digest, FigureMention, Flag, FlagReview
+from store.queries import (
+    get_digest,
+    latest_digest,
+    metric_names,
+    recent_reviews,
+    reviews_of_flag,
+    source_names,
+)
 from store.search import SqliteSearch
+
+__all__ = [  # the store's named queries the routes use, beside the web app's own
+    "ArticleFilter",
+    "digest_record",
+    "find_articles",
+    "get_digest",
+    "latest_digest",
+    "list_digests",
+    "mentions_of_article",
+    "metric_names",
+    "recent_reviews",
+    "review",
+    "review_record",
+    "reviews_of_flag",
+    "source_names",
+]
 
 
 @dataclass(frozen=True)
@@ -60,62 +85,14 @@ def find_articles(
     return kept[: f.limit]
 
 
-def source_names(session: Session) -> list[str]:
-    """Names of the sources articles came from, for the filter's choices."""
-    return sorted(
-        name
-        for name in session.scalars(
-            select(func.distinct(Source.name)).join(Article, Article.source_id == Source.id)
-        )
-        if name
-    )
-
-
 def mentions_of_article(session: Session, article_id: int) -> list[FigureMention]:
     """The figures the article's current version states, in reading order."""
     return sorted(q.current_mentions_of_article(session, article_id), key=lambda m: m.start)
 
 
-def metric_names(session: Session) -> list[str]:
-    return list(
-        session.scalars(
-            select(func.distinct(FigureMention.metric))
-            .where(FigureMention.current.is_(True))
-            .order_by(FigureMention.metric)
-        )
-    )
-
-
-def reviews_of_flag(session: Session, flag_id: int) -> list[FlagReview]:
-    """A flag's audit trail, oldest first."""
-    return list(
-        session.scalars(
-            select(FlagReview).where(FlagReview.flag_id == flag_id).order_by(FlagReview.id)
-        )
-    )
-
-
-def recent_reviews(session: Session, limit: int = 20) -> list[FlagReview]:
-    """The latest accepts and dismissals across all flags, newest first."""
-    return list(session.scalars(select(FlagReview).order_by(FlagReview.id.desc()).limit(limit)))
-
-
 def list_digests(session: Session, limit: int = 100) -> list[Digest]:
-    """Digests newest first (by the end of the period they cover)."""
-    return list(
-        session.scalars(
-            select(Digest).order_by(Digest.period_end.desc(), Digest.id.desc()).limit(limit)
-        )
-    )
-
-
-def latest_digest(session: Session) -> Digest | None:
-    found = list_digests(session, limit=1)
-    return found[0] if found else None
-
-
-def get_digest(session: Session, digest_id: int) -> Digest | None:
-    return session.get(Digest, digest_id)
+    """Digests newest first, at most `limit` (a page of them)."""
+    return q.list_digests(session, limit)
 
 
 def digest_record(digest: Digest) -> dict[str, object]:
@@ -145,6 +122,4 @@ def review(
     session: Session, ledger: Ledger, flag: Flag, state: str, by: str, note: str | None
 ) -> None:
     """Accept or dismiss a flag through the ledger, which writes the audit row."""
-    from crawler.process import now
-
     ledger.review(session, flag, state, by.strip() or "web", (note or "").strip() or None, now())

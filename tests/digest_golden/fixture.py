@@ -16,12 +16,12 @@ from pathlib import Path
 
 from sqlalchemy import update
 
-from crawler.process import now
 from digest.content import Period
 from pressmon.config import Config, load_config
 from pressmon.ingest import ingest_file
 from samplesite import sample_config
 from store import Store
+from store.clock import now
 from store.models import Article, ArticleVersion, Cluster, Flag
 
 HERE = Path(__file__).resolve().parent

@@ -1,0 +1,349 @@
+"""Named writes: every statement that changes the store, beside the reads in `store.queries`.
+
+The stages above decide what a page, a figure or a digest is; they say it here. Page writes
+are upserts on the tables' unique keys (`fetch_state.url_key`, `article.url_key`,
+`article_version (article_id, number)`), in the dialect of the session's database, so a re-run
+or two writers never duplicate a row. Updates are ORM-enabled statements: rows the session
+already holds see the new values at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, TypedDict, Unpack
+
+from sqlalchemy import update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from store.models import (
+    Article,
+    ArticleVersion,
+    Cluster,
+    CrawlError,
+    CrawlRun,
+    Delivery,
+    Digest,
+    FetchState,
+    FigureMention,
+    Flag,
+    FlagReview,
+    Source,
+)
+from store.queries import SourceRecord, all_sources
+
+
+def _insert(session: Session, entity: type[Any]) -> sqlite.Insert | postgresql.Insert:
+    """An INSERT that knows ON CONFLICT in the dialect of the session's database."""
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert(entity)
+    return sqlite.insert(entity)
+
+
+# -- sources and crawl runs ----------------------------------------------------------------------
+def sync_sources(session: Session, sources: Iterable[SourceRecord]) -> dict[str, int]:
+    """Upsert configured sources by name; returns name -> id."""
+    existing = {s.name: s for s in all_sources(session)}
+    for src in sources:
+        row = existing.get(src.name) or Source(name=src.name)
+        row.kind = src.kind
+        row.start_urls = list(src.start_urls)
+        row.schedule = src.schedule.model_dump(exclude_none=True)
+        row.enabled = src.enabled
+        session.add(row)
+        existing[row.name] = row
+    session.flush()
+    return {name: row.id for name, row in existing.items()}
+
+
+def start_run(session: Session, source: str, now: datetime) -> int:
+    run = CrawlRun(source=source, started=now, status="running")
+    session.add(run)
+    session.flush()
+    return run.id
+
+
+def finish_run(
+    session: Session,
+    run_id: int,
+    counts: dict[str, int],
+    problems: Sequence[tuple[str, str, datetime]],
+    status: str,
+    error_text: str | None,
+    now: datetime,
+) -> None:
+    run = session.get_one(CrawlRun, run_id)
+    for name, value in counts.items():
+        setattr(run, name, value)
+    run.problems.extend(CrawlError(url=u, reason=r, at=at) for u, r, at in problems)
+    run.status, run.error_text, run.finished = status, error_text, now
+
+
+def record_run(
+    session: Session,
+    source: str,
+    started: datetime,
+    finished: datetime,
+    status: str,
+    error_text: str | None,
+) -> int:
+    """A run the crawl subprocess never wrote (it failed to start, hung or was killed)."""
+    run = CrawlRun(
+        source=source, started=started, finished=finished, status=status, error_text=error_text
+    )
+    session.add(run)
+    session.flush()
+    return run.id
+
+
+class RunChanges(TypedDict, total=False):
+    status: str
+    finished: datetime | None
+    error_text: str | None
+
+
+def update_run(session: Session, run_id: int, **changes: Unpack[RunChanges]) -> None:
+    """Correct a run's ending (the scheduler's view of a subprocess that did not finish it)."""
+    session.execute(update(CrawlRun).where(CrawlRun.id == run_id).values(**changes))
+
+
+# -- pages -----------------------------------------------------------------------------------
+class FetchChanges(TypedDict, total=False):
+    etag: str | None
+    last_modified: str | None
+    last_status: int | None
+    last_fetched: datetime | None
+    content_hash: str | None
+    relevant: bool | None
+    error: str | None
+    article_id: int | None
+
+
+def upsert_fetch_state(
+    session: Session, url_key: str, url: str, **changes: Unpack[FetchChanges]
+) -> None:
+    """Insert a URL's fetch state, or set the given fields of the one stored (its url stays)."""
+    stmt = _insert(session, FetchState).values(url_key=url_key, url=url, **changes)
+    if changes:
+        stmt = stmt.on_conflict_do_update(index_elements=["url_key"], set_=dict(changes))
+    else:
+        stmt = stmt.on_conflict_do_nothing(index_elements=["url_key"])
+    session.execute(stmt)
+
+
+class NewArticle(TypedDict):
+    url_key: str
+    url: str
+    source_id: int | None
+    title: str | None
+    author: str | None
+    sitename: str | None
+    published: date | None
+    language: str
+    first_seen: datetime
+    last_seen: datetime
+    relevance: float
+    aliases: list[str]
+
+
+def insert_article(session: Session, **values: Unpack[NewArticle]) -> Article | None:
+    """Store a new article; None if its url_key is stored already (by another writer)."""
+    stmt = (
+        _insert(session, Article)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["url_key"])
+        .returning(Article)
+    )
+    return session.scalars(stmt).one_or_none()
+
+
+class ArticleChanges(TypedDict, total=False):
+    url_key: str
+    url: str
+    title: str | None
+    published: date | None
+    last_seen: datetime
+    relevance: float
+    aliases: list[str]
+
+
+def update_article(session: Session, article_id: int, **changes: Unpack[ArticleChanges]) -> None:
+    """Set fields of a stored article (a revisit, a revision, a move to another URL)."""
+    session.execute(update(Article).where(Article.id == article_id).values(**changes))
+
+
+def touch_article(session: Session, article_id: int, now: datetime) -> None:
+    """The article was seen again, unchanged."""
+    update_article(session, article_id, last_seen=now)
+
+
+class NewVersion(TypedDict):
+    article_id: int
+    number: int
+    fetched_at: datetime
+    title: str | None
+    text: str
+    content_hash: str
+    signature: bytes
+
+
+def insert_version(session: Session, **values: Unpack[NewVersion]) -> ArticleVersion | None:
+    """Store an article's next version; None if that number is stored already."""
+    stmt = (
+        _insert(session, ArticleVersion)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["article_id", "number"])
+        .returning(ArticleVersion)
+    )
+    return session.scalars(stmt).one_or_none()
+
+
+def new_cluster(session: Session, created: datetime) -> int:
+    """A new, empty cluster of syndicated copies; its id."""
+    cluster = Cluster(created=created)
+    session.add(cluster)
+    session.flush()
+    return cluster.id
+
+
+def join_cluster(session: Session, article_ids: Sequence[int], cluster_id: int) -> None:
+    session.execute(
+        update(Article).where(Article.id.in_(article_ids)).values(cluster_id=cluster_id)
+    )
+
+
+def name_truth(session: Session, cluster_id: int, article_id: int) -> None:
+    """The copy of the release to cite."""
+    session.execute(update(Cluster).where(Cluster.id == cluster_id).values(truth_id=article_id))
+
+
+# -- figures ---------------------------------------------------------------------------------
+def retire_mentions(session: Session, article_id: int) -> None:
+    """The article's mentions stop counting (a new version replaces them)."""
+    session.execute(
+        update(FigureMention)
+        .where(FigureMention.article_id == article_id, FigureMention.current.is_(True))
+        .values(current=False)
+    )
+
+
+class NewMention(TypedDict):
+    version_id: int
+    article_id: int
+    subject: str
+    metric: str
+    value: Decimal
+    qualifier: str
+    low: Decimal | None
+    high: Decimal | None
+    unit: str
+    text: str
+    start: int
+    end: int
+    sentence: str
+    as_of: date
+    current: bool
+
+
+def add_mentions(session: Session, rows: Sequence[NewMention]) -> list[FigureMention]:
+    """Store a version's mentions; returned in order, with their ids."""
+    mentions = [FigureMention(**row) for row in rows]
+    session.add_all(mentions)
+    session.flush()
+    return mentions
+
+
+class FlagFields(TypedDict):
+    previous_id: int | None
+    delta: Decimal | None
+    percent: Decimal | None
+    revision: str | None
+
+
+def add_flags(
+    session: Session, new: Sequence[tuple[int, str, FlagFields]], created: datetime
+) -> list[Flag]:
+    """Open flags for (mention id, kind, fields); returned in order, with their ids."""
+    flags = [
+        Flag(mention_id=mention_id, kind=kind, created=created, state="open", **fields)
+        for mention_id, kind, fields in new
+    ]
+    session.add_all(flags)
+    session.flush()
+    return flags
+
+
+def update_flag(session: Session, flag: Flag, fields: FlagFields) -> None:
+    """Bring an open flag's comparison up to date (written with the session's next flush)."""
+    for name, value in fields.items():
+        setattr(flag, name, value)
+
+
+def move_flag(session: Session, flag: Flag, mention_id: int) -> None:
+    """A revision restated the figure: the flag (and its reviews) follow the new mention."""
+    flag.mention_id = mention_id
+
+
+def delete_flags(session: Session, flags: Iterable[Flag]) -> None:
+    """Flags the record no longer supports; writes pending flag changes too."""
+    for flag in flags:
+        session.delete(flag)
+    session.flush()
+
+
+def review_flag(
+    session: Session, flag: Flag, state: str, by: str, note: str | None, at: datetime
+) -> None:
+    """Accept or dismiss a flag and keep the review in its audit trail."""
+    flag.state, flag.reviewed_by, flag.reviewed_at, flag.note = state, by, at, note
+    session.add(FlagReview(flag_id=flag.id, state=state, by=by, at=at, note=note))
+    session.flush()
+
+
+# -- digests ---------------------------------------------------------------------------------
+def add_digest(
+    session: Session,
+    period_start: datetime | None,
+    period_end: datetime,
+    created: datetime,
+    content: dict[str, Any],
+) -> int:
+    digest = Digest(
+        period_start=period_start, period_end=period_end, created=created, content=content
+    )
+    session.add(digest)
+    session.flush()
+    return digest.id
+
+
+def mark_flags_sent(session: Session, flag_ids: Sequence[int], digest_id: int) -> None:
+    """The flags went out in this digest (a flag already sent keeps its first digest)."""
+    if flag_ids:
+        session.execute(
+            update(Flag)
+            .where(Flag.id.in_(flag_ids), Flag.digest_id.is_(None))
+            .values(digest_id=digest_id)
+        )
+
+
+def add_deliveries(
+    session: Session, digest_id: int, targets: Sequence[tuple[str, str]]
+) -> list[int]:
+    """One pending delivery per (channel, target); their ids, in order."""
+    rows = [Delivery(digest_id=digest_id, channel=c, target=t) for c, t in targets]
+    session.add_all(rows)
+    session.flush()
+    return [r.id for r in rows]
+
+
+def note_attempt(session: Session, delivery_id: int, error: str | None, at: datetime) -> Delivery:
+    """Count one attempt of a delivery: sent, or failed with this error."""
+    row = session.get_one(Delivery, delivery_id)
+    row.attempts += 1
+    row.status = "failed" if error else "sent"
+    row.last_error = error
+    if error is None:
+        row.sent_at = at
+    return row
