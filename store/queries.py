@@ -26,7 +26,7 @@ from store.models import (
     FlagReview,
     Source,
 )
-from store.search import Hit, SqliteSearch
+from store.search import Hit, SearchIndex
 
 
 @dataclass(frozen=True)
@@ -211,7 +211,7 @@ def get_article(session: Session, article_id: int) -> Article | None:
 
 def search_articles(
     session: Session,
-    search: SqliteSearch,
+    search: SearchIndex,
     query: str,
     *,
     since: date | None = None,

@@ -24,7 +24,7 @@ from store.queries import (
     reviews_of_flag,
     source_names,
 )
-from store.search import SqliteSearch
+from store.search import SearchIndex
 
 __all__ = [  # the store's named queries the routes use, beside the web app's own
     "ArticleFilter",
@@ -61,7 +61,7 @@ def _day(article: Article) -> date:
 
 
 def find_articles(
-    session: Session, search: SqliteSearch, f: ArticleFilter
+    session: Session, search: SearchIndex, f: ArticleFilter
 ) -> list[tuple[Article, str | None]]:
     """Articles matching the filter with their search snippet: best match first with a query,
     newest first without."""
