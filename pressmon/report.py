@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from figures.model import FLAG_KINDS
 from store import Store
 from store import queries as q
 from store.records import article_record, flag_record
@@ -117,7 +118,6 @@ def crawl_summary(store: Store, run_ids: list[int], heading: str | None = None) 
             out.print(f"… and {len(shown) - SUMMARY_ROWS} more (pressmon flags lists them all)")
 
 
-FLAG_KINDS = ("changed", "conflict", "outdated", "new")
 SUMMARY_ROWS = 50  # a crawl summary lists at most this many new articles
 
 

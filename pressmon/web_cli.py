@@ -1,14 +1,47 @@
-"""The `web` commands of the CLI (registered on import by pressmon/cli.py): `pressmon serve`."""
+"""The `web` commands of the CLI (registered on import by pressmon/cli.py): `pressmon serve`.
+
+Also where the shell composes the web app: `web_app` hands it what it shows from
+the config, so the web stage never reads the shell's `Config`.
+"""
 
 from __future__ import annotations
 
 import os
 import socket
 import sys
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import click
 
+from pressmon import __version__
 from pressmon.cli import App, command, main
+from pressmon.config import Config
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+    from store import Store
+
+
+def web_app(
+    store: Store,
+    config: Config,
+    *,
+    token: str | None = None,
+    allowed_hosts: Sequence[str] | None = None,
+) -> FastAPI:
+    """The web app over `store`, given what it shows from the shell's config and version."""
+    from web.app import create_app  # FastAPI loads only for the commands that serve
+
+    return create_app(
+        store,
+        watched=config.watch.name,
+        window_days=config.window_days,
+        version=__version__,
+        token=token,
+        allowed_hosts=allowed_hosts,
+    )
 
 
 @command(main, "serve")
@@ -32,13 +65,12 @@ def serve_cmd(app: App, host: str | None, port: int | None) -> None:
 
     from pressmon.errors import InputError
     from web.access import LOOPBACK_NAMES, is_loopback, require_token
-    from web.app import create_app
 
     settings = app.config.web
     host = host or settings.host
     port = settings.port if port is None else port
     token = require_token(host, os.environ.get(settings.token_env), settings.token_env)
-    web = create_app(
+    web = web_app(
         app.store,
         app.config,
         token=token,
