@@ -1,4 +1,4 @@
-"""The `web` commands of the CLI (registered on import by pressmon/cli.py): `pressmon serve`.
+"""The `web` commands of the CLI (`COMMANDS`, which pressmon/cli.py adds): `pressmon serve`.
 
 Also where the shell composes the web app: `web_app` hands it what it shows from
 the config, so the web stage never reads the shell's `Config`.
@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING
 import click
 
 from pressmon import __version__
-from pressmon.cli import App, command, main
 from pressmon.config import Config
+from pressmon.context import App, command
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -44,7 +44,7 @@ def web_app(
     )
 
 
-@command(main, "serve")
+@command("serve")
 @click.option("--host", help="Address to bind (default: web.host, 127.0.0.1).")
 @click.option("--port", type=click.IntRange(0, 65535), help="Port (default: web.port; 0: any).")
 def serve_cmd(app: App, host: str | None, port: int | None) -> None:
@@ -93,3 +93,6 @@ def serve_cmd(app: App, host: str | None, port: int | None) -> None:
         uvicorn.Config(web, log_level="warning", access_log=False, server_header=False)
     )
     server.run(sockets=[sock])
+
+
+COMMANDS: list[click.Command] = [serve_cmd]
