@@ -14,45 +14,19 @@ import os
 import signal
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
-from dataclasses import dataclass
 from multiprocessing import get_context
 
+from crawler.context import CrawlContext, KnownUrls, Progress
 from crawler.process import PageProcessor, Tally
 from crawler.relevance import Watch
 from crawler.settings import CrawlSettings
 from crawler.sources import Source
-from crawler.urls import url_key
 from figures.catalogue import Catalogue
 from figures.ledger import Ledger
 from store import Store
 from store import queries as q
 from store import writes as w
 from store.clock import now
-from store.queries import KnownUrl
-
-Progress = Callable[[str], None]
-
-
-class KnownUrls(dict[str, KnownUrl]):
-    """url_key -> what we know, for conditional requests and listing stops."""
-
-    def get_url(self, url: str) -> KnownUrl | None:
-        return self.get(url_key(url))
-
-
-@dataclass
-class CrawlContext:
-    """Everything the spiders and the pipeline of one crawl process share."""
-
-    store: Store
-    watch: Watch
-    settings: CrawlSettings
-    processor: PageProcessor
-    known: KnownUrls
-    pool: Executor | None = None
-    progress: Progress = lambda outcome: None
-    catalogue: Catalogue | None = None  # None: no figures step
-    fatal: Exception | None = None  # set when the store fails: the crawl stops
 
 
 def scrapy_settings(settings: CrawlSettings) -> dict[str, object]:

@@ -14,6 +14,8 @@ from typing import Literal
 Qualifier = Literal["exact", "at_least", "at_most", "about"]
 Unit = Literal["count", "HKD", "USD", "RMB", "sqm", "sqft", "ha", "percent"]
 FlagKind = Literal["new", "changed", "conflict", "outdated"]
+FLAG_KINDS: tuple[FlagKind, ...] = ("changed", "conflict", "outdated", "new")
+"""Every flag kind in the order people read them: what moved first, merely new last."""
 
 
 @dataclass(frozen=True)

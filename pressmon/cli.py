@@ -1,79 +1,24 @@
 """The `pressmon` command: a thin shell over the stages, one context object passed down.
 
 Expected faults (a bad config, a locked database, an unreadable file) leave as
-one line on stderr and exit status 1; only bugs show a traceback.
+one line on stderr and exit status 1; only bugs show a traceback. The commands
+of the digest, figure, scheduler and web modules are built there (with the
+helpers of `pressmon.context`) and added to the group here.
 """
 
 from __future__ import annotations
 
-import functools
 import json
 import sys
-from collections.abc import Callable, Mapping, Sequence
-from datetime import date
 from pathlib import Path
-from typing import Any
 
 import click
 
-from pressmon import report
-from pressmon.config import CONFIG_ENV, DB_ENV, Config, load_config
+from pressmon import digest_cli, figures_cli, report, scheduler_cli, web_cli
+from pressmon.config import CONFIG_ENV, DB_ENV
+from pressmon.context import App, command, dump, parse_date
 from pressmon.errors import EXPECTED, InputError
 from store.records import article_record
-
-
-class App:
-    """What every command needs, built lazily: the config and the store."""
-
-    def __init__(self, config_path: str | None, db_url: str | None) -> None:
-        self.config_path = config_path
-        self.db_url = db_url
-        self._config: Config | None = None
-        self._store = None
-
-    @property
-    def config(self) -> Config:
-        if self._config is None:
-            self._config = load_config(self.config_path)
-        return self._config
-
-    @property
-    def store(self):
-        if self._store is None:
-            from store import Store
-
-            self._store = Store(self.db_url or self.config.store.url)
-        return self._store
-
-
-def command(group: click.Group, name: str | None = None, **kwargs: Any) -> Callable:
-    """A command with --config and --db, whose expected errors become one line."""
-
-    def decorate(func: Callable) -> click.Command:
-        @click.option(
-            "--config",
-            "config_path",
-            type=click.Path(dir_okay=False),
-            envvar=CONFIG_ENV,
-            help="config.yaml to use [env PRESSMON_CONFIG].",
-        )
-        @click.option(
-            "--db",
-            "db_url",
-            envvar=DB_ENV,
-            help="Database URL, overriding store.url [env PRESSMON_DB].",
-        )
-        @functools.wraps(func)
-        def wrapper(config_path: str | None, db_url: str | None, **params: Any) -> Any:
-            app = App(config_path, db_url)
-            try:
-                return func(app, **params)
-            except EXPECTED as exc:
-                raise click.ClickException(str(exc)) from None
-
-        return group.command(name, **kwargs)(wrapper)
-
-    return decorate
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -87,22 +32,8 @@ def main() -> None:
     """
 
 
-def parse_date(value: str | None, option: str = "--since") -> date | None:
-    """An ISO date from the command line, or one clear line saying what was expected."""
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise InputError(f"{option} {value!r}: expected a date like 2024-07-19") from None
-
-
-def dump(rows: Sequence[Mapping[str, Any]]) -> None:
-    click.echo(json.dumps(rows, ensure_ascii=False, indent=2, default=str))
-
-
 # -- crawling ----------------------------------------------------------------------------------
-@command(main, "crawl")
+@command("crawl", main)
 @click.option("--source", "names", multiple=True, help="Crawl only this source (repeatable).")
 def crawl_cmd(app: App, names: tuple[str, ...]) -> None:
     """Crawl the configured sources now and print what happened.
@@ -115,7 +46,7 @@ def crawl_cmd(app: App, names: tuple[str, ...]) -> None:
 
     config = app.config
     sources = config.select_sources(names)
-    with report.progress() as tick:
+    with report.progress(app.err) as tick:
         run_ids = crawl(
             sources,
             store=app.store,
@@ -125,10 +56,10 @@ def crawl_cmd(app: App, names: tuple[str, ...]) -> None:
             catalogue=config.catalogue,
             window_days=config.window_days,
         )
-    report.crawl_summary(app.store, run_ids)
+    report.crawl_summary(app.out, app.store, run_ids)
 
 
-@command(main, "demo")
+@command("demo", main)
 @click.option("--port", default=0, show_default=True, help="Port for the sample newsroom (0: any).")
 def demo_cmd(app: App, port: int) -> None:
     """Serve the sample newsroom, crawl both its editions into a fresh store, print the results.
@@ -142,10 +73,10 @@ def demo_cmd(app: App, port: int) -> None:
     """
     from pressmon.demo import run_demo
 
-    run_demo(db_url=app.db_url, port=port)
+    run_demo(app.out, app.err, db_url=app.db_url, port=port)
 
 
-@command(main, "sample-site")
+@command("sample-site", main)
 @click.option(
     "--edition",
     default=1,
@@ -169,7 +100,7 @@ def sample_site_cmd(app: App, edition: int, port: int) -> None:
 
 
 # -- reading the store -------------------------------------------------------------------------
-@command(main, "articles")
+@command("articles", main)
 @click.option("--since", help="Only articles published (or first seen) on or after this date.")
 @click.option("--source", help="Only articles from this source.")
 @click.option("--lang", type=click.Choice(["en", "zh"]), help="Only this language.")
@@ -194,10 +125,10 @@ def articles_cmd(
     if as_json:
         dump(records)
     else:
-        report.article_table(records)
+        report.article_table(app.out, records)
 
 
-@command(main, "show")
+@command("show", main)
 @click.argument("article_id", type=int)
 @click.option("--versions", is_flag=True, help="Print every version's text, oldest first.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON object.")
@@ -218,10 +149,10 @@ def show_cmd(app: App, article_id: int, versions: bool, as_json: bool) -> None:
     if as_json:
         dump([record])
     else:
-        report.article_detail(record, versions=versions)
+        report.article_detail(app.out, record, versions=versions)
 
 
-@command(main, "search")
+@command("search", main)
 @click.argument("query")
 @click.option("--since", help="Only articles published (or first seen) on or after this date.")
 @click.option("--lang", type=click.Choice(["en", "zh"]), help="Only this language.")
@@ -254,7 +185,7 @@ def search_cmd(
     if as_json:
         dump(records)
     else:
-        report.search_results(records)
+        report.search_results(app.out, records)
 
 
 # -- cleaning local files ----------------------------------------------------------------------
@@ -279,6 +210,7 @@ def clean_cmd(
     """
     from crawler.clean import clean_html
 
+    out = report.stdout_console()
     failed = 0
     for path in files:
         try:
@@ -299,7 +231,7 @@ def clean_cmd(
         if as_json:
             click.echo(json.dumps(record, ensure_ascii=False))
         else:
-            report.cleaned(record)
+            report.cleaned(out, record)
     if failed:
         sys.exit(1)
 
@@ -310,7 +242,7 @@ def db_group() -> None:
     """Manage the database schema."""
 
 
-@command(db_group, "upgrade")
+@command("upgrade", db_group)
 def db_upgrade_cmd(app: App) -> None:
     """Apply any pending migrations (they also run on first use).
 
@@ -322,7 +254,13 @@ def db_upgrade_cmd(app: App) -> None:
     click.echo(f"database {app.store.url} is up to date")
 
 
-from pressmon import digest_cli, figures_cli, scheduler_cli, web_cli  # noqa: E402, F401  (registers commands)
+for _command in (
+    *digest_cli.COMMANDS,
+    *figures_cli.COMMANDS,
+    *scheduler_cli.COMMANDS,
+    *web_cli.COMMANDS,
+):
+    main.add_command(_command)
 
 if __name__ == "__main__":
     main()

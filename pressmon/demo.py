@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import yaml
+from rich.console import Console
 from rich.rule import Rule
 
 from crawler.run import crawl
@@ -35,17 +36,18 @@ def fresh_store(url: str) -> Store:
     return store
 
 
-def run_demo(db_url: str | None = None, port: int = 0) -> None:
+def run_demo(out: Console, err: Console, db_url: str | None = None, port: int = 0) -> None:
+    """The demo: results on `out`, the live crawl progress on `err`."""
     with SampleSite(edition=1, port=port) as site:
         config = parse_config(yaml.safe_load(sample_config(site.base_url)), "sample config")
         store = fresh_store(db_url or DEMO_DB)
         sources = config.select_sources()
-        report.out.print(f"sample newsroom at {site.base_url}/ ; store {store.url}")
+        out.print(f"sample newsroom at {site.base_url}/ ; store {store.url}")
 
         def switch(index: int) -> None:
             site.edition = 1 if index < len(sources) else 2
 
-        with report.progress() as tick:
+        with report.progress(err) as tick:
             run_ids = crawl(
                 sources + sources,
                 store=store,
@@ -57,10 +59,10 @@ def run_demo(db_url: str | None = None, port: int = 0) -> None:
                 window_days=config.window_days,
             )
     half = len(sources)
-    report.out.print(Rule("Edition 1: the first crawl"))
-    report.crawl_summary(store, run_ids[:half])
-    report.out.print(Rule("Edition 2: the newsroom a while later"))
-    report.crawl_summary(store, run_ids[half:])
-    report.out.print(
+    out.print(Rule("Edition 1: the first crawl"))
+    report.crawl_summary(out, store, run_ids[:half])
+    out.print(Rule("Edition 2: the newsroom a while later"))
+    report.crawl_summary(out, store, run_ids[half:])
+    out.print(
         f"\nTry: pressmon articles --db {store.url}   |   pressmon search 科學園 --db {store.url}"
     )

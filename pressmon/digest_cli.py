@@ -1,4 +1,4 @@
-"""The `digest` commands of the CLI (registered on import by pressmon/cli.py).
+"""The `digest` commands of the CLI (`COMMANDS`, which pressmon/cli.py adds).
 
 `pressmon digest` shows or sends the digest of the period since the last one;
 `pressmon digests` lists the digests sent and where they went.
@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from pressmon.cli import App, command, dump, main, parse_date
+from pressmon.context import App, command, dump, parse_date
 from pressmon.errors import PressmonError
 
 if TYPE_CHECKING:
@@ -24,7 +24,7 @@ def _since(value: str | None) -> datetime | None:
     return datetime.combine(day, time()) if day else None
 
 
-@command(main, "digest")
+@command("digest")
 @click.option("--since", help="Start the period at this date (UTC) instead of the last digest.")
 @click.option(
     "--format",
@@ -107,7 +107,7 @@ def _print_report(result: SendReport) -> None:
         click.echo(line + (f" ({a.error})" if a.error else ""))
 
 
-@command(main, "digests")
+@command("digests")
 @click.option("--limit", default=20, show_default=True, type=click.IntRange(1))
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
 @click.option("--atom", is_flag=True, help="Print the Atom feed of past digests.")
@@ -123,7 +123,6 @@ def digests_cmd(app: App, limit: int, as_json: bool, atom: bool) -> None:
     from rich.table import Table
 
     from digest import record
-    from pressmon.report import out
 
     with app.store.session() as session:
         if atom:
@@ -135,7 +134,7 @@ def digests_cmd(app: App, limit: int, as_json: bool, atom: bool) -> None:
         dump(records)
         return
     if not records:
-        out.print("no digests yet")
+        app.out.print("no digests yet")
         return
     table = Table()
     for column in ("id", "period", "created", "flags", "articles", "revised", "deliveries"):
@@ -156,8 +155,11 @@ def digests_cmd(app: App, limit: int, as_json: bool, atom: bool) -> None:
             str(r["counts"]["revised"]),
             deliveries or "(none)",
         )
-    out.print(table)
+    app.out.print(table)
 
 
 def _minute(stamp: str | None) -> str:
     return stamp[:16].replace("T", " ") if stamp else "the beginning"
+
+
+COMMANDS: list[click.Command] = [digest_cmd, digests_cmd]

@@ -9,17 +9,17 @@ import click
 
 from figures.records import current_record, history_record, mention_record
 from pressmon import report
-from pressmon.cli import App, command, dump, main, parse_date
+from pressmon.context import App, command, dump, parse_date
 from pressmon.errors import InputError
 from store.records import flag_record
 
 
-@main.group("figures")
+@click.group("figures")
 def figures_group() -> None:
     """Figures stated about the watched organisation: extract, history, current values."""
 
 
-@command(figures_group, "extract")
+@command("extract", figures_group)
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--published", help="The as-of date of the figures (default: the page's date).")
 @click.option("--lang", type=click.Choice(["en", "zh"]), help="Language of the text.")
@@ -59,10 +59,10 @@ def extract_cmd(
     if as_json:
         dump(records)
     else:
-        report.mention_table(records)
+        report.mention_table(app.out, records)
 
 
-@command(figures_group, "history")
+@command("history", figures_group)
 @click.argument("metric")
 @click.option("--subject", help="Whose figure (default: the watched organisation).")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
@@ -83,10 +83,10 @@ def history_cmd(app: App, metric: str, subject: str | None, as_json: bool) -> No
     if as_json:
         dump(records)
     else:
-        report.history_table(records)
+        report.history_table(app.out, records)
 
 
-@command(figures_group, "current")
+@command("current", figures_group)
 @click.option("--subject", help="Whose figures (default: the watched organisation).")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
 def current_cmd(app: App, subject: str | None, as_json: bool) -> None:
@@ -107,10 +107,10 @@ def current_cmd(app: App, subject: str | None, as_json: bool) -> None:
     if as_json:
         dump(records)
     else:
-        report.current_table(records)
+        report.current_table(app.out, records)
 
 
-@command(main, "ingest")
+@command("ingest")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--url", help="Where the text was published (default: the file's path).")
 @click.option("--published", help="Its publication date (default: the page's own).")
@@ -134,10 +134,10 @@ def ingest_cmd(
         published=parse_date(published, "--published"),
         title=title,
     )
-    report.ingested(app.store, file, result)
+    report.ingested(app.out, app.store, file, result)
 
 
-@main.group("flags", invoke_without_command=True)
+@click.group("flags", invoke_without_command=True)
 @click.option("--kind", type=click.Choice(["new", "changed", "conflict", "outdated"]))
 @click.option("--open", "only_open", is_flag=True, help="Only flags nobody has reviewed.")
 @click.option("--since", help="Only figures stated (as of) on or after this date.")
@@ -187,7 +187,7 @@ def flags_group(
     if as_json:
         dump(records)
     else:
-        report.flag_table(records)
+        report.flag_table(app.out, records)
 
 
 def _review(app: App, flag_id: int, state: str, note: str | None, by: str | None) -> None:
@@ -202,10 +202,10 @@ def _review(app: App, flag_id: int, state: str, note: str | None, by: str | None
             raise InputError(f"no flag with id {flag_id}")
         ledger.review(session, flag, state, by or getpass.getuser(), note, now())
         record = flag_record(flag)
-    report.out.print(f"flag {flag_id} ({record['kind']} {record['metric']}) {state}")
+    app.out.print(f"flag {flag_id} ({record['kind']} {record['metric']}) {state}")
 
 
-@command(flags_group, "accept")
+@command("accept", flags_group)
 @click.argument("flag_id", type=int)
 @click.option("--note", help="Why, for the audit trail.")
 @click.option("--by", help="Who reviews (default: your user name).")
@@ -219,7 +219,7 @@ def accept_cmd(app: App, flag_id: int, note: str | None, by: str | None) -> None
     _review(app, flag_id, "accepted", note, by)
 
 
-@command(flags_group, "dismiss")
+@command("dismiss", flags_group)
 @click.argument("flag_id", type=int)
 @click.option("--note", help="Why, for the audit trail.")
 @click.option("--by", help="Who reviews (default: your user name).")
@@ -231,3 +231,6 @@ def dismiss_cmd(app: App, flag_id: int, note: str | None, by: str | None) -> Non
       pressmon flags dismiss 13 --note "the delegation size, not the park's companies"
     """
     _review(app, flag_id, "dismissed", note, by)
+
+
+COMMANDS: list[click.Command] = [figures_group, ingest_cmd, flags_group]

@@ -1,7 +1,9 @@
 """What the CLI prints: progress while crawling, summaries and tables after.
 
 Rich renders for people; every listing also has a JSON form built from the
-same records, so tools see exactly what people see.
+same records, so tools see exactly what people see. Nothing is printed to a
+console made at import: each function is handed the console to print on (the
+CLI's `App` makes them when a command first prints).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from figures.model import FLAG_KINDS
 from store import Store
 from store import queries as q
 from store.records import article_record, flag_record
@@ -25,14 +28,22 @@ Column = Callable[[dict[str, Any]], str]
 if TYPE_CHECKING:
     from pressmon.ingest import Ingested
 
-out = Console(highlight=False)
-if not out.is_terminal:
-    out.width = 120  # pipes and logs get whole lines
-err = Console(stderr=True, highlight=False)
+
+def stdout_console() -> Console:
+    """The console for tables and summaries."""
+    out = Console(highlight=False)
+    if not out.is_terminal:
+        out.width = 120  # pipes and logs get whole lines
+    return out
+
+
+def stderr_console() -> Console:
+    """The console for live progress, kept off stdout."""
+    return Console(stderr=True, highlight=False)
 
 
 @contextmanager
-def progress() -> Iterator[Any]:
+def progress(err: Console) -> Iterator[Any]:
     """A live line of counts while a crawl runs; yields the callback the crawl ticks."""
     counts = {"pages": 0, "new": 0, "revised": 0, "unchanged": 0, "skipped": 0, "errors": 0}
     with Progress(
@@ -56,7 +67,9 @@ def progress() -> Iterator[Any]:
         yield tick
 
 
-def crawl_summary(store: Store, run_ids: list[int], heading: str | None = None) -> None:
+def crawl_summary(
+    out: Console, store: Store, run_ids: list[int], heading: str | None = None
+) -> None:
     """Per source: pages, new / revised / unchanged / skipped, errors, duration; then new ones."""
     with store.session() as session:
         runs = q.runs(session, run_ids)
@@ -99,12 +112,12 @@ def crawl_summary(store: Store, run_ids: list[int], heading: str | None = None) 
             revised = [article_record(a) for a in q.articles_revised_in(session, started, finished)]
     out.print(f"\n{len(new)} new article(s)" + (":" if new else ""))
     if new:
-        article_table(new[:SUMMARY_ROWS])
+        article_table(out, new[:SUMMARY_ROWS])
         if len(new) > SUMMARY_ROWS:
             out.print(f"… and {len(new) - SUMMARY_ROWS} more (pressmon articles lists them all)")
     if revised:
         out.print(f"\n{len(revised)} revised article(s):")
-        article_table(revised)
+        article_table(out, revised)
     if flags:
         counts = Counter(f["kind"] for f in flags)
         out.print(
@@ -112,12 +125,11 @@ def crawl_summary(store: Store, run_ids: list[int], heading: str | None = None) 
             + ", ".join(f"{counts[k]} {k}" for k in FLAG_KINDS if counts[k])
         )
         shown = [f for f in flags if f["kind"] != "new"] or flags
-        flag_table(shown[:SUMMARY_ROWS])
+        flag_table(out, shown[:SUMMARY_ROWS])
         if len(shown) > SUMMARY_ROWS:
             out.print(f"… and {len(shown) - SUMMARY_ROWS} more (pressmon flags lists them all)")
 
 
-FLAG_KINDS = ("changed", "conflict", "outdated", "new")
 SUMMARY_ROWS = 50  # a crawl summary lists at most this many new articles
 
 
@@ -141,7 +153,9 @@ def _previous(f: dict[str, Any]) -> str:
     return previous + (f" ({f['previous_as_of']})" if f["previous_as_of"] else "")
 
 
-def show_table(records: list[dict[str, Any]], columns: dict[str, Column], empty: str) -> None:
+def show_table(
+    out: Console, records: Sequence[Mapping[str, Any]], columns: dict[str, Column], empty: str
+) -> None:
     """One table: a column per entry, each cell rendered from the record."""
     if not records:
         out.print(empty)
@@ -154,8 +168,9 @@ def show_table(records: list[dict[str, Any]], columns: dict[str, Column], empty:
     out.print(table)
 
 
-def flag_table(records: Sequence[Mapping[str, Any]]) -> None:
+def flag_table(out: Console, records: Sequence[Mapping[str, Any]]) -> None:
     show_table(
+        out,
         records,
         {
             "id": lambda f: str(f["id"]),
@@ -172,8 +187,9 @@ def flag_table(records: Sequence[Mapping[str, Any]]) -> None:
     )
 
 
-def article_table(records: Sequence[Mapping[str, Any]]) -> None:
+def article_table(out: Console, records: Sequence[Mapping[str, Any]]) -> None:
     show_table(
+        out,
         records,
         {
             "id": lambda r: str(r["id"]),
@@ -186,7 +202,7 @@ def article_table(records: Sequence[Mapping[str, Any]]) -> None:
     )
 
 
-def article_detail(record: Mapping[str, Any], versions: bool) -> None:
+def article_detail(out: Console, record: Mapping[str, Any], versions: bool) -> None:
     out.print(f"[bold]{record['title'] or '(no title)'}[/bold]")
     for key in (
         "url",
@@ -210,7 +226,7 @@ def article_detail(record: Mapping[str, Any], versions: bool) -> None:
         out.print(record["text"], markup=False)
 
 
-def search_results(records: list[dict[str, Any]]) -> None:
+def search_results(out: Console, records: Sequence[Mapping[str, Any]]) -> None:
     if not records:
         out.print("no matches")
     for r in records:
@@ -221,7 +237,7 @@ def search_results(records: list[dict[str, Any]]) -> None:
         out.print(f"    {r['snippet']}", markup=False)
 
 
-def cleaned(record: dict[str, Any]) -> None:
+def cleaned(out: Console, record: dict[str, Any]) -> None:
     out.print(f"== {record['path']}", markup=False)
     for key in ("title", "date", "author", "sitename", "language"):
         out.print(f"{key}: {record[key]}", markup=False)
@@ -229,8 +245,9 @@ def cleaned(record: dict[str, Any]) -> None:
 
 
 # -- figures ---------------------------------------------------------------------------------
-def mention_table(records: Sequence[Mapping[str, Any]]) -> None:
+def mention_table(out: Console, records: Sequence[Mapping[str, Any]]) -> None:
     show_table(
+        out,
         records,
         {
             "subject": lambda r: r["subject"],
@@ -243,7 +260,7 @@ def mention_table(records: Sequence[Mapping[str, Any]]) -> None:
     )
 
 
-def history_table(records: Sequence[Mapping[str, Any]]) -> None:
+def history_table(out: Console, records: Sequence[Mapping[str, Any]]) -> None:
     def flags(r: dict[str, Any]) -> str:
         return ", ".join(
             f"{f['kind']}#{f['id']}" + ("" if f["state"] == "open" else f" ({f['state']})")
@@ -251,6 +268,7 @@ def history_table(records: Sequence[Mapping[str, Any]]) -> None:
         )
 
     show_table(
+        out,
         records,
         {
             "as of": lambda r: r["as_of"],
@@ -263,8 +281,9 @@ def history_table(records: Sequence[Mapping[str, Any]]) -> None:
     )
 
 
-def current_table(records: Sequence[Mapping[str, Any]]) -> None:
+def current_table(out: Console, records: Sequence[Mapping[str, Any]]) -> None:
     show_table(
+        out,
         records,
         {
             "metric": lambda r: r["metric"],
@@ -277,7 +296,7 @@ def current_table(records: Sequence[Mapping[str, Any]]) -> None:
     )
 
 
-def ingested(store: Store, path: Path, result: Ingested) -> None:
+def ingested(out: Console, store: Store, path: Path, result: Ingested) -> None:
     """What `pressmon ingest` did to one file."""
     words = {
         "new": "stored as a new article",
@@ -296,6 +315,6 @@ def ingested(store: Store, path: Path, result: Ingested) -> None:
         flags = [flag_record(f) for f in q.list_flags(session, ids=ids)] if ids else []
     if flags:
         out.print(f"{len(flags)} flag(s) raised:")
-        flag_table(flags)
+        flag_table(out, flags)
     elif result.outcome in ("new", "revised"):
         out.print("no flags raised")

@@ -1,6 +1,6 @@
 """The scheduler commands of the CLI: `run` (the scheduler, foreground) and `schedule` (its jobs).
 
-Registered on import by pressmon/cli.py; the work is in scheduler/.
+pressmon/cli.py adds `COMMANDS`; the work is in scheduler/.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from typing import Any
 import click
 
 from pressmon import report
-from pressmon.cli import App, command, dump, main
 from pressmon.config import resolve_path
+from pressmon.context import App, command, dump
 
 
 def _specs(app: App) -> list[Any]:
@@ -24,7 +24,7 @@ def _specs(app: App) -> list[Any]:
     return job_specs(config.sources, config.digest.schedule, config.scheduler)
 
 
-@command(main, "run")
+@command("run")
 def run_cmd(app: App) -> None:
     """Run the scheduler in the foreground: each enabled source's crawl and the digest on time.
 
@@ -73,7 +73,7 @@ def run_cmd(app: App) -> None:
     log.info("stopped")
 
 
-@command(main, "schedule")
+@command("schedule")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
 def schedule_cmd(app: App, as_json: bool) -> None:
     """List the scheduled jobs: next run, effective interval, last run's outcome.
@@ -97,7 +97,7 @@ def schedule_cmd(app: App, as_json: bool) -> None:
         "interval": lambda r: r["interval"] or (f"cron {r['cron']}" if r["cron"] else ""),
         "last run": lambda r: _last(r["last_run"]),
     }
-    report.show_table(rows, columns, "no jobs")
+    report.show_table(app.out, rows, columns, "no jobs")
 
 
 def _last(run: dict[str, Any] | None) -> str:
@@ -106,3 +106,6 @@ def _last(run: dict[str, Any] | None) -> str:
     counts = f" new {run['new']} revised {run['revised']}" if "new" in run else ""
     error = f" {run['error_text'].splitlines()[0]}" if run.get("error_text") else ""
     return f"{run['status']} {run['finished'] or run.get('started') or ''}{counts}{error}"
+
+
+COMMANDS: list[click.Command] = [run_cmd, schedule_cmd]

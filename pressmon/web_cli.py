@@ -1,17 +1,50 @@
-"""The `web` commands of the CLI (registered on import by pressmon/cli.py): `pressmon serve`."""
+"""The `web` commands of the CLI (`COMMANDS`, which pressmon/cli.py adds): `pressmon serve`.
+
+Also where the shell composes the web app: `web_app` hands it what it shows from
+the config, so the web stage never reads the shell's `Config`.
+"""
 
 from __future__ import annotations
 
 import os
 import socket
 import sys
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import click
 
-from pressmon.cli import App, command, main
+from pressmon import __version__
+from pressmon.config import Config
+from pressmon.context import App, command
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+    from store import Store
 
 
-@command(main, "serve")
+def web_app(
+    store: Store,
+    config: Config,
+    *,
+    token: str | None = None,
+    allowed_hosts: Sequence[str] | None = None,
+) -> FastAPI:
+    """The web app over `store`, given what it shows from the shell's config and version."""
+    from web.app import create_app  # FastAPI loads only for the commands that serve
+
+    return create_app(
+        store,
+        watched=config.watch.name,
+        window_days=config.window_days,
+        version=__version__,
+        token=token,
+        allowed_hosts=allowed_hosts,
+    )
+
+
+@command("serve")
 @click.option("--host", help="Address to bind (default: web.host, 127.0.0.1).")
 @click.option("--port", type=click.IntRange(0, 65535), help="Port (default: web.port; 0: any).")
 def serve_cmd(app: App, host: str | None, port: int | None) -> None:
@@ -32,13 +65,12 @@ def serve_cmd(app: App, host: str | None, port: int | None) -> None:
 
     from pressmon.errors import InputError
     from web.access import LOOPBACK_NAMES, is_loopback, require_token
-    from web.app import create_app
 
     settings = app.config.web
     host = host or settings.host
     port = settings.port if port is None else port
     token = require_token(host, os.environ.get(settings.token_env), settings.token_env)
-    web = create_app(
+    web = web_app(
         app.store,
         app.config,
         token=token,
@@ -61,3 +93,6 @@ def serve_cmd(app: App, host: str | None, port: int | None) -> None:
         uvicorn.Config(web, log_level="warning", access_log=False, server_header=False)
     )
     server.run(sockets=[sock])
+
+
+COMMANDS: list[click.Command] = [serve_cmd]

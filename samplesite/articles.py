@@ -1,7 +1,7 @@
 """The sample newsroom's articles as data: load content/*.md and say what each edition holds.
 
-Sits under the server: `render` turns what this module returns into pages and feeds, and
-`pages()` is the site's own manifest that tests and the demo compare a crawl against.
+Sits under the server: `index` says which source lists what and builds the site's own
+manifest (`PageInfo`, defined here) from it; `render` turns the articles into pages and feeds.
 Each content file is YAML front matter plus a body (blank-line paragraphs, `## ` headings,
 `- ` list items); a file may copy another release's body (`copy_of`) and add its own text.
 """
@@ -166,26 +166,3 @@ def in_edition(edition: int, site: str | None = None) -> list[Article]:
         raise ValueError(f"edition must be one of {EDITIONS}: {edition!r}")
     chosen = [a for a in articles() if edition in a.editions and site in (None, a.site)]
     return sorted(chosen, key=lambda a: (a.published or dt.date.min, a.id), reverse=True)
-
-
-def pages(edition: int) -> list[PageInfo]:
-    """Every article page reachable in `edition`, with the sources that link to it."""
-    from samplesite.render import discovered  # render knows which feed lists what
-
-    found = discovered(edition)
-    return [
-        PageInfo(
-            path=a.path_in(edition),
-            site=a.site,
-            title=a.title,
-            published=a.published,
-            language=a.language,
-            relevant=a.relevant,
-            syndication=a.syndication,
-            revised=edition >= 2 and bool(a.revision),
-            discovered_by=tuple(sorted(found.get(a.path_in(edition), ()))),
-            figures=a.figures_in(edition),
-        )
-        for a in in_edition(edition)
-        if a.site in SITES
-    ]

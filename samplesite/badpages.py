@@ -2,7 +2,8 @@
 
 Called by `server` for every path under /bad/; never linked from the normal sources, only
 from /bad/feed.xml. Static bodies live in samplesite/bad/; the behaviours (slow, looping,
-streaming 50 MB, a gzip bomb) are written here.
+streaming 50 MB, a gzip bomb) are written here. It knows the server only through the two
+small protocols below, so `server` imports this module and not the other way round.
 """
 
 from __future__ import annotations
@@ -10,11 +11,44 @@ from __future__ import annotations
 import threading
 import zlib
 from importlib import resources
-from typing import TYPE_CHECKING
+from io import BufferedIOBase
+from typing import Protocol
 from urllib.parse import parse_qs
 
-if TYPE_CHECKING:
-    from samplesite.server import SampleSite, _Handler
+
+class Site(Protocol):
+    """What a /bad/ page needs of the running site: its address and its stop signal."""
+
+    @property
+    def base_url(self) -> str: ...
+
+    @property
+    def stopping(self) -> threading.Event: ...
+
+
+class Handler(Protocol):
+    """What a /bad/ page needs of the request handler: the method, raw writes, canned answers."""
+
+    command: str
+    close_connection: bool
+    wfile: BufferedIOBase
+
+    def send_response(self, code: int, message: str | None = None) -> None: ...
+
+    def send_header(self, keyword: str, value: str) -> None: ...
+
+    def end_headers(self) -> None: ...
+
+    def simple(
+        self,
+        status: int,
+        body: bytes,
+        ctype: str = ...,
+        extra: dict[str, str] | None = None,
+    ) -> None: ...
+
+    def redirect(self, status: int, location: str) -> None: ...
+
 
 HUGE_BYTES = 50 * 1024 * 1024
 BOMB_BYTES = 512 * 1024 * 1024
@@ -44,7 +78,7 @@ def bomb() -> bytes:
         return _bomb
 
 
-def _stream_huge(handler: _Handler, site: SampleSite) -> None:
+def _stream_huge(handler: Handler, site: Site) -> None:
     handler.send_response(200)
     handler.send_header("Content-Type", "text/html; charset=utf-8")
     handler.end_headers()
@@ -61,7 +95,7 @@ def _stream_huge(handler: _Handler, site: SampleSite) -> None:
     handler.wfile.write(b"</body></html>\n")
 
 
-def serve(handler: _Handler, path: str, query: str, site: SampleSite) -> None:
+def serve(handler: Handler, path: str, query: str, site: Site) -> None:
     """Answer one /bad/ request (any unknown name is a 404)."""
     name = path.removeprefix("/bad/")
     html = "text/html; charset=utf-8"

@@ -1,15 +1,14 @@
 """Turn the articles of one edition into HTTP resources: pages, listing, feeds, sitemaps.
 
 Sits between `articles` (the data) and `server` (HTTP): `resolve(edition, path, query, base)`
-answers what a URL serves, and `discovered(edition)` says which configured source links to
-which article, so the manifest in `articles.pages()` cannot drift from what is served.
+answers what a URL serves. Feeds, listings and sitemaps come from `index.source_lists`, the
+lists the manifest in `index.pages()` is built from.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from email.utils import format_datetime
@@ -18,6 +17,7 @@ from urllib.parse import parse_qs
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from samplesite.articles import Article, in_edition
+from samplesite.index import source_lists
 
 PER_PAGE = 4
 HKT = dt.timezone(dt.timedelta(hours=8))
@@ -77,28 +77,6 @@ def blocks(text: str) -> list[tuple[str, object]]:
         elif chunk:
             result.append(("p", " ".join(chunk.splitlines())))
     return result
-
-
-def _lists(edition: int) -> dict[str, list[tuple[str, Article]]]:
-    """What each configured source links to, as (path as linked, article)."""
-    live = in_edition(edition)
-    return {
-        "newsroom": [(a.path_in(edition), a) for a in live if a.site == "newsroom"],
-        "wire": [(a.path_in(edition), a) for a in live if a.site == "wire"],
-        "blog": [(a.path_in(edition), a) for a in live if a.site in ("blog", "private")],
-        # the sitemap keeps listing a moved page's old address; the redirect leads on
-        "sitemap": [(a.path, a) for a in live if a.site in ("gov", "news")],
-        "search": [(a.path_in(edition), a) for a in live if a.extra.get("search")],
-    }
-
-
-def discovered(edition: int) -> dict[str, set[str]]:
-    """Final article path -> names of the sources whose feed, listing or sitemap links it."""
-    found: dict[str, set[str]] = defaultdict(set)
-    for source, items in _lists(edition).items():
-        for _, article in items:
-            found[article.path_in(edition)].add(source)
-    return found
 
 
 def _html(template: str, modified: dt.datetime | None, encoding: str = "utf-8", **ctx) -> Resource:
@@ -227,7 +205,7 @@ def resolve(
     """What `path?query` serves in `edition` (switched to at `since`); None means 404."""
     stamp = stamper(edition, since)
     q = parse_qs(query)
-    lists = _lists(edition)
+    lists = source_lists(edition)
     live = in_edition(edition)
     if path == "/robots.txt":
         text = f"User-agent: *\nDisallow: /private/\n\nSitemap: {base}/sitemap.xml\n"

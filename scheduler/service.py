@@ -81,7 +81,12 @@ def _aware(moment: datetime) -> datetime:
 
 @dataclass
 class Runtime:
-    """What the job functions of this process share; set by `Service.start`."""
+    """What the job functions of one `Service` share: its store, settings, scheduler, stop state.
+
+    The service hands it to the threads of its own executors (see `_worker`); the
+    stored jobs keep only a function reference and the source name, so they stay
+    picklable for the job store.
+    """
 
     store: Store
     settings: SchedulerSettings
@@ -96,12 +101,22 @@ class Runtime:
     active: int = 0  # job functions in progress
 
 
-_runtime: Runtime | None = None
+_worker = threading.local()  # per executor thread: the Runtime of the service that owns it
+
+
+def _enter_worker(runtime: Runtime) -> None:
+    """Start of an executor thread: its jobs work for the service whose executor made it."""
+    _worker.runtime = runtime
+
+
+def _current_runtime() -> Runtime | None:
+    """The Runtime of the service running this job; None outside a service's executor."""
+    return getattr(_worker, "runtime", None)
 
 
 def crawl_job(source: str) -> None:
     """APScheduler job: crawl one source in a subprocess, then adapt its interval."""
-    rt = _runtime
+    rt = _current_runtime()
     if rt is None or rt.closing.is_set():
         return
     with rt.lock:
@@ -169,7 +184,7 @@ def adapt(rt: Runtime, spec: JobSpec) -> None:
 
 def digest_job() -> None:
     """APScheduler job: `pressmon digest --send` in a subprocess; a failure is logged."""
-    rt = _runtime
+    rt = _current_runtime()
     if rt is None or rt.closing.is_set():
         return
     with rt.lock:
@@ -300,14 +315,7 @@ class Service:
         self.store = store
         self.specs = list(specs)
         self.settings = settings
-        self.scheduler = BackgroundScheduler(
-            jobstores={"default": job_store(store)},
-            executors={
-                "default": ThreadPoolExecutor(settings.workers),
-                "digest": ThreadPoolExecutor(1),
-            },
-            timezone=UTC,
-        )
+        self.scheduler = BackgroundScheduler(jobstores={"default": job_store(store)}, timezone=UTC)
         self.scheduler.add_listener(
             _on_event, EVENT_JOB_MAX_INSTANCES | EVENT_JOB_MISSED | EVENT_JOB_ERROR
         )
@@ -322,11 +330,16 @@ class Service:
             {},
             threading.Condition(),
         )
+        # The executors' threads get this service's runtime as they start: the job functions
+        # read it there, so two services in one process never share one.
+        workers = {"initializer": _enter_worker, "initargs": (self.runtime,)}
+        self.scheduler.add_executor(
+            ThreadPoolExecutor(settings.workers, pool_kwargs=workers), "default"
+        )
+        self.scheduler.add_executor(ThreadPoolExecutor(1, pool_kwargs=workers), "digest")
 
     def start(self, now: datetime | None = None) -> SyncReport:
         """Open the job store, bring its jobs in line with the config, start running them."""
-        global _runtime
-        _runtime = self.runtime
         self.scheduler.start(paused=True)
         report = sync_jobs(
             self.scheduler,
@@ -344,7 +357,6 @@ class Service:
         The scheduler shuts down first (its executors accept nothing more), while
         the job threads already running carry on and record their crawls.
         """
-        global _runtime
         rt = self.runtime
         rt.closing.set()
         self.scheduler.shutdown(wait=False)
@@ -363,7 +375,6 @@ class Service:
             rt.stop.set()
             while rt.active:  # each stops its subprocess within stop_after, then records
                 rt.lock.wait(1.0)
-        _runtime = None
 
     def jobs(self) -> list[Any]:
         return self.scheduler.get_jobs()

@@ -13,14 +13,15 @@ import pytest
 from fastapi.testclient import TestClient
 
 from pressmon.config import load_config
+from pressmon.web_cli import web_app
 from store import Store
 from store import queries as q
 from store.models import Digest, FlagReview
 from store.records import article_record, flag_record
 from tests.conftest import Cli, crawl_sample
 from web.access import is_loopback, require_token
-from web.app import create_app, link
 from web.errors import AccessError
+from web.templating import link
 
 XSS_TITLE = "<img src=x onerror=alert(1)><script>alert(1)</script>"
 XSS_URL = "https://blog.example.org/2024/hkstp-xss/"
@@ -48,7 +49,7 @@ def crawled(tmp_path_factory: pytest.TempPathFactory) -> Cli:
 @pytest.fixture(scope="module")
 def client(crawled: Cli) -> Iterator[TestClient]:
     store = Store(crawled.db_url)
-    app = create_app(store, load_config(crawled.config), allowed_hosts=["127.0.0.1"])
+    app = web_app(store, load_config(crawled.config), allowed_hosts=["127.0.0.1"])
     with TestClient(app, base_url="http://127.0.0.1") as running:
         yield running
     store.close()
@@ -84,7 +85,7 @@ def test_every_page_renders_on_a_crawled_store(client: TestClient) -> None:
 
 def test_an_empty_store_shows_empty_states(tmp_path: Path, crawled: Cli) -> None:
     store = Store(f"sqlite:///{tmp_path / 'empty.db'}")
-    with TestClient(create_app(store, load_config(crawled.config))) as empty:
+    with TestClient(web_app(store, load_config(crawled.config))) as empty:
         assert "No digest has been made yet" in empty.get("/").text
         assert "No article matches" in empty.get("/articles").text
         assert "No statement of companies" in empty.get("/figures/companies").text
@@ -287,7 +288,7 @@ def test_serving_off_loopback_without_the_token_stops_with_one_line(
 
 def test_with_a_token_every_request_must_carry_it(crawled: Cli) -> None:
     store = Store(crawled.db_url)
-    app = create_app(store, load_config(crawled.config), token="s3cret")
+    app = web_app(store, load_config(crawled.config), token="s3cret")
     with TestClient(app) as guarded:
         assert guarded.get("/api/articles").status_code == 401
         assert guarded.get("/openapi.json").status_code == 401

@@ -1,6 +1,6 @@
 """A metric's history as chart geometry, drawn as inline SVG by the metric page.
 
-Sits between the figure record (history records from pressmon.report) and the
+Sits between the figure record (history records from figures.records) and the
 template: it only computes coordinates, ticks and labels; the template writes
 the SVG, so Jinja escapes every label. Nothing is fetched from a CDN.
 """

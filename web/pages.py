@@ -1,8 +1,8 @@
 """The HTML pages: digests, articles (search, filters, versions, diffs), figures, flag review.
 
 Each route opens one session on the app's Store, builds records with the same
-functions the CLI's JSON uses (pressmon.report), and renders a template that
-escapes everything. The one state-changing form (review a flag) is a POST
+functions the CLI's JSON uses (store.records, figures.records), and renders a
+template that escapes everything. The one state-changing form (review a flag) is a POST
 checked against the session's CSRF token.
 """
 
@@ -12,16 +12,17 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, HTTPException, Query, Request, Response
+from fastapi.responses import RedirectResponse
 
+from figures.model import FLAG_KINDS
 from figures.records import current_record, history_record
-from pressmon import report
 from store import queries as q
 from store.records import article_record, flag_record, number
 from web import queries as wq
 from web.access import AUTH_COOKIE, SESSION_COOKIE, Access
-from web.app import local_redirect, render
 from web.chart import build_chart
 from web.diff import diff_rows
+from web.templating import render
 
 router = APIRouter(include_in_schema=False)
 LANGUAGES = ("en", "zh")
@@ -44,6 +45,18 @@ def _int(value: str | None, name: str) -> int | None:
         return int(value)
     except ValueError:
         raise HTTPException(400, f"{name} {value!r}: expected a number") from None
+
+
+def _local(path: str | None, default: str = "/") -> str:
+    """A redirect target on this site only (no //host or scheme)."""
+    if path and path.startswith("/") and not path.startswith("//") and "\\" not in path:
+        return path
+    return default
+
+
+def local_redirect(target: str | None, default: str = "/") -> RedirectResponse:
+    """A 303 to `target` when it is a path on this site, else to `default`."""
+    return RedirectResponse(_local(target, default), status_code=303)
 
 
 def _store(request: Request):
@@ -219,7 +232,7 @@ def flags_page(request: Request, state: str = "open", kind: str | None = None) -
         flags = q.list_flags(
             s,
             state=state if state in FLAG_STATES else None,
-            kind=kind if kind in report.FLAG_KINDS else None,
+            kind=kind if kind in FLAG_KINDS else None,
         )
         records = [flag_record(f) for f in flags]
         trail = [wq.review_record(r) for r in wq.recent_reviews(s)]
@@ -231,7 +244,7 @@ def flags_page(request: Request, state: str = "open", kind: str | None = None) -
         state=state,
         kind=kind or "",
         states=FLAG_STATES,
-        kinds=report.FLAG_KINDS,
+        kinds=FLAG_KINDS,
     )
 
 

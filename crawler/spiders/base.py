@@ -7,7 +7,7 @@ item for the pipeline; each failure is counted in the source's tally.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import scrapy
 from scrapy.exceptions import DownloadCancelledError, IgnoreRequest
@@ -15,13 +15,11 @@ from scrapy.http import Request, Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
+from crawler.context import CrawlContext
 from crawler.items import Fetched, Hints
 from crawler.process import Tally
 from crawler.sources import Source
 from crawler.urls import follow_rule, url_key
-
-if TYPE_CHECKING:
-    from crawler.run import CrawlContext
 
 ROBOTS_MESSAGE = "Forbidden by robots.txt"
 

@@ -6,37 +6,17 @@ and its id) and either returns or raises; `digest.record` notes the outcome.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Mapping
 
-from digest.render import Rendered
+from digest.channels import folder, smtp, webhook
+from digest.channels.outgoing import Channel, Outgoing
 from digest.settings import DigestSettings
 
-
-@dataclass(frozen=True)
-class Outgoing:
-    """What every channel may send: the digest rendered, its id and when it was made."""
-
-    digest_id: int
-    created: datetime
-    rendered: Rendered
-    feed: bytes  # the Atom feed of every digest so far, for the folder
-
-
-@dataclass(frozen=True)
-class Channel:
-    """A configured destination: `send` delivers one digest there or raises."""
-
-    name: str
-    target: str
-    send: Callable[[Outgoing], None]
+__all__ = ["Channel", "Outgoing", "configured"]
 
 
 def configured(settings: DigestSettings, env: Mapping[str, str]) -> list[Channel]:
     """The channels the `digest:` section names, in a fixed order: folder, email, webhook."""
-    from digest.channels import folder, smtp, webhook
-
     channels = []
     if settings.folder:
         target = settings.folder

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from digest.channels import Outgoing
+from digest.channels.outgoing import Outgoing
 
 
 def file_stem(digest_id: int) -> str:

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
-from digest.channels import Outgoing
+from digest.channels.outgoing import Outgoing
 from digest.errors import ChannelError
 from digest.settings import EmailDelivery
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import urllib.request
 from collections.abc import Mapping
 
-from digest.channels import Outgoing
+from digest.channels.outgoing import Outgoing
 from digest.errors import ChannelError
 from digest.settings import WebhookDelivery
 

@@ -1,0 +1,71 @@
+"""The web app's Jinja2 templates: one environment, its filters, and `render` for pages.
+
+Apart from `web.app` so the pages can render without importing the module that
+mounts them. Every template is autoescaped; the filters turn stored values into
+safe text (figures, search highlights, outside links).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+from fastapi import Request, Response
+from fastapi.templating import Jinja2Templates
+from jinja2 import Environment, FileSystemLoader
+
+from web.access import Access
+
+TEMPLATES = Path(__file__).with_name("templates")
+QUALIFIER_WORDS = {"at_least": "over ", "at_most": "up to ", "about": "about ", "exact": ""}
+
+
+def figure(value: Any, qualifier: str | None = None, unit: str | None = None) -> str:
+    """A stated figure for people: "over 1,800", "about 93,700,000,000 HKD"."""
+    if value is None:
+        return ""
+    shown = f"{value:,}" if isinstance(value, int | float) else str(value)
+    suffix = "" if unit in (None, "count") else f" {unit}"
+    return f"{QUALIFIER_WORDS.get(qualifier or 'exact', '')}{shown}{suffix}"
+
+
+def highlights(snippet: str) -> list[tuple[str, bool]]:
+    """A search snippet's [marked] parts as (text, marked) pairs, so the template marks
+    them without trusting the text as HTML."""
+    parts: list[tuple[str, bool]] = []
+    rest = snippet
+    while "[" in rest and "]" in rest[rest.index("[") :]:
+        start = rest.index("[")
+        end = rest.index("]", start)
+        parts += [(rest[:start], False), (rest[start + 1 : end], True)]
+        rest = rest[end + 1 :]
+    parts.append((rest, False))
+    return [p for p in parts if p[0]]
+
+
+def link(url: str | None) -> str:
+    """An outside URL fit for an href: http(s) only, so a stored `javascript:` URL is inert."""
+    return url if url and urlsplit(url).scheme in ("http", "https") else "#"
+
+
+def _environment() -> Environment:
+    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True)
+    env.filters["figure"] = figure
+    env.filters["highlights"] = highlights
+    env.filters["link"] = link
+    env.filters["segment"] = lambda value: quote(str(value), safe="")
+    return env
+
+
+templates = Jinja2Templates(env=_environment())
+
+
+def render(request: Request, name: str, status_code: int = 200, **context: Any) -> Response:
+    """A page, with what every page needs: the CSRF token and whether a login is in play."""
+    access: Access = request.app.state.access
+    context |= {
+        "csrf_token": access.csrf_token(request.state.session_id),
+        "login": access.token is not None,
+    }
+    return templates.TemplateResponse(request, name, context, status_code=status_code)
