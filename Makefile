@@ -15,9 +15,11 @@ $(BIN)/.installed: pyproject.toml
 demo: $(BIN)/.installed  ## serve the sample newsroom, crawl it into ./data/demo.db, print the results
 	$(BIN)/pressmon demo
 
-test: $(BIN)/.installed  ## lint, then every test
+test: $(BIN)/.installed  ## lint and type-check, then every test on SQLite and on PostgreSQL
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/pytest
+	PRESSMON_TEST_DB=postgresql $(BIN)/pytest
 
 bench: $(BIN)/.installed  ## the crawl benchmark (a few minutes)
 	$(BIN)/python benchmarks/crawl.py

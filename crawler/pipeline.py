@@ -1,4 +1,11 @@
-"""The Scrapy pipeline: a thin adapter from `Fetched` items to `crawler.process`."""
+"""The Scrapy pipeline: a thin adapter from `Fetched` items to `crawler.process`.
+
+Every page it is handed ends counted: as new, revised, unchanged or skipped, or as an
+error with its URL and reason in the crawl's record. A write the database refuses
+is such an error (the page is fetched again next time); a database that is gone
+stops the crawl; an unexpected fault in the page's processing is an error too, never
+an item Scrapy drops without a word.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +18,7 @@ from scrapy.exceptions import DropItem
 from crawler.errors import CleaningError
 from crawler.items import Fetched
 from crawler.process import Outcome, analyse
-from store.errors import StoreError
+from store.errors import StoreError, WriteRefused
 
 if TYPE_CHECKING:
     from crawler.spiders.base import SourceSpider
@@ -34,14 +41,26 @@ class StorePipeline:
             raise DropItem("the crawl is stopping")
         try:
             outcome = await self._process(spider, item)
+        except DropItem:
+            raise
+        except WriteRefused as exc:
+            self._count_error(spider, item, f"not stored: {exc}")
+            raise DropItem(str(exc)) from None
         except StoreError as exc:
             # The store is locked or gone: nothing more can be kept, so stop cleanly.
             context.fatal = exc
             await self.crawler.engine.close_spider_async(reason="store error")
             raise DropItem(str(exc)) from None
+        except Exception as exc:  # a fault in processing one page costs that page only
+            self._count_error(spider, item, f"not stored: {type(exc).__name__}: {exc}")
+            raise DropItem(str(exc)) from None
         spider.tally.counts[outcome] += 1
         context.progress(outcome)
         return item
+
+    @staticmethod
+    def _count_error(spider: SourceSpider, item: Fetched, reason: str) -> None:
+        spider.record_error(item.final_url, reason, item.status)
 
     async def _process(self, spider: SourceSpider, item: Fetched) -> Outcome:
         context = spider.context

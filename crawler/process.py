@@ -154,6 +154,7 @@ class PageProcessor:
                 outcome = self._revisit(session, article, fetched, analysis, stamp)
             if outcome is not Outcome.UNCHANGED and self.ledger is not None:
                 version = q.current_version(session, article.id)
+                assert version is not None  # the article was just stored with a version
                 flags = self.ledger.record_version(
                     session, article, version, analysis.mentions, stamp
                 )

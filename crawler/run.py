@@ -27,6 +27,7 @@ from store import Store
 from store import queries as q
 from store import writes as w
 from store.clock import now
+from store.kinds import RunStatus
 
 
 def scrapy_settings(settings: CrawlSettings) -> dict[str, object]:
@@ -119,9 +120,10 @@ def crawl(
 
         stopping.append(signum)
         if len(stopping) == 1:  # let the running crawl close and be recorded; start no other
-            reactor.callFromThread(lambda: asyncio.ensure_future(process.stop()))  # type: ignore[attr-defined]
+            reactor.callFromThread(lambda: asyncio.ensure_future(process.stop()))
         else:
-            reactor.callFromThread(reactor.stop)  # type: ignore[attr-defined]
+            # twisted's reactor module is typed as a module, not as the reactor it installs
+            reactor.callFromThread(reactor.stop)  # type: ignore[misc]
 
     async def run_all() -> None:
         from crawler.spiders import SPIDERS
@@ -134,7 +136,9 @@ def crawl(
             with store.session() as session:
                 run_id = w.start_run(session, source.name, now())
             run_ids.append(run_id)
-            status, error_text, tally = "ok", None, Tally()
+            status: RunStatus = "ok"
+            error_text: str | None = None
+            tally = Tally()
             try:
                 await process.crawl(
                     SPIDERS[source.kind], source=source, context=context, tally=tally
@@ -166,7 +170,7 @@ def crawl(
         try:
             await run_all()
         finally:
-            reactor.callLater(0, reactor.stop)  # type: ignore[attr-defined]
+            reactor.callLater(0, reactor.stop)  # type: ignore[arg-type, misc]  # as above
 
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:

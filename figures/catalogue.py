@@ -163,7 +163,8 @@ _KEY_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 @cache
 def _default_data() -> dict[str, Any]:
     with DEFAULT_PATH.open(encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
+        data: dict[str, Any] = yaml.safe_load(handle)
+    return data
 
 
 def _merge(default: Mapping[str, Any], data: Mapping[str, Any]) -> dict[str, Any]:

@@ -367,7 +367,7 @@ def _find_en(text: str, n: Number, m: _Matcher, s: tuple[int, int], clause: str)
     window = _en_window(text, end, s[1])
     if n.unit in _MONEY:
         key = _money_metric(text, n, m, s, clause)
-        return _Found(key, n.unit, start, end, end)  # type: ignore[arg-type]
+        return _Found(key, n.unit, start, end, end)
     partitive = re.match(r"^\s*of\s+(?:the|its|our|their|these|those|them|all)\b", window)
     if partitive and n.unit != "percent":
         # "11,000 of them are R&D professionals": the part is named after the verb
@@ -443,13 +443,13 @@ def _find_zh(simple: str, n: Number, m: _Matcher, s: tuple[int, int], clause: st
     (研發人員逾1.1萬名), else what the measure word alone counts (1.2萬人)."""
     start, end = n.start, n.end
     if n.unit in _MONEY:
-        return _Found(_money_metric(simple, n, m, s, clause), n.unit, start, end, end)  # type: ignore[arg-type]
+        return _Found(_money_metric(simple, n, m, s, clause), n.unit, start, end, end)
     if n.unit in _AREA:
-        metric = m.default_for(n.unit)  # type: ignore[arg-type]
+        metric = m.default_for(n.unit)
         key = m.refine(metric.key, clause, "area") if metric else "other:area"
         if _ZH_FLOW_BEFORE.search(simple[s[0] : start]):
             key = f"other:new-{key}"
-        return _Found(key, n.unit, start, end, end)  # type: ignore[arg-type]
+        return _Found(key, n.unit, start, end, end)
     if n.unit == "percent":
         hit = m.percent.first(clause)
         return _Found(hit[2] if hit else "other:percent", "percent", start, end, end)

@@ -17,6 +17,7 @@ from figures.model import Mention
 from figures.record import Observation, SeriesKey, compare_versions, evaluate, series_key
 from store import queries as q
 from store import writes as w
+from store.kinds import ReviewDecision
 from store.models import Article, ArticleVersion, FigureMention, Flag
 
 
@@ -26,12 +27,12 @@ def to_mention(row: FigureMention) -> Mention:
         subject=row.subject,
         metric=row.metric,
         value=row.value,
-        qualifier=row.qualifier,  # type: ignore[arg-type]
+        qualifier=row.qualifier,
         low=row.low,
         high=row.high,
         unit=row.unit,
         text=row.text,
-        start=row.start,  # type: ignore[arg-type]
+        start=row.start,
         end=row.end,
         sentence=row.sentence,
         as_of=row.as_of,
@@ -144,7 +145,13 @@ class Ledger:
         return created
 
     def review(
-        self, session: Session, flag: Flag, state: str, by: str, note: str | None, now: datetime
+        self,
+        session: Session,
+        flag: Flag,
+        state: ReviewDecision,
+        by: str,
+        note: str | None,
+        now: datetime,
     ) -> None:
         """Accept or dismiss a flag; a dismissal takes its mention out of the record."""
         w.review_flag(session, flag, state, by, note, now)

@@ -20,6 +20,8 @@ from pressmon.context import App, command, dump, parse_date
 from pressmon.errors import EXPECTED, InputError
 from store.records import article_record
 
+FILE_FAULTS: tuple[type[Exception], ...] = (OSError, *EXPECTED)
+
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(package_name="pressmon")
@@ -215,7 +217,7 @@ def clean_cmd(
     for path in files:
         try:
             page = clean_html(path.read_bytes(), url=url or path.resolve().as_uri())
-        except (OSError, *EXPECTED) as exc:
+        except FILE_FAULTS as exc:
             click.echo(f"Error: {path}: {exc}", err=True)
             failed += 1
             continue

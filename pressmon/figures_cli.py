@@ -11,6 +11,7 @@ from figures.records import current_record, history_record, mention_record
 from pressmon import report
 from pressmon.context import App, command, dump, parse_date
 from pressmon.errors import InputError
+from store.kinds import ReviewDecision
 from store.records import flag_record
 
 
@@ -190,7 +191,9 @@ def flags_group(
         report.flag_table(app.out, records)
 
 
-def _review(app: App, flag_id: int, state: str, note: str | None, by: str | None) -> None:
+def _review(
+    app: App, flag_id: int, state: ReviewDecision, note: str | None, by: str | None
+) -> None:
     from figures.ledger import Ledger
     from store import queries as q
     from store.clock import now

@@ -23,7 +23,7 @@ from store import Store
 from store import queries as q
 from store.records import article_record, flag_record
 
-Column = Callable[[dict[str, Any]], str]
+Column = Callable[[Mapping[str, Any]], str]
 
 if TYPE_CHECKING:
     from pressmon.ingest import Ingested
@@ -141,14 +141,14 @@ def _figure(value: int | float | None, qualifier: str | None, unit: str | None) 
     return f"{words.get(qualifier or 'exact', '')}{value:,}{suffix}"
 
 
-def _change(f: dict[str, Any]) -> str:
+def _change(f: Mapping[str, Any]) -> str:
     if f["delta"] is None:
         return ""
     percent = f" ({f['percent']:+}%)" if f["percent"] is not None else ""
     return f"{f['delta']:+,}{percent}"
 
 
-def _previous(f: dict[str, Any]) -> str:
+def _previous(f: Mapping[str, Any]) -> str:
     previous = _figure(f["previous_value"], f["previous_qualifier"], f["unit"])
     return previous + (f" ({f['previous_as_of']})" if f["previous_as_of"] else "")
 
@@ -261,7 +261,7 @@ def mention_table(out: Console, records: Sequence[Mapping[str, Any]]) -> None:
 
 
 def history_table(out: Console, records: Sequence[Mapping[str, Any]]) -> None:
-    def flags(r: dict[str, Any]) -> str:
+    def flags(r: Mapping[str, Any]) -> str:
         return ", ".join(
             f"{f['kind']}#{f['id']}" + ("" if f["state"] == "open" else f" ({f['state']})")
             for f in r["flags"]

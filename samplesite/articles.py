@@ -129,6 +129,9 @@ def articles() -> tuple[Article, ...]:
                 f"content/{ident}.md: text not encodable in {encoding}: {exc}"
             ) from None
         published = meta.get("published")
+        modified = meta.get("modified", published)
+        if modified is None:
+            raise ValueError(f"content/{ident}.md: an undated article needs `modified`")
         revision = meta.get("revision") or {}
         revised_body = body
         for old, new in revision.get("replace", []):
@@ -140,7 +143,7 @@ def articles() -> tuple[Article, ...]:
                 path=meta["path"],
                 title=meta["title"],
                 published=published,
-                modified=meta.get("modified", published),
+                modified=modified,
                 lang=meta.get("lang", "en"),
                 relevant=meta["relevant"],
                 body=body,

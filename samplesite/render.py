@@ -12,6 +12,7 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from email.utils import format_datetime
+from typing import Any
 from urllib.parse import parse_qs
 
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -79,13 +80,15 @@ def blocks(text: str) -> list[tuple[str, object]]:
     return result
 
 
-def _html(template: str, modified: dt.datetime | None, encoding: str = "utf-8", **ctx) -> Resource:
+def _html(
+    template: str, modified: dt.datetime | None, encoding: str = "utf-8", **ctx: Any
+) -> Resource:
     text = _env.get_template(template).render(**ctx)
     ctype = "text/html; charset=utf-8" if encoding == "utf-8" else "text/html"
     return Resource(text.encode(encoding), ctype, modified)
 
 
-def _xml(template: str, ctype: str, modified: dt.datetime | None, **ctx) -> Resource:
+def _xml(template: str, ctype: str, modified: dt.datetime | None, **ctx: Any) -> Resource:
     text = _env.get_template(template).render(**ctx)
     return Resource(text.encode("utf-8"), f"{ctype}; charset=utf-8", modified)
 
@@ -168,7 +171,14 @@ def _listing(edition: int, query: dict[str, list[str]], stamp: Stamp) -> Resourc
     )
 
 
-def _rss(title: str, link: str, items, base: str, modified=None, stale_etag=None) -> Resource:
+def _rss(
+    title: str,
+    link: str,
+    items: list[tuple[str, Article]],
+    base: str,
+    modified: dt.datetime | None = None,
+    stale_etag: str | None = None,
+) -> Resource:
     res = _xml(
         "rss.xml",
         "application/rss+xml",
@@ -250,13 +260,13 @@ def resolve(
         title = f'"{q.get("q", [""])[0]}" - news search'
         return _rss(title, f"{base}/search/", hits, base, _newest([a for _, a in hits], stamp))
     if path == "/blog/atom.xml":
-        items = [a for _, a in lists["blog"]]
+        posts = [a for _, a in lists["blog"]]
         return _xml(
             "atom.xml",
             "application/atom+xml",
-            _newest(items, stamp),
+            _newest(posts, stamp),
             base=base,
-            updated=(_newest(items, stamp) or moment(None)).isoformat(),
+            updated=(_newest(posts, stamp) or moment(None)).isoformat(),
             entries=[
                 (
                     p,

@@ -12,6 +12,7 @@ import datetime as dt
 import threading
 import time
 from dataclasses import dataclass
+from email.message import Message
 from email.utils import format_datetime, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
@@ -131,7 +132,7 @@ class SampleSite:
             self.requests.append(record)
 
 
-def _not_modified(headers, res: Resource) -> bool:
+def _not_modified(headers: Message, res: Resource) -> bool:
     """RFC 9110: If-None-Match decides when present, else If-Modified-Since."""
     inm = headers.get("If-None-Match")
     if inm is not None:
@@ -152,7 +153,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     @property
     def site(self) -> SampleSite:
-        return self.server.site  # type: ignore[attr-defined]
+        site: SampleSite = self.server.site  # type: ignore[attr-defined]  # set in SampleSite
+        return site
 
     def log_message(self, format: str, *args: object) -> None:
         """Keep test output clean; `SampleSite.requests` is the log."""

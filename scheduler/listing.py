@@ -25,7 +25,8 @@ def stored_jobs(store: Store) -> list[Any]:
     jobs = job_store(store)
     jobs.start(BackgroundScheduler(), "default")  # creates the table if no run has yet
     try:
-        return jobs.get_all_jobs()
+        found: list[Any] = jobs.get_all_jobs()
+        return found
     finally:
         jobs.shutdown()
 
@@ -35,7 +36,7 @@ def _iso(moment: Any) -> str | None:
         return None
     if moment.tzinfo is not None:  # stored jobs run in their own timezone; show UTC, as stored
         moment = moment.astimezone(UTC).replace(tzinfo=None)
-    return moment.isoformat(timespec="seconds")
+    return str(moment.isoformat(timespec="seconds"))
 
 
 def _last_crawl(store: Store, source: str) -> dict[str, Any] | None:

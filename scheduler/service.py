@@ -15,7 +15,7 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -250,7 +250,9 @@ def sync_jobs(
     """
     wanted = {spec.id: spec for spec in specs}
     existing = {job.id: job for job in scheduler.get_jobs()}
-    added, rescheduled, kept = [], [], []
+    added: list[str] = []
+    rescheduled: list[str] = []
+    kept: list[str] = []
     removed = tuple(sorted(set(existing) - set(wanted)))
     for job_id in removed:
         scheduler.remove_job(job_id)
@@ -263,8 +265,10 @@ def sync_jobs(
         if spec.kind == "crawl":
             seconds = first_interval(store, spec, history_size) if spec.adaptive else spec.every
             trigger = build_trigger(spec, seconds)
-            when = first_run(store, spec, seconds, now) if spec.cron is None else None
-            func, args, executor = crawl_job, (spec.target,), "default"
+            when = first_run(store, spec, seconds or 0, now) if spec.cron is None else None
+            func: Callable[..., None] = crawl_job
+            args: tuple[str, ...] = (spec.target,)
+            executor = "default"
         else:
             trigger = build_trigger(spec)
             when, func, args, executor = None, digest_job, (), "digest"
@@ -377,4 +381,5 @@ class Service:
                 rt.lock.wait(1.0)
 
     def jobs(self) -> list[Any]:
-        return self.scheduler.get_jobs()
+        jobs: list[Any] = self.scheduler.get_jobs()
+        return jobs

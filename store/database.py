@@ -15,10 +15,17 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import (
+    ArgumentError,
+    DisconnectionError,
+    InterfaceError,
+    NoSuchModuleError,
+    OperationalError,
+    SQLAlchemyError,
+)
 from sqlalchemy.orm import Session, sessionmaker
 
-from store.errors import StoreError
+from store.errors import StoreError, StoreUnavailable, WriteRefused
 from store.search import PostgresSearch, SearchIndex, SqliteSearch
 
 MIGRATIONS = str(Path(__file__).with_name("migrations"))
@@ -61,14 +68,18 @@ class Store:
 
     def __init__(self, url: str, *, upgrade: bool = True) -> None:
         self.url = url
+        self.name = url  # how messages name the database: never with its password
         try:
             parsed = make_url(url)
         except ArgumentError:
             raise StoreError(f"not a database URL: {url!r}") from None
+        if parsed.drivername == "postgresql":
+            parsed = parsed.set(drivername="postgresql+psycopg")  # psycopg 3, not psycopg2
+        self.name = parsed.render_as_string(hide_password=True)
         backend = parsed.get_backend_name()
         if backend not in BACKENDS:
             raise StoreError(
-                f"database {url}: pressmon stores on SQLite or PostgreSQL, not {backend}"
+                f"database {self.name}: pressmon stores on SQLite or PostgreSQL, not {backend}"
             )
         self.is_sqlite = backend == "sqlite"
         if self.is_sqlite and parsed.database not in (None, "", ":memory:"):
@@ -77,12 +88,17 @@ class Store:
                 folder.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
                 raise StoreError(
-                    f"database {url}: cannot create {folder}: {exc.strerror}"
+                    f"database {self.name}: cannot create {folder}: {exc.strerror}"
                 ) from None
         try:
-            self.engine: Engine = create_engine(url)
+            self.engine: Engine = create_engine(parsed)
         except (ArgumentError, NoSuchModuleError) as exc:
-            raise StoreError(f"not a usable database URL: {url!r} ({exc})") from None
+            raise StoreError(f"not a usable database URL: {self.name!r} ({exc})") from None
+        except ModuleNotFoundError as exc:
+            raise StoreError(
+                f"database {self.name}: its driver ({exc.name}) is not installed; "
+                "for PostgreSQL: pip install 'pressmon[postgresql]'"
+            ) from None
         if self.is_sqlite:
             event.listen(self.engine, "connect", _sqlite_pragmas)
         self.search_index: SearchIndex = SqliteSearch() if self.is_sqlite else PostgresSearch()
@@ -120,7 +136,7 @@ class Store:
                         connection.exec_driver_sql("PRAGMA foreign_keys=ON")
                         connection.commit()
         except SQLAlchemyError as exc:
-            raise StoreError(describe(exc, self.url)) from exc
+            raise StoreError(describe(exc, self.name)) from exc
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -129,8 +145,11 @@ class Store:
         try:
             with session.begin():
                 yield session
-        except OperationalError as exc:
-            raise StoreError(describe(exc, self.url)) from exc
+        except (OperationalError, InterfaceError, DisconnectionError) as exc:
+            raise StoreUnavailable(describe(exc, self.name)) from exc
+        except SQLAlchemyError as exc:
+            # A constraint, a trigger, a value the column cannot hold: this write only.
+            raise WriteRefused(describe(exc, self.name)) from exc
         finally:
             session.close()
 

@@ -10,9 +10,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Protocol
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import Subquery, exists, func, select
 from sqlalchemy.orm import Session, aliased, selectinload
 
+from store.kinds import SourceKind
 from store.models import (
     Article,
     ArticleVersion,
@@ -39,22 +40,37 @@ class KnownUrl:
 
 
 def known_urls(session: Session) -> dict[str, KnownUrl]:
-    """Every URL ever fetched, keyed by url_key."""
+    """Every URL ever fetched, keyed by url_key.
+
+    A URL whose last fetch ended in an error (including a write the store refused)
+    has no `last_fetched`, so a sitemap's lastmod never lets the next crawl skip it.
+    """
     rows = session.execute(
         select(
-            FetchState.url_key, FetchState.etag, FetchState.last_modified, FetchState.last_fetched
+            FetchState.url_key,
+            FetchState.etag,
+            FetchState.last_modified,
+            FetchState.last_fetched,
+            FetchState.error,
         )
     )
-    return {r.url_key: KnownUrl(r.etag, r.last_modified, r.last_fetched) for r in rows}
+    return {
+        r.url_key: KnownUrl(r.etag, r.last_modified, None if r.error else r.last_fetched)
+        for r in rows
+    }
 
 
 class SourceRecord(Protocol):
     """What the store keeps of a configured source (crawler.sources.Source fits)."""
 
-    name: str
-    kind: str
-    start_urls: Sequence[str]
-    enabled: bool
+    @property
+    def name(self) -> str: ...
+    @property
+    def kind(self) -> SourceKind: ...
+    @property
+    def start_urls(self) -> Sequence[str]: ...
+    @property
+    def enabled(self) -> bool: ...
 
     @property
     def schedule(self) -> Any: ...  # a model with model_dump()
@@ -92,7 +108,7 @@ def current_version(session: Session, article_id: int) -> ArticleVersion | None:
     )
 
 
-def _current_versions():
+def _current_versions() -> Subquery:
     return (
         select(ArticleVersion.article_id, func.max(ArticleVersion.number).label("number"))
         .group_by(ArticleVersion.article_id)

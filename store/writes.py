@@ -18,6 +18,7 @@ from sqlalchemy import update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from store.kinds import ReviewDecision, RunStatus
 from store.models import (
     Article,
     ArticleVersion,
@@ -70,7 +71,7 @@ def finish_run(
     run_id: int,
     counts: dict[str, int],
     problems: Sequence[tuple[str, str, datetime]],
-    status: str,
+    status: RunStatus,
     error_text: str | None,
     now: datetime,
 ) -> None:
@@ -294,7 +295,7 @@ def delete_flags(session: Session, flags: Iterable[Flag]) -> None:
 
 
 def review_flag(
-    session: Session, flag: Flag, state: str, by: str, note: str | None, at: datetime
+    session: Session, flag: Flag, state: ReviewDecision, by: str, note: str | None, at: datetime
 ) -> None:
     """Accept or dismiss a flag and keep the review in its audit trail."""
     flag.state, flag.reviewed_by, flag.reviewed_at, flag.note = state, by, at, note

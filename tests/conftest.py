@@ -6,9 +6,6 @@ scheduler run it (Scrapy's reactor cannot restart inside one process).
 
 from __future__ import annotations
 
-import atexit
-import functools
-import itertools
 import json
 import os
 import subprocess
@@ -29,19 +26,6 @@ CLI_TIMEOUT = 180
 # The backend every store of the suite lives on: `PRESSMON_TEST_DB=postgresql pytest`
 # runs the whole suite on a private PostgreSQL cluster (tests/pg.py).
 BACKEND = os.environ.get("PRESSMON_TEST_DB", "sqlite")
-_databases = itertools.count(1)
-
-
-@functools.cache
-def _cluster() -> Any:
-    from tests import pg
-
-    cluster = pg.start()
-    atexit.register(cluster.stop)
-    # Each test's database is a copy of one already migrated: cheaper than migrating each.
-    cluster.psql("CREATE DATABASE pressmon_template")
-    Store(cluster.url("pressmon_template")).close()
-    return cluster
 
 
 def database_url(folder: Path, name: str = "pressmon") -> str:
@@ -50,10 +34,26 @@ def database_url(folder: Path, name: str = "pressmon") -> str:
         return f"sqlite:///{folder / name}.db"
     if BACKEND != "postgresql":
         raise RuntimeError(f"PRESSMON_TEST_DB={BACKEND!r}: expected sqlite or postgresql")
-    cluster = _cluster()
-    database = f"{name}_{os.getpid()}_{next(_databases)}"
-    cluster.psql(f'CREATE DATABASE "{database}" TEMPLATE pressmon_template')
-    return str(cluster.url(database))
+    from tests import pg
+
+    return pg.new_database(name, template=pg.MIGRATED)
+
+
+def copy_database(url: str, folder: Path, name: str) -> str:
+    """A private copy of the store at `url` (which no one may hold open), as a new URL."""
+    if url.startswith("sqlite:///"):
+        import sqlite3
+
+        target = folder / f"{name}.db"
+        with (
+            sqlite3.connect(url.removeprefix("sqlite:///")) as source,
+            sqlite3.connect(target) as copy,
+        ):
+            source.backup(copy)  # the backup API copies a WAL database whole
+        return f"sqlite:///{target}"
+    from tests import pg
+
+    return pg.new_database(name, template=url.rsplit("/", 1)[1])
 
 
 sqlite_only = pytest.mark.skipif(
@@ -116,9 +116,7 @@ def write_config(path: Path, base_url: str, **crawl: Any) -> Path:
 def crawl_sample(tmp: Path, editions: tuple[int, ...] = (1, 2)) -> Cli:
     """A store holding crawls of the sample newsroom's editions, in order, under `tmp`."""
     with SampleSite() as running:
-        cli = Cli(
-            write_config(tmp / "config.yaml", running.base_url), f"sqlite:///{tmp / 'p.db'}", tmp
-        )
+        cli = Cli(write_config(tmp / "config.yaml", running.base_url), database_url(tmp, "p"), tmp)
         for edition in editions:
             running.edition = edition
             cli("crawl")
@@ -134,7 +132,7 @@ def site() -> Iterator[SampleSite]:
 @pytest.fixture
 def cli(site: SampleSite, tmp_path: Path) -> Cli:
     config = write_config(tmp_path / "config.yaml", site.base_url)
-    return Cli(config=config, db_url=f"sqlite:///{tmp_path / 'pressmon.db'}", cwd=tmp_path)
+    return Cli(config=config, db_url=database_url(tmp_path), cwd=tmp_path)
 
 
 def crawl_runs(cli: Cli) -> dict[str, dict[str, Any]]:

@@ -8,7 +8,10 @@ PostgreSQL refuses to run as root, so as root the cluster belongs to the
 
 from __future__ import annotations
 
+import atexit
+import functools
 import glob
+import itertools
 import os
 import shutil
 import socket
@@ -108,3 +111,28 @@ def start() -> Cluster:
         bindir / "pg_ctl", "-D", str(data), "-o", options, "-l", str(folder / "log"), "-w", "start"
     )
     return Cluster(folder, port, bindir)
+
+
+MIGRATED = "pressmon_template"
+_names = itertools.count(1)
+
+
+@functools.cache
+def shared() -> Cluster:
+    """The test session's one cluster, with a migrated template database to copy."""
+    from store import Store
+
+    cluster = start()
+    atexit.register(cluster.stop)
+    # Each test's database is a copy of one already migrated: cheaper than migrating each.
+    cluster.psql(f"CREATE DATABASE {MIGRATED}")
+    Store(cluster.url(MIGRATED)).close()
+    return cluster
+
+
+def new_database(name: str, template: str) -> str:
+    """A new database in the shared cluster, copied from `template`; its URL."""
+    cluster = shared()
+    database = f"{name}_{os.getpid()}_{next(_names)}"
+    cluster.psql(f'CREATE DATABASE "{database}" TEMPLATE "{template}"')
+    return cluster.url(database)

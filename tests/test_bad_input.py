@@ -9,7 +9,7 @@ import yaml
 
 from samplesite import SampleSite
 from store import queries as q
-from tests.conftest import Cli, crawl_runs, write_config
+from tests.conftest import Cli, crawl_runs, database_url, write_config
 
 BAD_SOURCES = [
     {"name": "deadhost", "kind": "feed", "start_urls": ["http://127.0.0.1:9/feed.xml"]},
@@ -38,7 +38,7 @@ def bad_cli(bad_site: SampleSite, tmp_path_factory: pytest.TempPathFactory) -> C
         for s in BAD_SOURCES
     ]
     config.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    return Cli(config=config, db_url=f"sqlite:///{tmp_path / 'pressmon.db'}", cwd=tmp_path)
+    return Cli(config=config, db_url=database_url(tmp_path), cwd=tmp_path)
 
 
 @pytest.fixture(scope="module")

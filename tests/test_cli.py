@@ -15,7 +15,7 @@ import click
 import pytest
 
 from pressmon.cli import main
-from tests.conftest import Cli, crawl_sample
+from tests.conftest import Cli, crawl_sample, database_url, sqlite_only
 
 ARTICLE_KEYS = {
     "id",
@@ -121,6 +121,7 @@ def test_db_upgrade_reports_an_up_to_date_store(crawled: Cli) -> None:
     assert "up to date" in crawled("db", "upgrade").stdout
 
 
+@sqlite_only
 def test_a_locked_database_is_one_clear_line(crawled: Cli) -> None:
     import sqlite3
 
@@ -176,7 +177,7 @@ def test_sample_site_serves_until_stopped(tmp_path: Path) -> None:
 
 
 def test_demo_crawls_both_editions_into_a_fresh_store(tmp_path: Path) -> None:
-    db = f"sqlite:///{tmp_path / 'demo.db'}"
+    db = database_url(tmp_path, "demo")
     result = subprocess.run(
         [sys.executable, "-m", "pressmon", "demo", "--db", db],
         cwd=tmp_path,

@@ -10,7 +10,6 @@ import email
 import email.policy
 import json
 import socket
-import sqlite3
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -23,7 +22,6 @@ import lxml.html
 import pytest
 from aiosmtpd.controller import Controller
 from click.testing import CliRunner
-from conftest import Cli
 from digest_golden.fixture import HERE, PERIOD, WATCHED, golden_store, write_config
 
 from digest.collect import collect
@@ -32,6 +30,7 @@ from digest.render import html, markdown
 from pressmon.cli import main
 from store import Store
 from store.clock import now as utcnow
+from tests.conftest import Cli, copy_database, database_url
 
 REGENERATE = "run `python scripts/regenerate_digest_golden.py` if the change is intended"
 
@@ -124,26 +123,20 @@ def _channels(tmp_path: Path, port: int, hook_url: str | None = None) -> dict[st
 
 # -- golden files --------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def golden_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def golden_db(tmp_path_factory: pytest.TempPathFactory) -> str:
     folder = tmp_path_factory.mktemp("golden")
-    golden_store(folder)[0].close()
-    return folder / "golden.db"
+    store = golden_store(folder, database_url(folder, "golden"))[0]
+    store.close()
+    return store.url
 
 
 @pytest.fixture(scope="module")
-def golden_content(golden_db: Path):
-    store = Store(f"sqlite:///{golden_db}")
+def golden_content(golden_db: str):
+    store = Store(golden_db)
     with store.session() as session:
         content = collect(session, PERIOD)
     store.close()
     return content
-
-
-def _copy(db: Path, to: Path) -> str:
-    """A private copy of a SQLite store (the backup API copies a WAL database whole)."""
-    with sqlite3.connect(db) as source, sqlite3.connect(to) as target:
-        source.backup(target)
-    return f"sqlite:///{to}"
 
 
 def _digests(db_url: str) -> list[dict[str, Any]]:
@@ -179,10 +172,10 @@ def test_golden_digest_puts_flags_first_and_folds_syndicated_copies(golden_conte
 
 # -- sending -------------------------------------------------------------------------------------
 def test_send_delivers_once_retries_failures_and_feeds_atom(
-    tmp_path: Path, golden_db: Path, smtp: tuple[Mailbox, int], hook: Hook
+    tmp_path: Path, golden_db: str, smtp: tuple[Mailbox, int], hook: Hook
 ) -> None:
     mailbox, port = smtp
-    db_url = _copy(golden_db, tmp_path / "send.db")
+    db_url = copy_database(golden_db, tmp_path, "send")
     cli = _cli(tmp_path, db_url, **_channels(tmp_path, port, hook.url))
 
     preview = json.loads(cli("digest", "--format", "json").stdout)
@@ -255,7 +248,7 @@ def test_empty_period_sends_nothing_unless_configured(
     tmp_path: Path, smtp: tuple[Mailbox, int]
 ) -> None:
     mailbox, port = smtp
-    db_url = f"sqlite:///{tmp_path / 'empty.db'}"
+    db_url = database_url(tmp_path, "empty")
     cli = _cli(tmp_path, db_url, **_channels(tmp_path, port))
     assert "nothing new" in cli("digest", "--send").stdout
     assert mailbox.messages == [] and _digests(db_url) == []
@@ -269,7 +262,7 @@ def test_empty_period_sends_nothing_unless_configured(
 
 
 def test_html_digest_renders_untrusted_article_text_inert(tmp_path: Path) -> None:
-    db_url = f"sqlite:///{tmp_path / 'xss.db'}"
+    db_url = database_url(tmp_path, "xss")
     cli = _cli(tmp_path, db_url, folder=None)
     page = tmp_path / "hostile.txt"
     page.write_text(

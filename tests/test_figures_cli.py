@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, Cli
+from tests.conftest import ROOT, Cli, database_url
 
 RELEASE_2022 = (
     "HKSTP marks 20 years\n"
@@ -43,7 +43,7 @@ MENTION_KEYS = {
 @pytest.fixture
 def figures_cli(tmp_path: Path) -> Cli:
     """The shipped config (no site needed) and an empty store."""
-    return Cli(config=ROOT / "config.yaml", db_url=f"sqlite:///{tmp_path / 'f.db'}", cwd=tmp_path)
+    return Cli(config=ROOT / "config.yaml", db_url=database_url(tmp_path, "f"), cwd=tmp_path)
 
 
 def _file(tmp_path: Path, name: str, text: str) -> str:
@@ -156,7 +156,7 @@ def test_dismissing_a_change_restores_the_previous_value(figures_cli: Cli, tmp_p
 
 
 def test_the_record_does_not_depend_on_ingest_order(figures_cli: Cli, tmp_path: Path) -> None:
-    other = Cli(figures_cli.config, f"sqlite:///{tmp_path / 'other.db'}", tmp_path)
+    other = Cli(figures_cli.config, database_url(tmp_path, "other"), tmp_path)
     a = _file(tmp_path, "a.txt", RELEASE_2022)
     b = _file(tmp_path, "b.txt", BLOG_2023)
     figures_cli("ingest", a, "--published", "2022-07-11", "--url", "https://example.org/a")

@@ -10,7 +10,6 @@ import itertools
 import os
 import re
 import signal
-import sqlite3
 import subprocess
 import sys
 import threading
@@ -23,6 +22,8 @@ from typing import Any
 import pytest
 import yaml
 from pydantic import ValidationError
+from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.pool import NullPool
 
 from crawler.sources import Schedule, Source
 from samplesite import SampleSite
@@ -31,7 +32,7 @@ from scheduler.runner import run_command, run_crawl
 from scheduler.settings import SchedulerSettings
 from scheduler.specs import job_specs
 from store import Store
-from tests.conftest import Cli, write_config
+from tests.conftest import Cli, database_url, write_config
 
 HOUR = 3600
 WAIT = 25  # seconds any one condition may take before the test fails
@@ -138,7 +139,7 @@ def test_a_stop_request_ends_a_command() -> None:
 
 
 def test_a_crawl_that_cannot_start_is_recorded_as_failed(tmp_path: Path) -> None:
-    db_url = f"sqlite:///{tmp_path / 'p.db'}"
+    db_url = database_url(tmp_path)
     store = Store(db_url)
     outcome = run_crawl(
         "wire",
@@ -175,20 +176,19 @@ def _config(
 
 
 def _cli(tmp_path: Path, config: Path) -> Cli:
-    return Cli(config=config, db_url=f"sqlite:///{tmp_path / 'pressmon.db'}", cwd=tmp_path)
+    return Cli(config=config, db_url=database_url(tmp_path), cwd=tmp_path)
 
 
 def _sql(db_url: str, query: str) -> list[tuple[Any, ...]]:
-    path = db_url.removeprefix("sqlite:///")
-    if not os.path.exists(path):
-        return []
-    with sqlite3.connect(path, timeout=10) as connection:
-        try:
-            return connection.execute(query).fetchall()
-        except sqlite3.OperationalError as exc:  # the table is not there yet
-            if "no such table" in str(exc):
+    """Rows of `query`, read as another process would; [] while its table does not exist."""
+    engine = create_engine(db_url, poolclass=NullPool)
+    try:
+        with engine.connect() as connection:
+            if not inspect(connection).has_table(query.split(" FROM ")[1].split()[0]):
                 return []
-            raise
+            return [tuple(row) for row in connection.execute(text(query))]
+    finally:
+        engine.dispose()
 
 
 def _runs(db_url: str) -> list[tuple[Any, ...]]:

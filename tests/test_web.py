@@ -18,7 +18,7 @@ from store import Store
 from store import queries as q
 from store.models import Digest, FlagReview
 from store.records import article_record, flag_record
-from tests.conftest import Cli, crawl_sample
+from tests.conftest import Cli, crawl_sample, database_url
 from web.access import is_loopback, require_token
 from web.errors import AccessError
 from web.templating import link
@@ -84,7 +84,7 @@ def test_every_page_renders_on_a_crawled_store(client: TestClient) -> None:
 
 
 def test_an_empty_store_shows_empty_states(tmp_path: Path, crawled: Cli) -> None:
-    store = Store(f"sqlite:///{tmp_path / 'empty.db'}")
+    store = Store(database_url(tmp_path, "empty"))
     with TestClient(web_app(store, load_config(crawled.config))) as empty:
         assert "No digest has been made yet" in empty.get("/").text
         assert "No article matches" in empty.get("/articles").text

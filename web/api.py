@@ -16,7 +16,9 @@ from fastapi import APIRouter, Body, Header, HTTPException, Query, Request
 from pydantic import BaseModel, Field
 
 from figures.records import current_record, history_record
+from store import Store
 from store import queries as q
+from store.kinds import ReviewDecision
 from store.records import article_record, flag_record
 from web import queries as wq
 from web.access import Access
@@ -32,8 +34,9 @@ class Review(BaseModel):
     by: str = Field("web", description="Who reviews.")
 
 
-def _store(request: Request):
-    return request.app.state.store
+def _store(request: Request) -> Store:
+    store: Store = request.app.state.store
+    return store
 
 
 @router.get("/articles", tags=["articles"])
@@ -92,7 +95,7 @@ def get_flag(request: Request, flag_id: int) -> Record:
 def _review(
     request: Request,
     flag_id: int,
-    state: str,
+    state: ReviewDecision,
     review: Review | None,
     authorization: str | None,
     client: str | None,

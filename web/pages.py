@@ -16,7 +16,9 @@ from fastapi.responses import RedirectResponse
 
 from figures.model import FLAG_KINDS
 from figures.records import current_record, history_record
+from store import Store
 from store import queries as q
+from store.kinds import ReviewDecision
 from store.records import article_record, flag_record, number
 from web import queries as wq
 from web.access import AUTH_COOKIE, SESSION_COOKIE, Access
@@ -59,8 +61,9 @@ def local_redirect(target: str | None, default: str = "/") -> RedirectResponse:
     return RedirectResponse(_local(target, default), status_code=303)
 
 
-def _store(request: Request):
-    return request.app.state.store
+def _store(request: Request) -> Store:
+    store: Store = request.app.state.store
+    return store
 
 
 # -- digests ---------------------------------------------------------------------------------
@@ -273,7 +276,7 @@ def review_form(
     access: Access = request.app.state.access
     if not access.csrf_ok(request.cookies.get(SESSION_COOKIE), csrf_token):
         raise HTTPException(403, "the form's CSRF token is missing or stale: reload the page")
-    states = {"accept": "accepted", "dismiss": "dismissed"}
+    states: dict[str, ReviewDecision] = {"accept": "accepted", "dismiss": "dismissed"}
     if action not in states:
         raise HTTPException(400, f"action {action!r}: expected accept or dismiss")
     with _store(request).session() as s:

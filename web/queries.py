@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from figures.ledger import Ledger
 from store import queries as q
 from store.clock import now
+from store.kinds import ReviewDecision
 from store.models import Article, Digest, FigureMention, Flag, FlagReview
 from store.queries import (
     get_digest,
@@ -69,7 +70,7 @@ def find_articles(
         hits = q.search_articles(
             session, search, f.q, since=f.since, language=f.language, limit=f.limit * 5
         )
-        found = [(a, h.snippet) for a, h in hits]
+        found: list[tuple[Article, str | None]] = [(a, h.snippet) for a, h in hits]
     else:
         rows = q.list_articles(
             session, since=f.since, source=f.source, language=f.language, limit=None
@@ -119,7 +120,7 @@ def review_record(review: FlagReview) -> dict[str, object]:
 
 
 def review(
-    session: Session, ledger: Ledger, flag: Flag, state: str, by: str, note: str | None
+    session: Session, ledger: Ledger, flag: Flag, state: ReviewDecision, by: str, note: str | None
 ) -> None:
     """Accept or dismiss a flag through the ledger, which writes the audit row."""
     ledger.review(session, flag, state, by.strip() or "web", (note or "").strip() or None, now())

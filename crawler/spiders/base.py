@@ -20,6 +20,7 @@ from crawler.items import Fetched, Hints
 from crawler.process import Tally
 from crawler.sources import Source
 from crawler.urls import follow_rule, url_key
+from store.errors import WriteRefused
 
 ROBOTS_MESSAGE = "Forbidden by robots.txt"
 
@@ -100,7 +101,7 @@ class SourceSpider(scrapy.Spider):
             self.logger.info("skipped (robots.txt): %s", request.url)
             return
         status = None
-        if failure.check(HttpError):
+        if failure.check(HttpError) and isinstance(failure.value, HttpError):
             status = failure.value.response.status
             reason = f"HTTP {status}"
         elif failure.check(DownloadCancelledError) and not str(failure.value):
@@ -109,12 +110,16 @@ class SourceSpider(scrapy.Spider):
                 f"response exceeded the size cap of {self.context.settings.max_page_bytes} bytes"
             )
         else:
-            reason = failure.getErrorMessage() or failure.type.__name__
-            reason = f"{failure.type.__name__}: {reason}" if failure.type else reason
+            kind = failure.type.__name__ if failure.type else "error"
+            reason = failure.getErrorMessage() or kind
+            reason = f"{kind}: {reason}"
         self.record_error(url, reason, status)
 
     def record_error(self, url: str, reason: str, status: int | None = None) -> None:
         reason = " ".join(reason.split())[:500]
         self.tally.error(url, reason)
         self.logger.warning("error on %s: %s", url, reason)
-        self.context.processor.remember_error(url, status, reason)
+        try:
+            self.context.processor.remember_error(url, status, reason)
+        except WriteRefused as exc:  # counted all the same; the URL is simply fetched again
+            self.logger.warning("could not note the error on %s: %s", url, exc)

@@ -107,14 +107,14 @@ def _pin_times(store: Store, since: datetime, fixed: datetime) -> None:
             session.execute(update(model).where(column >= since).values({column.key: fixed}))
 
 
-def golden_store(folder: Path) -> tuple[Store, Config]:
-    """A fresh fixed store and its config in `folder`.
+def golden_store(folder: Path, db_url: str | None = None) -> tuple[Store, Config]:
+    """A fresh fixed store (at `db_url`, else a file in `folder`) and its config in `folder`.
 
     Built in a child process with a fixed PYTHONHASHSEED: the figures ledger
     creates a revision's flags in set order, so flag ids follow the hash seed.
     """
     config_path = write_config(folder / "config.yaml")
-    db_url = f"sqlite:///{folder / 'golden.db'}"
+    db_url = db_url or f"sqlite:///{folder / 'golden.db'}"
     root = HERE.parents[1]
     env = {**os.environ, "PYTHONHASHSEED": "0", "PYTHONPATH": f"{root}{os.pathsep}{root / 'tests'}"}
     subprocess.run(
