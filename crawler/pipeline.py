@@ -29,6 +29,7 @@ class StorePipeline:
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
+        self._closing: asyncio.Future[None] | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
@@ -49,7 +50,10 @@ class StorePipeline:
         except StoreError as exc:
             # The store is locked or gone: nothing more can be kept, so stop cleanly.
             context.fatal = exc
-            await self.crawler.engine.close_spider_async(reason="store error")
+            # Not awaited: closing waits for the items in flight, this one among them.
+            self._closing = asyncio.ensure_future(
+                self.crawler.engine.close_spider_async(reason="store error")
+            )
             raise DropItem(str(exc)) from None
         except Exception as exc:  # a fault in processing one page costs that page only
             self._count_error(spider, item, f"not stored: {type(exc).__name__}: {exc}")
