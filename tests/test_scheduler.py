@@ -195,7 +195,8 @@ def _runs(db_url: str) -> list[tuple[Any, ...]]:
     from datetime import datetime
 
     rows = _sql(db_url, "SELECT source, status, started, finished FROM crawl_run ORDER BY id")
-    parse = lambda v: v and datetime.fromisoformat(v)  # noqa: E731
+    # SQLite hands back text, PostgreSQL datetimes
+    parse = lambda v: v and (v if isinstance(v, datetime) else datetime.fromisoformat(v))  # noqa: E731
     return [(s, status, parse(a), parse(b)) for s, status, a, b in rows]
 
 
