@@ -83,6 +83,11 @@ def article_by_key(session: Session, url_key: str) -> Article | None:
     return session.scalar(select(Article).where(Article.url_key == url_key))
 
 
+def articles_by_url(session: Session, urls: Sequence[str]) -> list[Article]:
+    """The stored articles at these exact URLs, in id order."""
+    return list(session.scalars(select(Article).where(Article.url.in_(urls)).order_by(Article.id)))
+
+
 def current_version(session: Session, article_id: int) -> ArticleVersion | None:
     return session.scalar(
         select(ArticleVersion)
@@ -100,20 +105,23 @@ def _current_versions():
     )
 
 
-def article_with_text_hash(session: Session, text_hash: str) -> Article | None:
-    """An article whose current version has exactly this text (uses the content_hash index)."""
+def articles_with_text_hash(session: Session, text_hash: str, limit: int = 20) -> list[Article]:
+    """Articles whose current version has exactly this text (uses the content_hash index)."""
     newer = aliased(ArticleVersion)
-    return session.scalar(
-        select(Article)
-        .join(ArticleVersion, ArticleVersion.article_id == Article.id)
-        .where(
-            ArticleVersion.content_hash == text_hash,
-            ~exists().where(
-                newer.article_id == ArticleVersion.article_id,
-                newer.number > ArticleVersion.number,
-            ),
+    return list(
+        session.scalars(
+            select(Article)
+            .join(ArticleVersion, ArticleVersion.article_id == Article.id)
+            .where(
+                ArticleVersion.content_hash == text_hash,
+                ~exists().where(
+                    newer.article_id == ArticleVersion.article_id,
+                    newer.number > ArticleVersion.number,
+                ),
+            )
+            .order_by(Article.id)
+            .limit(limit)
         )
-        .limit(1)
     )
 
 

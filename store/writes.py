@@ -214,6 +214,11 @@ def join_cluster(session: Session, article_ids: Sequence[int], cluster_id: int) 
     )
 
 
+def leave_cluster(session: Session, article_ids: Sequence[int]) -> None:
+    """The articles no longer read like their cluster (a revision rewrote them)."""
+    session.execute(update(Article).where(Article.id.in_(article_ids)).values(cluster_id=None))
+
+
 def name_truth(session: Session, cluster_id: int, article_id: int) -> None:
     """The copy of the release to cite."""
     session.execute(update(Cluster).where(Cluster.id == cluster_id).values(truth_id=article_id))
