@@ -147,6 +147,7 @@ class PageProcessor:
         self.watch = watch
         self.source_ids = source_ids
         self.ledger = ledger  # the figures step; None stores articles only
+        self.run_id: int | None = None  # the crawl run whose counters the page writes add to
         self.near = NearDuplicates(near_duplicate_threshold)
         with store.session() as session:
             self.near.add_all(q.current_signatures(session))
@@ -167,7 +168,9 @@ class PageProcessor:
                 article = q.article_by_id(session, article_id)
                 w.touch_article(session, article.id, self.now())
                 self._follow_move(session, article, _moved_to(fetched, article.url_key))
-            return Outcome.UNCHANGED if state.relevant is not False else Outcome.SKIPPED
+            outcome = Outcome.UNCHANGED if state.relevant is not False else Outcome.SKIPPED
+            self._count(session, outcome)
+            return outcome
 
     # -- after analysis ----------------------------------------------------------------------
     def record(self, fetched: Fetched, analysis: Analysis, tally: Tally) -> Outcome:
@@ -177,6 +180,7 @@ class PageProcessor:
         with self.store.session() as session:
             if not analysis.relevance.relevant:
                 self._remember(session, fetched, body_hash, False, None)
+                self._count(session, Outcome.SKIPPED)
                 return Outcome.SKIPPED
             # Only the URLs the crawler saw name a stored article: the page's own, the one a
             # redirect started from, or its same-site canonical link. Another page with the
@@ -198,7 +202,13 @@ class PageProcessor:
                 )
                 tally.created_flags.extend(flags)
             self._remember(session, fetched, body_hash, True, article.id)
+            self._count(session, outcome)
             return outcome
+
+    def _count(self, session: Session, outcome: Outcome) -> None:
+        """Add the page to its run's record, in the transaction that stores it."""
+        if self.run_id is not None:
+            w.count_run(session, self.run_id, {"pages": 1, outcome.value: 1})
 
     def _new_article(
         self, session: Session, fetched: Fetched, analysis: Analysis, stamp: datetime
@@ -379,8 +389,10 @@ class PageProcessor:
                 w.touch_article(session, state.article_id, self.now())
 
     def remember_error(self, url: str, status: int | None, reason: str) -> None:
-        """Note a failed URL so that listings count it as known."""
+        """Note a failed URL so that listings count it as known (and the run, its error)."""
         with self.store.session() as session:
+            if self.run_id is not None:
+                w.count_run(session, self.run_id, {"errors": 1})
             w.upsert_fetch_state(
                 session,
                 url_key(url),

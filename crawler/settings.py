@@ -44,6 +44,12 @@ class CrawlSettings(BaseModel):
         "CRITICAL",
         description="Scrapy's own log on stderr; the crawl summary lists every error anyway.",
     )
+    lease_timeout: float = Field(
+        60,
+        ge=1,
+        description="Seconds without a heartbeat after which a crawl counts as killed: its "
+        "source's lease is free again and its run is closed as `killed`.",
+    )
     near_duplicate_threshold: float = Field(
         0.5,
         gt=0,

@@ -196,6 +196,21 @@ class CrawlRun(Base):
     )
 
 
+class Lease(Base):
+    """A named job only one process may do at a time: a source's crawl, a store's scheduler.
+
+    The holder renews `heartbeat` while it works; a lease whose heartbeat is older than the
+    reader's timeout is stale, and its holder is taken for dead (killed, or its machine gone).
+    """
+
+    __tablename__ = "lease"
+
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(200))
+    acquired: Mapped[datetime] = mapped_column(DateTime)
+    heartbeat: Mapped[datetime] = mapped_column(DateTime)
+
+
 class CrawlError(Base):
     """One counted failure of a crawl: which URL, and why."""
 

@@ -24,6 +24,7 @@ from store.models import (
     FigureMention,
     Flag,
     FlagReview,
+    Lease,
     Source,
 )
 from store.search import Hit, SearchIndex
@@ -174,6 +175,23 @@ def last_run(session: Session, source: str) -> CrawlRun | None:
 
 def runs(session: Session, ids: Sequence[int]) -> list[CrawlRun]:
     return list(session.scalars(select(CrawlRun).where(CrawlRun.id.in_(ids)).order_by(CrawlRun.id)))
+
+
+def running_runs(session: Session) -> list[CrawlRun]:
+    """Runs whose record says `running`: live, or left behind by a killed process."""
+    query = select(CrawlRun).where(CrawlRun.status == "running").order_by(CrawlRun.id)
+    return list(session.scalars(query))
+
+
+def lease(session: Session, name: str) -> Lease | None:
+    """The lease `name` as stored (live or stale), or None."""
+    return session.scalar(select(Lease).where(Lease.name == name))
+
+
+def live_leases(session: Session, stale_before: datetime) -> dict[str, str]:
+    """name -> holder of every lease whose heartbeat is not older than `stale_before`."""
+    rows = session.execute(select(Lease.name, Lease.holder).where(Lease.heartbeat >= stale_before))
+    return {r.name: r.holder for r in rows}
 
 
 def last_runs(session: Session, limit: int = 20) -> list[CrawlRun]:
