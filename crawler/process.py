@@ -33,6 +33,7 @@ from store import Store
 from store import queries as q
 from store import writes as w
 from store.clock import Clock, now
+from store.kinds import BROKEN_LINK
 from store.models import Article, Flag
 
 
@@ -96,6 +97,12 @@ class Tally:
     def error(self, url: str, reason: str) -> None:
         self.counts[Outcome.ERROR] += 1
         self.problems.append((url, reason, now()))
+
+    def broken(self, url: str, reason: str) -> None:
+        """A dead link that is not an article (navigation, paging past the end): listed and
+        counted, but the source is working, so it is not an error of the run."""
+        self.counts["broken"] += 1
+        self.problems.append((url, f"{BROKEN_LINK}: {reason}", now()))
 
 
 _CANONICAL = re.compile(rb"<link\b[^>]*>", re.IGNORECASE)
@@ -388,11 +395,13 @@ class PageProcessor:
             if state is not None and state.article_id is not None:
                 w.touch_article(session, state.article_id, self.now())
 
-    def remember_error(self, url: str, status: int | None, reason: str) -> None:
-        """Note a failed URL so that listings count it as known (and the run, its error)."""
+    def remember_error(
+        self, url: str, status: int | None, reason: str, counter: str = "errors"
+    ) -> None:
+        """Note a failed URL so that listings count it as known (and the run, its failure)."""
         with self.store.session() as session:
             if self.run_id is not None:
-                w.count_run(session, self.run_id, {"errors": 1})
+                w.count_run(session, self.run_id, {counter: 1})
             w.upsert_fetch_state(
                 session,
                 url_key(url),

@@ -217,4 +217,4 @@ def crawl(
     return run_ids
 
 
-COUNTS = ("pages", "new", "revised", "unchanged", "skipped", "errors")
+COUNTS = ("pages", "new", "revised", "unchanged", "skipped", "errors", "broken")

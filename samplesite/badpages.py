@@ -111,6 +111,12 @@ def serve(handler: Handler, path: str, query: str, site: Site) -> None:
         handler.simple(200, text.encode("big5"), "text/html")
     elif name == "empty.html":
         handler.simple(200, b"", html)
+    elif name == "listing.html":  # a healthy listing whose "Next" link is dead
+        listing = (
+            '<html><body><h1>News</h1><ul><li><a href="good.html">Good news</a></li></ul>'
+            '<a href="listing-2.html">Next</a></body></html>'
+        )
+        handler.simple(200, listing.encode(), html)
     elif name == "error.html":
         handler.simple(500, b"<html><body><h1>500 Internal Server Error</h1></body></html>", html)
     elif name == "slow.html":

@@ -31,7 +31,7 @@ from store.lease import crawl_lease, run_holder
 POLL = 0.2  # seconds between looks at a running subprocess
 TAIL_LINES = 15
 TAIL_CHARS = 2000
-COUNTS = ("pages", "new", "revised", "unchanged", "skipped", "errors")
+COUNTS = ("pages", "new", "revised", "unchanged", "skipped", "errors", "broken")
 
 Ending = Literal["exited", "timeout", "stopped"]
 

@@ -20,6 +20,8 @@ ReviewDecision = Literal["accepted", "dismissed"]
 ChannelName = Literal["folder", "email", "webhook"]
 DeliveryStatus = Literal["pending", "sent", "failed"]
 
+BROKEN_LINK = "broken link"  # how a crawl problem that is a dead navigation link starts
+
 
 def values(vocabulary: object) -> tuple[str, ...]:
     """The strings a `Literal` vocabulary allows, in their declared order."""

@@ -189,6 +189,7 @@ class CrawlRun(Base):
     unchanged: Mapped[int] = mapped_column(Integer, default=0)
     skipped: Mapped[int] = mapped_column(Integer, default=0)
     errors: Mapped[int] = mapped_column(Integer, default=0)
+    broken: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # dead nav links
     error_text: Mapped[str | None] = mapped_column(Text)
 
     problems: Mapped[list[CrawlError]] = relationship(

@@ -111,7 +111,7 @@ def update_run(session: Session, run_id: int, **changes: Unpack[RunChanges]) -> 
     session.execute(update(CrawlRun).where(CrawlRun.id == run_id).values(**changes))
 
 
-RUN_COUNTS = ("pages", "new", "revised", "unchanged", "skipped", "errors")
+RUN_COUNTS = ("pages", "new", "revised", "unchanged", "skipped", "errors", "broken")
 
 
 def count_run(session: Session, run_id: int, counts: dict[str, int]) -> None:

@@ -44,7 +44,13 @@ class SourceSpider(scrapy.Spider):
 
     async def start(self) -> AsyncIterator[Request]:
         for url in self.source.start_urls:
-            yield Request(url, callback=self.discover, errback=self.failed, dont_filter=True)
+            yield Request(
+                url,
+                callback=self.discover,
+                errback=self.failed,
+                dont_filter=True,
+                meta={"start": True},
+            )
 
     def discover(self, response: Response) -> Iterator[Request]:
         raise NotImplementedError
@@ -103,6 +109,10 @@ class SourceSpider(scrapy.Spider):
         if failure.check(HttpError):
             status = failure.value.response.status
             reason = f"HTTP {status}"
+            navigation = not request.meta.get("article") and not request.meta.get("start")
+            if navigation and 400 <= status < 500:
+                self.record_broken(url, reason, status)
+                return
         elif failure.check(DownloadCancelledError) and not str(failure.value):
             # Scrapy cancels a streamed body silently once it passes DOWNLOAD_MAXSIZE.
             reason = (
@@ -112,6 +122,11 @@ class SourceSpider(scrapy.Spider):
             reason = failure.getErrorMessage() or failure.type.__name__
             reason = f"{failure.type.__name__}: {reason}" if failure.type else reason
         self.record_error(url, reason, status)
+
+    def record_broken(self, url: str, reason: str, status: int) -> None:
+        self.tally.broken(url, reason)
+        self.logger.info("broken link %s: %s", url, reason)
+        self.context.processor.remember_error(url, status, reason, counter="broken")
 
     def record_error(self, url: str, reason: str, status: int | None = None) -> None:
         reason = " ".join(reason.split())[:500]

@@ -1,4 +1,4 @@
-"""leases with a heartbeat; crawl runs may end `killed`
+"""leases with a heartbeat; crawl runs may end `killed`, and count broken links
 
 Revision ID: 0007
 Revises: 0006
@@ -24,10 +24,16 @@ def _statuses(values: tuple[str, ...]) -> str:
     return 'status IN ({})'.format(', '.join(f"'{v}'" for v in values))
 
 
-def _check(values: tuple[str, ...]) -> None:
+def _check(values: tuple[str, ...], broken: bool) -> None:
     with op.batch_alter_table('crawl_run', schema=None) as batch_op:
         batch_op.drop_constraint(op.f('ck_crawl_run_status'), type_='check')
         batch_op.create_check_constraint(op.f('ck_crawl_run_status'), _statuses(values))
+        if broken:
+            batch_op.add_column(
+                sa.Column('broken', sa.Integer(), nullable=False, server_default='0')
+            )
+        else:
+            batch_op.drop_column('broken')
 
 
 def upgrade() -> None:
@@ -39,11 +45,11 @@ def upgrade() -> None:
         sa.Column('heartbeat', sa.DateTime(), nullable=False),
         sa.PrimaryKeyConstraint('name', name=op.f('pk_lease')),
     )
-    _check(AFTER)
+    _check(AFTER, broken=True)
 
 
 def downgrade() -> None:
     # 0006 knows no `killed`: such a run is kept as `failed`, its error text saying why.
     op.execute("UPDATE crawl_run SET status = 'failed' WHERE status = 'killed'")
-    _check(BEFORE)
+    _check(BEFORE, broken=False)
     op.drop_table('lease')
