@@ -44,6 +44,18 @@ class CrawlSettings(BaseModel):
         "CRITICAL",
         description="Scrapy's own log on stderr; the crawl summary lists every error anyway.",
     )
+    max_links_per_page: int = Field(
+        1000,
+        ge=1,
+        description="Article links a listing page may yield: a page of 50,000 links is a trap, "
+        "not a newsroom (the rest are logged and left).",
+    )
+    max_clean_bytes: int = Field(
+        2_000_000,
+        ge=10_000,
+        description="Bytes of a page's HTML that are cleaned: a bigger page is cut there, so a "
+        "huge page cannot take the crawl's memory.",
+    )
     lease_timeout: float = Field(
         60,
         ge=1,

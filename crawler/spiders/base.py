@@ -89,12 +89,20 @@ class SourceSpider(scrapy.Spider):
             url=(response.meta.get("redirect_urls") or [response.url])[0],
             final_url=response.url,
             status=response.status,
-            body=response.body if response.status != 304 else b"",
+            body=self._clean_part(response),
             content_type=_header(response, "Content-Type"),
             etag=_header(response, "ETag"),
             last_modified=_header(response, "Last-Modified"),
             hints=response.meta["hints"],
         )
+
+    def _clean_part(self, response: Response) -> bytes:
+        """The body to clean: none for a 304, at most `max_clean_bytes` of it otherwise."""
+        if response.status == 304:
+            return b""
+        cap = self.context.settings.max_clean_bytes
+        body = response.body
+        return body if len(body) <= cap else body[:cap]
 
     # -- failures ---------------------------------------------------------------------------
     def failed(self, failure: Failure) -> None:
