@@ -172,3 +172,43 @@ def test_a_scheduled_crawl_is_credited_with_the_run_it_started(
 def _newer_run(store: Store, after: int) -> bool:
     with store.session() as session:
         return q.last_run_id(session) > after
+
+
+def test_a_scheduled_crawl_of_a_source_crawled_by_hand_is_refused_and_records_nothing(
+    tmp_path: Path, site: SampleSite
+) -> None:
+    site.delay = 0.5  # the hand-started crawl is still going when the scheduler's starts
+    db_url = database_url(tmp_path)
+    path = config(tmp_path, site)
+    store = Store(db_url)
+    env = {**os.environ, "PRESSMON_CONFIG": str(path), "PRESSMON_DB": db_url}
+    by_hand = subprocess.Popen(
+        [sys.executable, "-m", "pressmon", "crawl", "--source", "wire"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_for("the hand-started run", lambda: _newer_run(store, 0))
+        with store.session() as session:
+            hand_id = q.last_run_id(session)
+        outcome = run_crawl(
+            "wire",
+            store=store,
+            config_path=str(path),
+            db_url=db_url,
+            timeout=60,
+            stop=threading.Event(),
+            stop_after=2,
+        )
+        assert (outcome.status, outcome.run_id) == ("refused", None)
+        assert f"crawl run {hand_id}" in (outcome.error_text or "")
+        assert by_hand.wait(timeout=120) == 0
+        with store.session() as session:
+            assert [(r.id, r.status) for r in q.last_runs(session)] == [(hand_id, "ok")]
+    finally:
+        if by_hand.poll() is None:
+            by_hand.kill()
+            by_hand.wait()
+        store.close()
