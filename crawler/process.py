@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import html
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import cast
+from urllib.parse import urljoin, urlsplit
 
 from sqlalchemy.orm import Session
 
@@ -30,6 +33,7 @@ from store import Store
 from store import queries as q
 from store import writes as w
 from store.clock import Clock, now
+from store.kinds import BROKEN_LINK
 from store.models import Article, Flag
 
 
@@ -94,6 +98,44 @@ class Tally:
         self.counts[Outcome.ERROR] += 1
         self.problems.append((url, reason, now()))
 
+    def broken(self, url: str, reason: str) -> None:
+        """A dead link that is not an article (navigation, paging past the end): listed and
+        counted, but the source is working, so it is not an error of the run."""
+        self.counts["broken"] += 1
+        self.problems.append((url, f"{BROKEN_LINK}: {reason}", now()))
+
+
+_CANONICAL = re.compile(rb"<link\b[^>]*>", re.IGNORECASE)
+_REL_CANONICAL = re.compile(rb"""\brel\s*=\s*["']?canonical\b""", re.IGNORECASE)
+_HREF = re.compile(rb"""\bhref\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.IGNORECASE)
+HEAD_BYTES = 64 * 1024  # a canonical link belongs in the head: look no further than this
+
+
+def canonical_link(body: bytes, page_url: str) -> str | None:
+    """The page's `<link rel=canonical>` when it names another URL on the page's own site."""
+    for tag in _CANONICAL.finditer(body, 0, HEAD_BYTES):
+        if not _REL_CANONICAL.search(tag.group(0)):
+            continue
+        href = _HREF.search(tag.group(0))
+        if href is None:
+            return None
+        raw = next(g for g in href.groups() if g is not None)
+        target = urljoin(page_url, html.unescape(raw.decode("utf-8", "replace")).strip())
+        same_site = urlsplit(target).netloc.lower() == urlsplit(page_url).netloc.lower()
+        if same_site and url_key(target) != url_key(page_url):
+            return target
+        return None
+    return None
+
+
+def _moved_to(fetched: Fetched, stored_key: str, canonical: str | None = None) -> str | None:
+    """Where the crawler saw the stored article go: a redirect from its URL, or its canonical."""
+    if url_key(fetched.url) == stored_key and url_key(fetched.final_url) != stored_key:
+        return fetched.final_url
+    if canonical is not None and url_key(fetched.final_url) == stored_key:
+        return canonical
+    return None
+
 
 class PageProcessor:
     """Records fetched pages in the store; one per crawl process."""
@@ -112,6 +154,7 @@ class PageProcessor:
         self.watch = watch
         self.source_ids = source_ids
         self.ledger = ledger  # the figures step; None stores articles only
+        self.run_id: int | None = None  # the crawl run whose counters the page writes add to
         self.near = NearDuplicates(near_duplicate_threshold)
         with store.session() as session:
             self.near.add_all(q.current_signatures(session))
@@ -131,8 +174,10 @@ class PageProcessor:
             if article_id is not None:
                 article = q.article_by_id(session, article_id)
                 w.touch_article(session, article.id, self.now())
-                self._follow_move(session, article, fetched.final_url)
-            return Outcome.UNCHANGED if state.relevant is not False else Outcome.SKIPPED
+                self._follow_move(session, article, _moved_to(fetched, article.url_key))
+            outcome = Outcome.UNCHANGED if state.relevant is not False else Outcome.SKIPPED
+            self._count(session, outcome)
+            return outcome
 
     # -- after analysis ----------------------------------------------------------------------
     def record(self, fetched: Fetched, analysis: Analysis, tally: Tally) -> Outcome:
@@ -142,16 +187,21 @@ class PageProcessor:
         with self.store.session() as session:
             if not analysis.relevance.relevant:
                 self._remember(session, fetched, body_hash, False, None)
+                self._count(session, Outcome.SKIPPED)
                 return Outcome.SKIPPED
+            # Only the URLs the crawler saw name a stored article: the page's own, the one a
+            # redirect started from, or its same-site canonical link. Another page with the
+            # same text is a copy (a wire reprinting a release), never the article moved.
+            canonical = canonical_link(fetched.body, fetched.final_url)
             article = (
                 q.article_by_key(session, url_key(fetched.final_url))
                 or q.article_by_key(session, url_key(fetched.url))
-                or q.article_with_text_hash(session, analysis.text_hash)
+                or (q.article_by_key(session, url_key(canonical)) if canonical else None)
             )
             if article is None:
                 article, outcome = self._new_article(session, fetched, analysis, stamp)
             else:
-                outcome = self._revisit(session, article, fetched, analysis, stamp)
+                outcome = self._revisit(session, article, fetched, analysis, stamp, canonical)
             if outcome is not Outcome.UNCHANGED and self.ledger is not None:
                 version = q.current_version(session, article.id)
                 assert version is not None  # the article was just stored with a version
@@ -160,7 +210,13 @@ class PageProcessor:
                 )
                 tally.created_flags.extend(flags)
             self._remember(session, fetched, body_hash, True, article.id)
+            self._count(session, outcome)
             return outcome
+
+    def _count(self, session: Session, outcome: Outcome) -> None:
+        """Add the page to its run's record, in the transaction that stores it."""
+        if self.run_id is not None:
+            w.count_run(session, self.run_id, {"pages": 1, outcome.value: 1})
 
     def _new_article(
         self, session: Session, fetched: Fetched, analysis: Analysis, stamp: datetime
@@ -187,7 +243,8 @@ class PageProcessor:
             assert existing is not None, "the insert met this key"
             return existing, self._revisit(session, existing, fetched, analysis, stamp)
         self._add_version(session, article, analysis, number=1, stamp=stamp)
-        self._cluster(session, article, analysis.signature, stamp)
+        self.near.add(article.id, analysis.signature)
+        self._cluster(session, article, analysis, stamp)
         return article, Outcome.NEW
 
     def _revisit(
@@ -197,9 +254,10 @@ class PageProcessor:
         fetched: Fetched,
         analysis: Analysis,
         stamp: datetime,
+        canonical: str | None = None,
     ) -> Outcome:
         w.touch_article(session, article.id, stamp)
-        self._follow_move(session, article, fetched.final_url)
+        self._follow_move(session, article, _moved_to(fetched, article.url_key, canonical))
         current = q.current_version(session, article.id)
         if current is not None and current.content_hash == analysis.text_hash:
             return Outcome.UNCHANGED
@@ -216,14 +274,32 @@ class PageProcessor:
             session, article, analysis, number=(current.number + 1) if current else 1, stamp=stamp
         )
         self.near.add(article.id, analysis.signature)
+        self._recluster(session, article, analysis, stamp)
         return Outcome.REVISED
 
     @staticmethod
-    def _follow_move(session: Session, article: Article, final_url: str) -> None:
-        """A page that now answers at another URL (a redirect) moves its article there."""
-        key = url_key(final_url)
+    def _follow_move(session: Session, article: Article, target: str | None) -> None:
+        """Move an article to the URL the crawler saw it move to, unless another holds it."""
+        if target is None:
+            return
+        key = url_key(target)
         if key != article.url_key and q.article_by_key(session, key) is None:
-            w.update_article(session, article.id, url_key=key, url=final_url)
+            w.update_article(session, article.id, url_key=key, url=target)
+
+    def _recluster(
+        self, session: Session, article: Article, analysis: Analysis, stamp: datetime
+    ) -> None:
+        """A revision that no longer reads like its cluster leaves it, and finds its own."""
+        if article.cluster_id is not None:
+            cluster_id = article.cluster_id
+            members = [m for m in q.cluster_members(session, cluster_id) if m.id != article.id]
+            similar = set(self._similar(session, article.id, analysis))
+            if any(m.id in similar for m in members):
+                return
+            w.leave_cluster(session, [article.id])
+            if members:
+                w.name_truth(session, cluster_id, min(members, key=self._truth_rank).id)
+        self._cluster(session, article, analysis, stamp)
 
     def _add_version(
         self,
@@ -247,13 +323,24 @@ class PageProcessor:
         if version is not None:  # None: another writer stored this version first
             self.store.search_index.index(session, article.id, article.title, analysis.page.text)
 
-    def _cluster(self, session: Session, article: Article, sig: bytes, stamp: datetime) -> None:
+    def _similar(self, session: Session, article_id: int, analysis: Analysis) -> list[int]:
+        """Other articles with this text: exact copies first, then near ones, most alike first."""
+        exact = [
+            a.id
+            for a in q.articles_with_text_hash(session, analysis.text_hash)
+            if a.id != article_id
+        ]
+        near = [cast(int, k) for k in self.near.matches(analysis.signature)]  # keys: article ids
+        return list(dict.fromkeys(exact + [k for k in near if k != article_id]))
+
+    def _cluster(
+        self, session: Session, article: Article, analysis: Analysis, stamp: datetime
+    ) -> None:
         """Join the cluster of the most similar known page, and name the cluster's truth."""
-        matches = [k for k in self.near.matches(sig) if k != article.id]
-        self.near.add(article.id, sig)
+        matches = self._similar(session, article.id, analysis)
         if not matches:
             return
-        other = q.article_by_id(session, cast(int, matches[0]))  # keys are article ids
+        other = q.article_by_id(session, matches[0])
         cluster_id = other.cluster_id
         if cluster_id is None:
             cluster_id = w.new_cluster(session, stamp)
@@ -309,9 +396,13 @@ class PageProcessor:
             if state is not None and state.article_id is not None:
                 w.touch_article(session, state.article_id, self.now())
 
-    def remember_error(self, url: str, status: int | None, reason: str) -> None:
-        """Note a failed URL so that listings count it as known."""
+    def remember_error(
+        self, url: str, status: int | None, reason: str, counter: str = "errors"
+    ) -> None:
+        """Note a failed URL so that listings count it as known (and the run, its failure)."""
         with self.store.session() as session:
+            if self.run_id is not None:
+                w.count_run(session, self.run_id, {counter: 1})
             w.upsert_fetch_state(
                 session,
                 url_key(url),

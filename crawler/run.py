@@ -27,7 +27,9 @@ from store import Store
 from store import queries as q
 from store import writes as w
 from store.clock import now
+from store.errors import LeaseHeld
 from store.kinds import RunStatus
+from store.lease import Heartbeat, acquire, close_dead_runs, crawl_lease, run_holder
 
 
 def scrapy_settings(settings: CrawlSettings) -> dict[str, object]:
@@ -87,15 +89,20 @@ def crawl(
     between: Callable[[int], None] | None = None,
     catalogue: Catalogue | None = None,
     window_days: int = 30,
+    on_run: Callable[[int], None] | None = None,
 ) -> list[int]:
     """Crawl each source in turn; returns the ids of the crawl runs recorded.
 
     `between(i)` is called before the i-th source starts (the demo switches the
-    sample newsroom's edition there).
+    sample newsroom's edition there); `on_run(id)` as each run is recorded as started.
+    Runs that a killed crawl left `running` are closed as `killed` first. A source whose
+    lease another live crawl holds is not crawled: LeaseHeld is raised at the end, naming
+    the holder, with the ids of the runs that did happen as `run_ids`.
     """
     from scrapy.crawler import AsyncCrawlerProcess  # installs the reactor: import late
 
     with store.session() as session:
+        close_dead_runs(session, settings.lease_timeout)
         source_ids = w.sync_sources(session, sources)
         known = KnownUrls(q.known_urls(session))
     ledger = Ledger(watch.name, window_days, deferred=True) if catalogue is not None else None
@@ -113,6 +120,7 @@ def crawl(
     )
     process = AsyncCrawlerProcess(scrapy_settings(settings))
     run_ids: list[int] = []
+    refused: list[str] = []  # sources whose lease a live crawl holds
     stopping: list[int] = []  # the signals received: the first stops gently, a second at once
 
     def on_signal(signum: int, _frame: object) -> None:
@@ -133,36 +141,58 @@ def crawl(
                 break
             if between is not None:
                 between(index)
-            with store.session() as session:
-                run_id = w.start_run(session, source.name, now())
-            run_ids.append(run_id)
-            status: RunStatus = "ok"
-            error_text: str | None = None
-            tally = Tally()
+            lease = crawl_lease(source.name)
             try:
-                await process.crawl(
-                    SPIDERS[source.kind], source=source, context=context, tally=tally
-                )
-            except Exception as exc:  # a spider that cannot start is recorded, others go on
-                status, error_text = "failed", f"{type(exc).__name__}: {exc}"
-            if context.fatal is not None:
-                raise context.fatal  # the store is unusable: recording the run would fail too
-            processor.settle_flags(tally)
-            if stopping:
-                status, error_text = "stopped", f"stopped by signal {stopping[0]}"
-            elif tally.counts["errors"] and status == "ok":
-                status = "errors"
-            with store.session() as session:
-                w.finish_run(
-                    session,
-                    run_id,
-                    {k: tally.counts[k] for k in COUNTS},
-                    tally.problems,
-                    status,
-                    error_text,
-                    now(),
-                )
-                context.known.update(q.known_urls(session))
+                with store.session() as session:  # the run and its lease, or neither
+                    run_id = w.start_run(session, source.name, now())
+                    acquire(
+                        session,
+                        lease,
+                        run_holder(run_id),
+                        settings.lease_timeout,
+                        f"source {source.name} is being crawled by another process",
+                    )
+            except LeaseHeld as exc:
+                refused.append(str(exc))
+                continue
+            run_ids.append(run_id)
+            if on_run is not None:
+                on_run(run_id)
+            heartbeat = Heartbeat(
+                store, lease, run_holder(run_id), settings.lease_timeout / 4
+            ).start()
+            try:
+                processor.run_id = run_id
+                status: RunStatus = "ok"
+                error_text: str | None = None
+                tally = Tally()
+                try:
+                    await process.crawl(
+                        SPIDERS[source.kind], source=source, context=context, tally=tally
+                    )
+                except Exception as exc:  # a spider that cannot start is recorded, others go on
+                    status, error_text = "failed", f"{type(exc).__name__}: {exc}"
+                if context.fatal is not None:
+                    raise context.fatal  # the store is unusable: recording the run would fail too
+                processor.settle_flags(tally)
+                if stopping:
+                    status, error_text = "stopped", f"stopped by signal {stopping[0]}"
+                elif tally.counts["errors"] and status == "ok":
+                    status = "errors"
+                with store.session() as session:
+                    w.finish_run(
+                        session,
+                        run_id,
+                        {k: tally.counts[k] for k in COUNTS},
+                        tally.problems,
+                        status,
+                        error_text,
+                        now(),
+                    )
+                    context.known.update(q.known_urls(session))
+            finally:  # the run is closed before its lease is let go
+                processor.run_id = None
+                heartbeat.stop()
 
     async def run_then_stop() -> None:
         from twisted.internet import reactor
@@ -183,7 +213,9 @@ def crawl(
             signal.signal(sig, handler)
         if pool is not None:
             pool.shutdown(cancel_futures=True)
+    if refused:
+        raise LeaseHeld("; ".join(refused), run_ids)
     return run_ids
 
 
-COUNTS = ("pages", "new", "revised", "unchanged", "skipped", "errors")
+COUNTS = ("pages", "new", "revised", "unchanged", "skipped", "errors", "broken")

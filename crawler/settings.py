@@ -44,6 +44,24 @@ class CrawlSettings(BaseModel):
         "CRITICAL",
         description="Scrapy's own log on stderr; the crawl summary lists every error anyway.",
     )
+    max_links_per_page: int = Field(
+        1000,
+        ge=1,
+        description="Article links a listing page may yield: a page of 50,000 links is a trap, "
+        "not a newsroom (the rest are logged and left).",
+    )
+    max_clean_bytes: int = Field(
+        2_000_000,
+        ge=10_000,
+        description="Bytes of a page's HTML that are cleaned: a bigger page is cut there, so a "
+        "huge page cannot take the crawl's memory.",
+    )
+    lease_timeout: float = Field(
+        60,
+        ge=1,
+        description="Seconds without a heartbeat after which a crawl counts as killed: its "
+        "source's lease is free again and its run is closed as `killed`.",
+    )
     near_duplicate_threshold: float = Field(
         0.5,
         gt=0,

@@ -37,27 +37,50 @@ def main() -> None:
 # -- crawling ----------------------------------------------------------------------------------
 @command("crawl", main)
 @click.option("--source", "names", multiple=True, help="Crawl only this source (repeatable).")
-def crawl_cmd(app: App, names: tuple[str, ...]) -> None:
+@click.option(
+    "--run-ids",
+    "run_ids_file",
+    type=click.Path(dir_okay=False, writable=True),
+    hidden=True,
+    help="Append each crawl run's id to this file as it starts (the scheduler reads it).",
+)
+def crawl_cmd(app: App, names: tuple[str, ...], run_ids_file: str | None) -> None:
     """Crawl the configured sources now and print what happened.
+
+    A source that another crawl (by hand or by `pressmon run`) is crawling is
+    refused with one line naming that crawl's run.
 
     \b
     Example:
       pressmon crawl --source newsroom --source wire
     """
     from crawler.run import crawl
+    from store.errors import LeaseHeld
+
+    def note(line: str) -> None:
+        if run_ids_file is not None:
+            with open(run_ids_file, "a", encoding="utf-8") as out:
+                out.write(f"{line}\n")
 
     config = app.config
     sources = config.select_sources(names)
-    with report.progress(app.err) as tick:
-        run_ids = crawl(
-            sources,
-            store=app.store,
-            watch=config.watch,
-            settings=config.crawl,
-            progress=tick,
-            catalogue=config.catalogue,
-            window_days=config.window_days,
-        )
+    try:
+        with report.progress(app.err) as tick:
+            run_ids = crawl(
+                sources,
+                store=app.store,
+                watch=config.watch,
+                settings=config.crawl,
+                progress=tick,
+                catalogue=config.catalogue,
+                window_days=config.window_days,
+                on_run=lambda run_id: note(str(run_id)),
+            )
+    except LeaseHeld as exc:
+        note(f"held: {exc}")
+        if exc.run_ids:  # the other sources were crawled: say what they did
+            report.crawl_summary(app.out, app.store, exc.run_ids)
+        raise
     report.crawl_summary(app.out, app.store, run_ids)
 
 

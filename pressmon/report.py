@@ -21,6 +21,7 @@ from rich.table import Table
 from figures.model import FLAG_KINDS
 from store import Store
 from store import queries as q
+from store.kinds import BROKEN_LINK
 from store.records import article_record, flag_record
 
 Column = Callable[[Mapping[str, Any]], str]
@@ -83,6 +84,7 @@ def crawl_summary(
             "unchanged",
             "skipped",
             "errors",
+            "broken",
             "seconds",
         ):
             table.add_column(column, justify="left" if column in ("source", "status") else "right")
@@ -93,14 +95,16 @@ def crawl_summary(
                 run.status,
                 *(
                     str(getattr(run, c))
-                    for c in ("pages", "new", "revised", "unchanged", "skipped", "errors")
+                    for c in ("pages", "new", "revised", "unchanged", "skipped", "errors", "broken")
                 ),
                 f"{seconds:.1f}",
             )
         out.print(table)
         for run in runs:
             for problem in run.problems:
-                out.print(f"  error [{run.source}] {problem.url}: {problem.reason}", markup=False)
+                kind = "broken" if problem.reason.startswith(BROKEN_LINK) else "error"
+                reason = problem.reason.removeprefix(f"{BROKEN_LINK}: ")
+                out.print(f"  {kind} [{run.source}] {problem.url}: {reason}", markup=False)
             if run.error_text:
                 out.print(f"  {run.status} [{run.source}]: {run.error_text}", markup=False)
         started = min((r.started for r in runs), default=None)

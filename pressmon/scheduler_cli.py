@@ -58,7 +58,14 @@ def run_cmd(app: App) -> None:
     logging.getLogger("alembic").setLevel(logging.WARNING)
     config_path = str(resolve_path(app.config_path).resolve())
     db_url = app.db_url or config.store.url
-    service = Service(app.store, specs, config.scheduler, config_path, db_url)
+    service = Service(
+        app.store,
+        specs,
+        config.scheduler,
+        config_path,
+        db_url,
+        crawl_lease_timeout=config.crawl.lease_timeout,
+    )
 
     changes = service.start()
     for name in ("added", "rescheduled", "removed", "kept"):
@@ -86,7 +93,10 @@ def schedule_cmd(app: App, as_json: bool) -> None:
       pressmon schedule --json
     """
     from scheduler.listing import job_rows
+    from store.lease import close_dead_runs
 
+    with app.store.session() as session:  # a killed crawl's run says so before it is listed
+        close_dead_runs(session, app.config.crawl.lease_timeout)
     rows = job_rows(app.store, _specs(app))
     if as_json:
         dump(rows)

@@ -78,6 +78,118 @@ def bomb() -> bytes:
         return _bomb
 
 
+MANY_LINKS = 50_000
+NESTED_DIVS = 100_000
+DRIP_SECONDS = 0.5  # between the bytes of /bad/drip.html: it never finishes within a timeout
+
+_RELEASE = (
+    "<p>Hong Kong Science and Technology Parks Corporation (HKSTP) today reported that "
+    "more than 1,100 technology companies now work at Hong Kong Science Park.</p>"
+)
+
+
+def many_links(base_url: str) -> bytes:
+    """A listing page of 50,000 links (all to missing pages): a crawler must take few."""
+    links = "".join(
+        f'<li><a href="{base_url}/bad/many/{i}.html">Release {i}</a></li>'
+        for i in range(MANY_LINKS)
+    )
+    return f"<html><body><h1>Archive</h1><ul>{links}</ul></body></html>".encode()
+
+
+def nested() -> bytes:
+    """A release inside 100,000 nested <div>s: parsers that recurse fall over."""
+    return (
+        b"<html><head><title>HKSTP nested release</title></head><body>"
+        + b"<div>" * NESTED_DIVS
+        + _RELEASE.encode()
+        + b"</div>" * NESTED_DIVS
+        + b"</body></html>"
+    )
+
+
+def long_page() -> bytes:
+    """A release followed by 300 KB of more paragraphs: only its start gets cleaned when the
+    crawl's `max_clean_bytes` is small."""
+    filler = "".join(
+        f"<p>Paragraph {i} of a very long page about Hong Kong Science Park, "
+        "kept going to see where the cleaning stops.</p>"
+        for i in range(3000)
+    )
+    return (
+        "<html><head><title>HKSTP long release</title></head><body><article>"
+        f"<h1>HKSTP long release</h1>{_RELEASE}{filler}</article></body></html>"
+    ).encode()
+
+
+def xxe_feed(base_url: str) -> bytes:
+    """An RSS feed whose entity would read a local file if the parser resolved it."""
+    return (
+        '<?xml version="1.0"?>\n<!DOCTYPE rss [<!ENTITY leak SYSTEM "file:///etc/passwd">]>\n'
+        '<rss version="2.0"><channel><title>XXE &leak;</title>'
+        f"<item><title>Leak &leak;</title><link>{base_url}/bad/good.html</link></item>"
+        "</channel></rss>"
+    ).encode()
+
+
+def laughs_feed() -> bytes:
+    """The billion laughs: ten levels of entities that expand to 10^9 'lol's if resolved."""
+    entities = ['<!ENTITY lol0 "lol">'] + [
+        f'<!ENTITY lol{i} "{f"&lol{i - 1};" * 10}">' for i in range(1, 10)
+    ]
+    return (
+        '<?xml version="1.0"?>\n<!DOCTYPE rss [' + "".join(entities) + "]>\n"
+        '<rss version="2.0"><channel><title>&lol9;</title><item><title>&lol9;</title>'
+        "<link>&lol9;</link></item></channel></rss>"
+    ).encode()
+
+
+HOSTILE = (  # paths on the sample site
+    *(
+        f"bad/{name}"
+        for name in (
+            "good.html",
+            "nested.html",
+            "long.html",
+            "drip.html",
+            "hang.html",
+            "to-file.html",
+            "to-ftp.html",
+            "loop.html",
+            "huge.html",
+            "bomb.html",
+            "big5.html",
+        )
+    ),
+    "private/release.html",  # disallowed by robots.txt: never to be requested
+)
+
+
+def hostile_feed(base_url: str) -> bytes:
+    """A feed of every hostile page: the input of the memory benchmark and its tests."""
+    items = "".join(
+        f"<item><title>{path}</title><link>{base_url}/{path}</link></item>" for path in HOSTILE
+    )
+    return (
+        '<?xml version="1.0"?>\n<rss version="2.0"><channel><title>Hostile</title>'
+        f"{items}</channel></rss>"
+    ).encode()
+
+
+def _drip(handler: Handler, site: Site) -> None:
+    """Headers at once, then one byte every DRIP_SECONDS for as long as the client listens."""
+    handler.send_response(200)
+    handler.send_header("Content-Type", "text/html; charset=utf-8")
+    handler.end_headers()
+    handler.close_connection = True
+    while not site.stopping.wait(DRIP_SECONDS):
+        try:
+            handler.wfile.write(b" ")
+            handler.wfile.flush()
+        except OSError:
+            return
+
+
 def _stream_huge(handler: Handler, site: Site) -> None:
     handler.send_response(200)
     handler.send_header("Content-Type", "text/html; charset=utf-8")
@@ -111,6 +223,32 @@ def serve(handler: Handler, path: str, query: str, site: Site) -> None:
         handler.simple(200, text.encode("big5"), "text/html")
     elif name == "empty.html":
         handler.simple(200, b"", html)
+    elif name == "listing.html":  # a healthy listing whose "Next" link is dead
+        listing = (
+            '<html><body><h1>News</h1><ul><li><a href="good.html">Good news</a></li></ul>'
+            '<a href="listing-2.html">Next</a></body></html>'
+        )
+        handler.simple(200, listing.encode(), html)
+    elif name == "links.html":
+        handler.simple(200, many_links(site.base_url), html)
+    elif name == "long.html":
+        handler.simple(200, long_page(), html)
+    elif name == "nested.html":
+        handler.simple(200, nested(), html)
+    elif name == "hostile.xml":
+        handler.simple(200, hostile_feed(site.base_url), "application/rss+xml")
+    elif name == "xxe.xml":
+        handler.simple(200, xxe_feed(site.base_url), "application/rss+xml")
+    elif name == "laughs.xml":
+        handler.simple(200, laughs_feed(), "application/rss+xml")
+    elif name == "drip.html":
+        _drip(handler, site)
+    elif name == "hang.html":  # never answers at all
+        site.stopping.wait()
+    elif name == "to-file.html":
+        handler.redirect(302, "file:///etc/passwd")
+    elif name == "to-ftp.html":
+        handler.redirect(302, "ftp://127.0.0.1/pub/release.html")
     elif name == "error.html":
         handler.simple(500, b"<html><body><h1>500 Internal Server Error</h1></body></html>", html)
     elif name == "slow.html":

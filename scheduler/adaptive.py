@@ -4,8 +4,9 @@ Sits between a finished crawl and the next one: the scheduler feeds the
 source's latest `crawl_run` rows in here and reschedules the job with the
 result. Pure arithmetic, no clock and no database, so every rule is unit-tested.
 
-The rules, newest run first (runs that were stopped or are still running are ignored):
-- k failed runs in a row (failed, timeout): back off, base x 2^k;
+The rules, newest run first (runs that were stopped, killed or are still running are ignored):
+- k failed runs in a row (failed, timeout, or errors without one page fetched): back off,
+  base x 2^k;
 - otherwise k runs in a row that found nothing new or revised: base x 2^(k-1);
 - otherwise k runs in a row that found news: base / 2^(k-1);
 always within the source's bounds (`min_every`, `max_every`).
@@ -17,7 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 FAILED = frozenset({"failed", "timeout"})
-IGNORED = frozenset({"running", "stopped"})
+IGNORED = frozenset({"running", "stopped", "killed"})
 MAX_STREAK = 16  # 2**16 is past any sensible bound; keeps the arithmetic small
 
 
@@ -28,10 +29,12 @@ class RunSummary:
     status: str
     new: int = 0
     revised: int = 0
+    pages: int = 0  # pages fetched successfully
 
     @property
     def failed(self) -> bool:
-        return self.status in FAILED
+        """Failed outright, or answered only with errors: a site that is down is not quiet."""
+        return self.status in FAILED or (self.status == "errors" and self.pages == 0)
 
     @property
     def found_news(self) -> bool:

@@ -16,6 +16,6 @@ from store import queries as q
 def recent_runs(session: Session, source: str, limit: int) -> list[RunSummary]:
     """The latest `limit` runs of `source`, newest first, as adaptivity reads them."""
     return [
-        RunSummary(status=r.status, new=r.new or 0, revised=r.revised or 0)
+        RunSummary(status=r.status, new=r.new or 0, revised=r.revised or 0, pages=r.pages or 0)
         for r in q.runs_of_source(session, source, limit)
     ]

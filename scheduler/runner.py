@@ -8,6 +8,7 @@ new process because Scrapy's reactor cannot restart within one.
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -17,17 +18,20 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Literal
 
 from store import Store
 from store import queries as q
 from store import writes as w
 from store.clock import now as utc_now
+from store.kinds import RunStatus
+from store.lease import crawl_lease, run_holder
 
 POLL = 0.2  # seconds between looks at a running subprocess
 TAIL_LINES = 15
 TAIL_CHARS = 2000
-COUNTS = ("pages", "new", "revised", "unchanged", "skipped", "errors")
+COUNTS = ("pages", "new", "revised", "unchanged", "skipped", "errors", "broken")
 
 Ending = Literal["exited", "timeout", "stopped"]
 
@@ -46,9 +50,9 @@ class CrawlOutcome:
     """What one scheduled crawl did, as recorded in its `crawl_run`."""
 
     source: str
-    status: str  # ok | errors | failed | timeout | stopped
+    status: str  # a RunStatus, or "refused" when another crawl held the source (no run)
     exit_code: int | None
-    run_id: int
+    run_id: int | None  # None: refused, nothing recorded
     started: datetime
     finished: datetime
     counts: dict[str, int] = field(default_factory=dict)
@@ -129,19 +133,49 @@ def _why(finished: Finished, timeout: float) -> str:
     return f"{reason}\n{finished.stderr_tail}".strip()
 
 
+@dataclass(frozen=True)
+class Started:
+    """What a `pressmon crawl --run-ids FILE` wrote: the runs it started, or why it refused."""
+
+    run_ids: tuple[int, ...] = ()
+    refused: str | None = None
+
+    @classmethod
+    def read(cls, path: Path) -> Started:
+        try:
+            lines = path.read_text(encoding="utf-8").splitlines()
+        except FileNotFoundError:
+            return cls()
+        ids = tuple(int(line) for line in lines if line.strip().isdigit())
+        held = [line.removeprefix("held: ") for line in lines if line.startswith("held: ")]
+        return cls(ids, held[0] if held else None)
+
+
 def record_outcome(
     store: Store,
     source: str,
-    before_id: int,
+    started_runs: Started,
     started: datetime,
     finished: Finished,
     timeout: float,
     now: datetime,
 ) -> CrawlOutcome:
-    """Complete the crawl's record from what the subprocess wrote (or did not write)."""
-    failed_status = {"timeout": "timeout", "stopped": "stopped"}.get(finished.ending, "failed")
+    """Complete the crawl's record from what the subprocess wrote (or did not write).
+
+    The run is the one the subprocess said it started, never merely the newest of its
+    source: another scheduler's or a hand-started crawl may have recorded one meanwhile.
+    """
+    failed_status: RunStatus = "failed"
+    if finished.ending == "timeout":
+        failed_status = "timeout"
+    elif finished.ending == "stopped":
+        failed_status = "stopped"
+    if not started_runs.run_ids and started_runs.refused is not None:
+        return CrawlOutcome(
+            source, "refused", finished.exit_code, None, started, now, {}, started_runs.refused
+        )
     with store.session() as session:
-        runs = q.runs_after(session, source, before_id)
+        runs = q.runs(session, started_runs.run_ids)
         run = runs[-1] if runs else None
         if run is None:
             run_id = w.record_run(
@@ -170,6 +204,8 @@ def record_outcome(
             w.update_run(session, run.id, status=failed_status, error_text=error_text)
         elif finished.exit_code != 0 and not run.error_text:
             w.update_run(session, run.id, error_text=_why(finished, timeout))
+        # The subprocess is gone: its source is free now, not once its heartbeat goes stale.
+        w.release_lease(session, crawl_lease(source), run_holder(run.id))
         return CrawlOutcome(
             source,
             run.status,
@@ -195,11 +231,19 @@ def run_crawl(
     on_start: Callable[[subprocess.Popen[bytes]], None] | None = None,
 ) -> CrawlOutcome:
     """Crawl one source in a `pressmon crawl` subprocess and return its recorded outcome."""
-    with store.session() as session:
-        before_id = q.last_run_id(session)
     started = now()
-    argv = pressmon_command("crawl", "--source", source, config_path=config_path, db_url=db_url)
-    finished = run_command(
-        argv, timeout=timeout, stop=stop, stop_after=stop_after, on_start=on_start
-    )
-    return record_outcome(store, source, before_id, started, finished, timeout, now())
+    handle, name = tempfile.mkstemp(prefix="pressmon-run-ids-", suffix=".txt")
+    os.close(handle)
+    report = Path(name)
+    try:
+        argv = pressmon_command(
+            "crawl", "--source", source, "--run-ids", str(report),
+            config_path=config_path, db_url=db_url,
+        )  # fmt: skip
+        finished = run_command(
+            argv, timeout=timeout, stop=stop, stop_after=stop_after, on_start=on_start
+        )
+        started_runs = Started.read(report)
+    finally:
+        report.unlink(missing_ok=True)
+    return record_outcome(store, source, started_runs, started, finished, timeout, now())

@@ -40,6 +40,7 @@ from scheduler.settings import SchedulerSettings
 from scheduler.specs import JobSpec, format_seconds
 from store import Store
 from store import queries as q
+from store.lease import SCHEDULER, Heartbeat, acquire, close_dead_runs, process_holder
 
 WEEKDAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
 log = logging.getLogger("pressmon.scheduler")
@@ -152,6 +153,9 @@ def _crawl(rt: Runtime, source: str) -> None:
         with rt.lock:
             rt.running.pop(job_id, None)
             rt.lock.notify_all()
+    if outcome.run_id is None:  # another crawl (by hand, or another store's scheduler) has it
+        log.warning("%s: not crawled, %s", job_id, outcome.error_text)
+        return
     counts = " ".join(f"{k}={v}" for k, v in outcome.counts.items())
     line = f"{job_id}: crawl run {outcome.run_id} {outcome.status} {counts}".strip()
     if outcome.status in ("failed", "timeout"):
@@ -313,12 +317,16 @@ class Service:
         settings: SchedulerSettings,
         config_path: str,
         db_url: str,
+        crawl_lease_timeout: float = 60,
     ) -> None:
         for spec in specs:
             build_trigger(spec)  # a bad cron expression or timezone stops us before any job runs
         self.store = store
         self.specs = list(specs)
         self.settings = settings
+        self.crawl_lease_timeout = crawl_lease_timeout
+        self.holder = process_holder()
+        self.heartbeat: Heartbeat | None = None
         self.scheduler = BackgroundScheduler(jobstores={"default": job_store(store)}, timezone=UTC)
         self.scheduler.add_listener(
             _on_event, EVENT_JOB_MAX_INSTANCES | EVENT_JOB_MISSED | EVENT_JOB_ERROR
@@ -343,7 +351,25 @@ class Service:
         self.scheduler.add_executor(ThreadPoolExecutor(1, pool_kwargs=workers), "digest")
 
     def start(self, now: datetime | None = None) -> SyncReport:
-        """Open the job store, bring its jobs in line with the config, start running them."""
+        """Take the store's scheduler lease, close the runs killed crawls left `running`,
+        bring the stored jobs in line with the config and start running them.
+
+        LeaseHeld if another scheduler holds the store: two would crawl every source twice.
+        """
+        with self.store.session() as session:
+            acquire(
+                session,
+                SCHEDULER,
+                self.holder,
+                self.settings.lease_timeout,
+                f"another scheduler runs on the store {self.store.url}",
+            )
+            closed = close_dead_runs(session, self.crawl_lease_timeout)
+        self.heartbeat = Heartbeat(
+            self.store, SCHEDULER, self.holder, self.settings.lease_timeout / 4
+        ).start()
+        if closed:
+            log.info("closed as killed: crawl run %s", ", ".join(map(str, closed)))
         self.scheduler.start(paused=True)
         report = sync_jobs(
             self.scheduler,
@@ -379,6 +405,9 @@ class Service:
             rt.stop.set()
             while rt.active:  # each stops its subprocess within stop_after, then records
                 rt.lock.wait(1.0)
+        if self.heartbeat is not None:
+            self.heartbeat.stop()  # the store is free for the next scheduler
+            self.heartbeat = None
 
     def jobs(self) -> list[Any]:
         jobs: list[Any] = self.scheduler.get_jobs()

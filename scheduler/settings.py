@@ -25,6 +25,12 @@ class SchedulerSettings(BaseModel):
     workers: int = Field(
         3, ge=1, description="Crawls that may run at once (each source is never run twice)."
     )
+    lease_timeout: float = Field(
+        60,
+        ge=1,
+        description="Seconds without a heartbeat after which a scheduler counts as gone and "
+        "another may take the store.",
+    )
     history: int = Field(
         8, ge=1, description="Recent crawl runs of a source that its adaptive interval looks at."
     )

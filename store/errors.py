@@ -4,8 +4,9 @@ Bottom of the flow, so every stage may catch these without reaching up to the sh
 
     StoreError              the database cannot be used as asked; the message names it
     ├── StoreUnavailable    locked, gone, unreachable or full: nothing more can be kept
-    └── WriteRefused        this write was refused (a constraint, a trigger, bad data);
-                            the next one may well succeed
+    ├── WriteRefused        this write was refused (a constraint, a trigger, bad data);
+    │                       the next one may well succeed
+    └── LeaseHeld           another live process holds the lease (a crawl, the scheduler)
 """
 
 
@@ -19,3 +20,14 @@ class StoreUnavailable(StoreError):
 
 class WriteRefused(StoreError):
     """The database refused one write: a crawl counts the page as an error and goes on."""
+
+
+class LeaseHeld(StoreError):
+    """Another live process holds the lease (a source's crawl, the scheduler); names the holder.
+
+    `run_ids`: the crawl runs that did happen beside the refused ones.
+    """
+
+    def __init__(self, message: str, run_ids: list[int] | None = None) -> None:
+        super().__init__(message)
+        self.run_ids = run_ids or []

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Literal, get_args
 
 SourceKind = Literal["feed", "sitemap", "listing", "search"]
-RunStatus = Literal["running", "ok", "errors", "failed", "stopped", "timeout"]
+RunStatus = Literal["running", "ok", "errors", "failed", "stopped", "timeout", "killed"]
 ReviewState = Literal["new"]
 Qualifier = Literal["exact", "at_least", "at_most", "about"]
 Unit = Literal["count", "HKD", "USD", "RMB", "sqm", "sqft", "ha", "percent"]
@@ -19,6 +19,8 @@ FlagState = Literal["open", "accepted", "dismissed"]
 ReviewDecision = Literal["accepted", "dismissed"]
 ChannelName = Literal["folder", "email", "webhook"]
 DeliveryStatus = Literal["pending", "sent", "failed"]
+
+BROKEN_LINK = "broken link"  # how a crawl problem that is a dead navigation link starts
 
 
 def values(vocabulary: object) -> tuple[str, ...]:

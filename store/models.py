@@ -189,11 +189,27 @@ class CrawlRun(Base):
     unchanged: Mapped[int] = mapped_column(Integer, default=0)
     skipped: Mapped[int] = mapped_column(Integer, default=0)
     errors: Mapped[int] = mapped_column(Integer, default=0)
+    broken: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # dead nav links
     error_text: Mapped[str | None] = mapped_column(Text)
 
     problems: Mapped[list[CrawlError]] = relationship(
         back_populates="run", cascade="all, delete-orphan", order_by="CrawlError.id"
     )
+
+
+class Lease(Base):
+    """A named job only one process may do at a time: a source's crawl, a store's scheduler.
+
+    The holder renews `heartbeat` while it works; a lease whose heartbeat is older than the
+    reader's timeout is stale, and its holder is taken for dead (killed, or its machine gone).
+    """
+
+    __tablename__ = "lease"
+
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(200))
+    acquired: Mapped[datetime] = mapped_column(DateTime)
+    heartbeat: Mapped[datetime] = mapped_column(DateTime)
 
 
 class CrawlError(Base):

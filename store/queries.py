@@ -25,6 +25,7 @@ from store.models import (
     FigureMention,
     Flag,
     FlagReview,
+    Lease,
     Source,
 )
 from store.search import Hit, SearchIndex
@@ -99,6 +100,11 @@ def article_by_key(session: Session, url_key: str) -> Article | None:
     return session.scalar(select(Article).where(Article.url_key == url_key))
 
 
+def articles_by_url(session: Session, urls: Sequence[str]) -> list[Article]:
+    """The stored articles at these exact URLs, in id order."""
+    return list(session.scalars(select(Article).where(Article.url.in_(urls)).order_by(Article.id)))
+
+
 def current_version(session: Session, article_id: int) -> ArticleVersion | None:
     return session.scalar(
         select(ArticleVersion)
@@ -116,20 +122,23 @@ def _current_versions() -> Subquery:
     )
 
 
-def article_with_text_hash(session: Session, text_hash: str) -> Article | None:
-    """An article whose current version has exactly this text (uses the content_hash index)."""
+def articles_with_text_hash(session: Session, text_hash: str, limit: int = 20) -> list[Article]:
+    """Articles whose current version has exactly this text (uses the content_hash index)."""
     newer = aliased(ArticleVersion)
-    return session.scalar(
-        select(Article)
-        .join(ArticleVersion, ArticleVersion.article_id == Article.id)
-        .where(
-            ArticleVersion.content_hash == text_hash,
-            ~exists().where(
-                newer.article_id == ArticleVersion.article_id,
-                newer.number > ArticleVersion.number,
-            ),
+    return list(
+        session.scalars(
+            select(Article)
+            .join(ArticleVersion, ArticleVersion.article_id == Article.id)
+            .where(
+                ArticleVersion.content_hash == text_hash,
+                ~exists().where(
+                    newer.article_id == ArticleVersion.article_id,
+                    newer.number > ArticleVersion.number,
+                ),
+            )
+            .order_by(Article.id)
+            .limit(limit)
         )
-        .limit(1)
     )
 
 
@@ -182,6 +191,23 @@ def last_run(session: Session, source: str) -> CrawlRun | None:
 
 def runs(session: Session, ids: Sequence[int]) -> list[CrawlRun]:
     return list(session.scalars(select(CrawlRun).where(CrawlRun.id.in_(ids)).order_by(CrawlRun.id)))
+
+
+def running_runs(session: Session) -> list[CrawlRun]:
+    """Runs whose record says `running`: live, or left behind by a killed process."""
+    query = select(CrawlRun).where(CrawlRun.status == "running").order_by(CrawlRun.id)
+    return list(session.scalars(query))
+
+
+def lease(session: Session, name: str) -> Lease | None:
+    """The lease `name` as stored (live or stale), or None."""
+    return session.scalar(select(Lease).where(Lease.name == name))
+
+
+def live_leases(session: Session, stale_before: datetime) -> dict[str, str]:
+    """name -> holder of every lease whose heartbeat is not older than `stale_before`."""
+    rows = session.execute(select(Lease.name, Lease.holder).where(Lease.heartbeat >= stale_before))
+    return {r.name: r.holder for r in rows}
 
 
 def last_runs(session: Session, limit: int = 20) -> list[CrawlRun]:

@@ -14,7 +14,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, TypedDict, Unpack
 
-from sqlalchemy import update
+from sqlalchemy import delete, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -31,6 +31,7 @@ from store.models import (
     FigureMention,
     Flag,
     FlagReview,
+    Lease,
     Source,
 )
 from store.queries import SourceRecord, all_sources
@@ -87,7 +88,7 @@ def record_run(
     source: str,
     started: datetime,
     finished: datetime,
-    status: str,
+    status: RunStatus,
     error_text: str | None,
 ) -> int:
     """A run the crawl subprocess never wrote (it failed to start, hung or was killed)."""
@@ -100,7 +101,7 @@ def record_run(
 
 
 class RunChanges(TypedDict, total=False):
-    status: str
+    status: RunStatus
     finished: datetime | None
     error_text: str | None
 
@@ -108,6 +109,86 @@ class RunChanges(TypedDict, total=False):
 def update_run(session: Session, run_id: int, **changes: Unpack[RunChanges]) -> None:
     """Correct a run's ending (the scheduler's view of a subprocess that did not finish it)."""
     session.execute(update(CrawlRun).where(CrawlRun.id == run_id).values(**changes))
+
+
+RUN_COUNTS = ("pages", "new", "revised", "unchanged", "skipped", "errors", "broken")
+
+
+def count_run(session: Session, run_id: int, counts: dict[str, int]) -> None:
+    """Add to a running crawl's counters, in the transaction of the writes they count.
+
+    A run's record then says what it committed even when its process is killed.
+    """
+    unknown = set(counts) - set(RUN_COUNTS)
+    if unknown:
+        raise ValueError(f"not a crawl run counter: {', '.join(sorted(unknown))}")
+    columns = {name: getattr(CrawlRun, name) + value for name, value in counts.items() if value}
+    if columns:
+        session.execute(
+            update(CrawlRun)
+            .where(CrawlRun.id == run_id)
+            .values(**columns)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def close_killed_runs(
+    session: Session, run_ids: Sequence[int], error_text: str, now: datetime
+) -> list[int]:
+    """Mark these runs `killed` if they still say `running`; their counters stay as written.
+
+    Returns the ids it closed: a run that finished meanwhile keeps its own ending.
+    """
+    if not run_ids:
+        return []
+    closed = session.scalars(
+        update(CrawlRun)
+        .where(CrawlRun.id.in_(run_ids), CrawlRun.status == "running")
+        .values(status="killed", finished=now, error_text=error_text)
+        .returning(CrawlRun.id)
+        .execution_options(synchronize_session=False)
+    )
+    return sorted(closed)
+
+
+# -- leases ----------------------------------------------------------------------------------
+def acquire_lease(
+    session: Session, name: str, holder: str, now: datetime, stale_before: datetime
+) -> bool:
+    """Take the lease `name` if it is free, stale (heartbeat before `stale_before`) or ours.
+
+    One statement, an insert that on conflict takes the row over only when the stored
+    heartbeat is stale: the database decides, so two processes racing for one lease never
+    both win (PostgreSQL locks the conflicting row; SQLite serialises writers).
+    """
+    insert = _insert(session, Lease).values(name=name, holder=holder, acquired=now, heartbeat=now)
+    take_over = insert.on_conflict_do_update(
+        index_elements=["name"],
+        set_={"holder": holder, "acquired": now, "heartbeat": now},
+        where=(Lease.heartbeat < stale_before) | (Lease.holder == holder),
+    ).returning(Lease.holder)
+    return session.execute(take_over).first() is not None
+
+
+def renew_lease(session: Session, name: str, holder: str, now: datetime) -> bool:
+    """Beat the lease's heart; False if `holder` no longer holds it (it was taken over)."""
+    result = session.execute(
+        update(Lease)
+        .where(Lease.name == name, Lease.holder == holder)
+        .values(heartbeat=now)
+        .returning(Lease.name)
+        .execution_options(synchronize_session=False)
+    )
+    return result.first() is not None
+
+
+def release_lease(session: Session, name: str, holder: str) -> None:
+    """Give the lease up (only if `holder` still holds it)."""
+    session.execute(
+        delete(Lease)
+        .where(Lease.name == name, Lease.holder == holder)
+        .execution_options(synchronize_session=False)
+    )
 
 
 # -- pages -----------------------------------------------------------------------------------
@@ -213,6 +294,11 @@ def join_cluster(session: Session, article_ids: Sequence[int], cluster_id: int) 
     session.execute(
         update(Article).where(Article.id.in_(article_ids)).values(cluster_id=cluster_id)
     )
+
+
+def leave_cluster(session: Session, article_ids: Sequence[int]) -> None:
+    """The articles no longer read like their cluster (a revision rewrote them)."""
+    session.execute(update(Article).where(Article.id.in_(article_ids)).values(cluster_id=None))
 
 
 def name_truth(session: Session, cluster_id: int, article_id: int) -> None:

@@ -45,7 +45,13 @@ class SourceSpider(scrapy.Spider):
 
     async def start(self) -> AsyncIterator[Request]:
         for url in self.source.start_urls:
-            yield Request(url, callback=self.discover, errback=self.failed, dont_filter=True)
+            yield Request(
+                url,
+                callback=self.discover,
+                errback=self.failed,
+                dont_filter=True,
+                meta={"start": True},
+            )
 
     def discover(self, response: Response) -> Iterator[Request]:
         raise NotImplementedError
@@ -84,12 +90,20 @@ class SourceSpider(scrapy.Spider):
             url=(response.meta.get("redirect_urls") or [response.url])[0],
             final_url=response.url,
             status=response.status,
-            body=response.body if response.status != 304 else b"",
+            body=self._clean_part(response),
             content_type=_header(response, "Content-Type"),
             etag=_header(response, "ETag"),
             last_modified=_header(response, "Last-Modified"),
             hints=response.meta["hints"],
         )
+
+    def _clean_part(self, response: Response) -> bytes:
+        """The body to clean: none for a 304, at most `max_clean_bytes` of it otherwise."""
+        if response.status == 304:
+            return b""
+        cap = self.context.settings.max_clean_bytes
+        body = response.body
+        return body if len(body) <= cap else body[:cap]
 
     # -- failures ---------------------------------------------------------------------------
     def failed(self, failure: Failure) -> None:
@@ -104,6 +118,10 @@ class SourceSpider(scrapy.Spider):
         if failure.check(HttpError) and isinstance(failure.value, HttpError):
             status = failure.value.response.status
             reason = f"HTTP {status}"
+            navigation = not request.meta.get("article") and not request.meta.get("start")
+            if navigation and 400 <= status < 500:
+                self.record_broken(url, reason, status)
+                return
         elif failure.check(DownloadCancelledError) and not str(failure.value):
             # Scrapy cancels a streamed body silently once it passes DOWNLOAD_MAXSIZE.
             reason = (
@@ -114,6 +132,11 @@ class SourceSpider(scrapy.Spider):
             reason = failure.getErrorMessage() or kind
             reason = f"{kind}: {reason}"
         self.record_error(url, reason, status)
+
+    def record_broken(self, url: str, reason: str, status: int) -> None:
+        self.tally.broken(url, reason)
+        self.logger.info("broken link %s: %s", url, reason)
+        self.context.processor.remember_error(url, status, reason, counter="broken")
 
     def record_error(self, url: str, reason: str, status: int | None = None) -> None:
         reason = " ".join(reason.split())[:500]
