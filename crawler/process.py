@@ -17,7 +17,7 @@ from typing import cast
 
 from sqlalchemy.orm import Session
 
-from crawler.clean import CleanPage, clean_html
+from crawler.clean import CleanPage, clean_document
 from crawler.dedupe import NearDuplicates, content_hash, signature
 from crawler.items import Fetched
 from crawler.relevance import Relevance, Watch
@@ -53,12 +53,13 @@ class Analysis:
 
 
 def analyse(fetched: Fetched, watch: Watch, catalogue: Catalogue | None = None) -> Analysis:
-    """Clean a page, judge it and, if relevant, find its figures; CleaningError if no text."""
-    page = clean_html(
+    """Clean a page or a PDF, judge it and, if relevant, find its figures; CleaningError if none."""
+    page = clean_document(
         fetched.body,
         url=fetched.final_url,
         content_type=fetched.content_type,
         fallback_date=fetched.hints.published,
+        pdf_limits=fetched.limits,
     )
     if page.title is None and fetched.hints.title:
         page = dataclasses.replace(page, title=fetched.hints.title)

@@ -50,6 +50,7 @@ def pages(edition: int) -> list[PageInfo]:
             revised=edition >= 2 and bool(a.revision),
             discovered_by=tuple(sorted(found.get(a.path_in(edition), ()))),
             figures=a.figures_in(edition),
+            pdf=bool(a.extra.get("pdf")),
         )
         for a in in_edition(edition)
         if a.site in SITES

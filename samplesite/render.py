@@ -18,6 +18,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from samplesite.articles import Article, in_edition
 from samplesite.index import source_lists
+from samplesite.papers import paper_pdf
 
 PER_PAGE = 4
 HKT = dt.timezone(dt.timedelta(hours=8))
@@ -273,6 +274,9 @@ def resolve(
         if path == prefix:
             return _index(edition, prefix, SITE_NAMES[prefix.strip("/")])
     for a in live:
+        if path == a.path_in(edition) and a.extra.get("pdf"):
+            ctype = a.extra.get("content_type", "application/pdf")
+            return Resource(paper_pdf(a, edition), ctype, stamp(a))
         if path == a.path_in(edition):
             return article_page(a, edition, base, stamp)
         if path == a.path and a.moved_to and edition >= 2:

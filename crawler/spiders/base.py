@@ -17,6 +17,7 @@ from twisted.python.failure import Failure
 
 from crawler.context import CrawlContext
 from crawler.items import Fetched, Hints
+from crawler.pdf import PdfLimits
 from crawler.process import Tally
 from crawler.sources import Source
 from crawler.urls import follow_rule, url_key
@@ -41,6 +42,10 @@ class SourceSpider(scrapy.Spider):
         self.tally = tally
         self.follow = follow_rule(source.allow, source.deny)
         self.requested: set[str] = set()  # our own dupe filter: Scrapy's would hide redirect loops
+        settings = context.settings
+        self.pdf_limits = PdfLimits(
+            settings.max_page_bytes, settings.max_pdf_pages, settings.max_pdf_seconds
+        )
 
     async def start(self) -> AsyncIterator[Request]:
         for url in self.source.start_urls:
@@ -88,6 +93,7 @@ class SourceSpider(scrapy.Spider):
             etag=_header(response, "ETag"),
             last_modified=_header(response, "Last-Modified"),
             hints=response.meta["hints"],
+            limits=self.pdf_limits,
         )
 
     # -- failures ---------------------------------------------------------------------------
