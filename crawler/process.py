@@ -90,10 +90,17 @@ class Tally:
     counts: Counter[str] = field(default_factory=Counter)
     problems: list[tuple[str, str, datetime]] = field(default_factory=list)
     created_flags: list[Flag] = field(default_factory=list)
+    skips: list[tuple[str, str, datetime]] = field(default_factory=list)  # (url, why, when)
 
     def error(self, url: str, reason: str) -> None:
         self.counts[Outcome.ERROR] += 1
         self.problems.append((url, reason, now()))
+
+    def skip(self, url: str, reason: str, *, count: bool = True) -> None:
+        """An item passed over on purpose; `count=False` when its outcome is counted already."""
+        if count:
+            self.counts[Outcome.SKIPPED] += 1
+        self.skips.append((url, reason, now()))
 
 
 class PageProcessor:
@@ -143,14 +150,21 @@ class PageProcessor:
         with self.store.session() as session:
             if not analysis.relevance.relevant:
                 self._remember(session, fetched, body_hash, False, None)
+                tally.skip(fetched.final_url, "not relevant", count=False)
                 return Outcome.SKIPPED
             article = (
                 q.article_by_key(session, url_key(fetched.final_url))
                 or q.article_by_key(session, url_key(fetched.url))
                 or q.article_with_text_hash(session, analysis.text_hash)
+                or q.headline_for(session, analysis.page.title, fetched.final_url)
             )
             if article is None:
                 article, outcome = self._new_article(session, fetched, analysis, stamp)
+            elif article.kind == "headline":  # a news-search headline gets its text, in place
+                w.update_article(session, article.id, kind="article")
+                self._revisit(session, article, fetched, analysis, stamp)
+                self._cluster(session, article, analysis.signature, stamp)
+                outcome = Outcome.NEW
             else:
                 outcome = self._revisit(session, article, fetched, analysis, stamp)
             if outcome is not Outcome.UNCHANGED and self.ledger is not None:

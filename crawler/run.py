@@ -157,6 +157,7 @@ def crawl(
                     status,
                     error_text,
                     now(),
+                    tally.skips,
                 )
                 context.known.update(q.known_urls(session))
 
@@ -182,4 +183,14 @@ def crawl(
     return run_ids
 
 
-COUNTS = ("pages", "new", "revised", "unchanged", "skipped", "errors")
+COUNTS = (
+    "pages",
+    "new",
+    "revised",
+    "unchanged",
+    "skipped",
+    "errors",
+    "items",
+    "resolved",
+    "headlines",
+)

@@ -70,37 +70,27 @@ def progress(err: Console) -> Iterator[Any]:
 def crawl_summary(
     out: Console, store: Store, run_ids: list[int], heading: str | None = None
 ) -> None:
-    """Per source: pages, new / revised / unchanged / skipped, errors, duration; then new ones."""
+    """Per source: feed items (seen, resolved, headlines), pages, new / revised / unchanged /
+    skipped, errors, duration; each error and skip with its reason; then the new articles."""
     with store.session() as session:
         runs = q.runs(session, run_ids)
         table = Table(title=heading, title_justify="left")
-        for column in (
-            "source",
-            "status",
-            "pages",
-            "new",
-            "revised",
-            "unchanged",
-            "skipped",
-            "errors",
-            "seconds",
-        ):
+        for column in ("source", "status", *RUN_COUNTS, "seconds"):
             table.add_column(column, justify="left" if column in ("source", "status") else "right")
         for run in runs:
             seconds = (run.finished - run.started).total_seconds() if run.finished else 0.0
             table.add_row(
                 run.source,
                 run.status,
-                *(
-                    str(getattr(run, c))
-                    for c in ("pages", "new", "revised", "unchanged", "skipped", "errors")
-                ),
+                *(str(getattr(run, c)) for c in RUN_COUNTS),
                 f"{seconds:.1f}",
             )
         out.print(table)
         for run in runs:
             for problem in run.problems:
                 out.print(f"  error [{run.source}] {problem.url}: {problem.reason}", markup=False)
+            for skip in run.skips:
+                out.print(f"  skipped [{run.source}] {skip.url}: {skip.reason}", markup=False)
             if run.error_text:
                 out.print(f"  {run.status} [{run.source}]: {run.error_text}", markup=False)
         started = min((r.started for r in runs), default=None)
@@ -131,6 +121,18 @@ def crawl_summary(
 
 
 SUMMARY_ROWS = 50  # a crawl summary lists at most this many new articles
+# a run's counts as the summary shows them: feed items first, then what became of pages
+RUN_COUNTS = (
+    "items",
+    "resolved",
+    "headlines",
+    "pages",
+    "new",
+    "revised",
+    "unchanged",
+    "skipped",
+    "errors",
+)
 
 
 def _figure(value: int | float | None, qualifier: str | None, unit: str | None) -> str:

@@ -247,4 +247,6 @@ def test_sample_config_points_every_source_at_the_site() -> None:
         "feed",
         "sitemap",
         "search",
+        "search",
+        "search",
     ]

@@ -102,7 +102,7 @@ class SourceSpider(scrapy.Spider):
         request: Request = failure.request  # type: ignore[attr-defined]
         url = (request.meta.get("redirect_urls") or [request.url])[0]
         if failure.check(IgnoreRequest) and ROBOTS_MESSAGE in str(failure.value):
-            self.tally.counts["skipped"] += 1
+            self.tally.skip(url, "forbidden by robots.txt")
             self.logger.info("skipped (robots.txt): %s", request.url)
             return
         status = None
