@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime
+import json
+from pathlib import Path
 
 import pytest
 
@@ -11,6 +13,7 @@ from crawler.errors import CleaningError
 from crawler.pdf import PdfLimits, is_pdf, read_pdf
 from samplesite.articles import articles
 from samplesite.papers import broken_pdf, paper_pdf
+from tests.conftest import Cli, write_config
 
 
 def _paper(language: str, edition: int = 1) -> bytes:
@@ -91,3 +94,17 @@ def test_caps_on_bytes_pages_and_time() -> None:
         read_pdf(long, "long.pdf", PdfLimits(max_pages=4))
     with pytest.raises(CleaningError, match="took more than the cap"):
         read_pdf(long, "long.pdf", PdfLimits(max_seconds=0.000001))
+
+
+def test_pressmon_clean_reads_a_pdf_and_names_a_broken_one(tmp_path: Path) -> None:
+    paper, broken = tmp_path / "paper.pdf", tmp_path / "broken.pdf"
+    paper.write_bytes(_paper("zh"))
+    broken.write_bytes(broken_pdf("encrypted"))
+    cli = Cli(write_config(tmp_path / "config.yaml", "http://127.0.0.1:9"), "sqlite://", tmp_path)
+    result = cli("clean", str(paper), str(broken), "--json", check=False)
+    assert result.returncode == 1
+    [error] = result.stderr.strip().splitlines()
+    assert "broken.pdf" in error and "encrypted PDF" in error
+    record = json.loads(result.stdout)
+    assert record["language"] == "zh" and record["date"] == "2024-07-08"
+    assert "科學園出租率為93%。" in record["text"]
