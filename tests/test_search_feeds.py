@@ -15,7 +15,7 @@ from samplesite import SampleSite
 from samplesite.aggregators import ELSEWHERE, decodable, plainly_redirected, searched
 from store import Store
 from store import queries as q
-from tests.conftest import Cli, crawl_runs, write_config
+from tests.conftest import Cli, crawl_runs, database_url, write_config
 
 
 def _articles(cli: Cli) -> dict[str, object]:
@@ -42,9 +42,7 @@ def _skips(cli: Cli, source: str) -> list[tuple[str, str]]:
 def crawled(tmp_path_factory: pytest.TempPathFactory) -> tuple[Cli, SampleSite, str]:
     tmp = tmp_path_factory.mktemp("search")
     with SampleSite() as site:
-        cli = Cli(
-            write_config(tmp / "config.yaml", site.base_url), f"sqlite:///{tmp / 'p.db'}", tmp
-        )
+        cli = Cli(write_config(tmp / "config.yaml", site.base_url), database_url(tmp), tmp)
         out = cli("crawl").stdout
     return cli, site, out
 
@@ -104,7 +102,7 @@ def test_a_headline_is_upgraded_in_place_when_its_article_is_fetched(
 ) -> None:
     cli = Cli(
         write_config(tmp_path / "config.yaml", site.base_url),
-        f"sqlite:///{tmp_path / 'p.db'}",
+        database_url(tmp_path),
         tmp_path,
     )
     cli("crawl", "--source", "gnews")
