@@ -67,10 +67,15 @@ def is_pdf(body: bytes, content_type: str | None) -> bool:
 
     Never by the URL: a link ending in .pdf may answer with an HTML landing page.
     """
-    if content_type and content_type.split(";")[0].strip().lower() in PDF_TYPES:
+    declared = (content_type or "").split(";")[0].strip().lower()
+    if declared in PDF_TYPES:
         return True
-    # The header may follow a little junk (a byte-order mark, a stray line): readers allow 1 KB.
-    return PDF_MAGIC in body[:1024]
+    head = body[:1024]
+    if declared.startswith("text/") or "html" in declared or "xml" in declared:
+        # declared as markup: a PDF only if it starts like one (a page may quote "%PDF-1.7")
+        return head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(PDF_MAGIC)
+    # octet-stream or no type: the header may follow a little junk; readers allow 1 KB
+    return PDF_MAGIC in head
 
 
 def read_pdf(body: bytes, where: str, limits: PdfLimits = DEFAULT_PDF_LIMITS) -> PdfText:

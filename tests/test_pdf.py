@@ -60,6 +60,8 @@ def test_a_pdf_is_known_by_type_or_magic_bytes_never_by_url() -> None:
     assert is_pdf(b"junk", "application/pdf; charset=binary")
     assert is_pdf(b"\xef\xbb\xbf%PDF-1.7\n", None)
     assert not is_pdf(b"<html><body>paper.pdf</body></html>", "text/html")
+    assert not is_pdf(b"<html><body><p>Save as %PDF-1.7 first.</p></body></html>", "text/html")
+    assert is_pdf(b"%PDF-1.4\n...", "text/html; charset=utf-8")  # a misconfigured server
     page = clean_document(
         b"<html><head><title>Landing</title></head><body><article><p>"
         + b"The paper is available on request from the Secretariat. " * 5
