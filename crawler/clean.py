@@ -13,6 +13,7 @@ trafilatura, which only checks one target language.
 from __future__ import annotations
 
 import datetime
+import re
 from dataclasses import dataclass
 from html import escape
 from typing import Any
@@ -26,6 +27,7 @@ from trafilatura.utils import load_html
 from crawler.encoding import decode_html
 from crawler.errors import CleaningError
 from crawler.language import detect_language
+from crawler.pdf import DEFAULT_PDF_LIMITS, PdfLimits, is_pdf, read_pdf
 
 # Precision text shorter than this share of the recall text means precision
 # lost the body, not just boilerplate. Benchmark F1 is flat for shares 0.1-0.5.
@@ -45,6 +47,61 @@ class CleanPage:
     sitename: str | None
     language: str
     description: str | None
+
+
+def clean_document(
+    body: bytes,
+    url: str | None = None,
+    content_type: str | None = None,
+    fallback_date: datetime.date | None = None,
+    pdf_limits: PdfLimits = DEFAULT_PDF_LIMITS,
+) -> CleanPage:
+    """Clean any fetched document: a PDF (by content type or magic bytes) or an HTML page."""
+    if is_pdf(body, content_type):
+        return clean_pdf(body, url, fallback_date, pdf_limits)
+    return clean_html(body, url, content_type, fallback_date)
+
+
+def clean_pdf(
+    body: bytes,
+    url: str | None = None,
+    fallback_date: datetime.date | None = None,
+    limits: PdfLimits = DEFAULT_PDF_LIMITS,
+) -> CleanPage:
+    """The text of a PDF document, with its title and date; CleaningError with the reason.
+
+    The date is the one the paper states near its top (a dateline), else the file's
+    creation date, else `fallback_date`: a paper is often converted to PDF days after
+    the date printed on it, and a feed's date is when it was listed.
+    """
+    where = url or "document without URL"
+    found = read_pdf(body, where, limits)
+    lines = found.text.splitlines()
+    title = found.title or (lines[0] if lines else None)
+    return CleanPage(
+        title=title,
+        text=found.text,
+        date=_date_from_text(found.text) or _cjk_dateline(lines) or found.created or fallback_date,
+        author=found.author,
+        sitename=None,
+        language=detect_language(found.text, None),
+        description=None,
+    )
+
+
+_CJK_DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
+
+
+def _cjk_dateline(lines: list[str]) -> datetime.date | None:
+    """A Chinese dateline (2024年7月8日) in a document's first lines; htmldate reads none."""
+    for line in lines[:5]:
+        match = _CJK_DATE.search(line)
+        if match:
+            try:
+                return datetime.date(*(int(part) for part in match.groups()))
+            except ValueError:
+                return None
+    return None
 
 
 def clean_html(

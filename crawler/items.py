@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from crawler.pdf import PdfLimits
+
 
 @dataclass(frozen=True)
 class Hints:
@@ -27,3 +29,4 @@ class Fetched:
     etag: str | None = None
     last_modified: str | None = None
     hints: Hints = field(default_factory=Hints)
+    limits: PdfLimits = field(default_factory=PdfLimits)  # the crawl's caps on reading a PDF

@@ -20,7 +20,7 @@ from urllib.parse import urljoin, urlsplit
 
 from sqlalchemy.orm import Session
 
-from crawler.clean import CleanPage, clean_html
+from crawler.clean import CleanPage, clean_document
 from crawler.dedupe import NearDuplicates, content_hash, signature
 from crawler.items import Fetched
 from crawler.relevance import Relevance, Watch
@@ -57,12 +57,13 @@ class Analysis:
 
 
 def analyse(fetched: Fetched, watch: Watch, catalogue: Catalogue | None = None) -> Analysis:
-    """Clean a page, judge it and, if relevant, find its figures; CleaningError if no text."""
-    page = clean_html(
+    """Clean a page or a PDF, judge it and, if relevant, find its figures; CleaningError if none."""
+    page = clean_document(
         fetched.body,
         url=fetched.final_url,
         content_type=fetched.content_type,
         fallback_date=fetched.hints.published,
+        pdf_limits=fetched.limits,
     )
     if page.title is None and fetched.hints.title:
         page = dataclasses.replace(page, title=fetched.hints.title)
@@ -93,6 +94,7 @@ class Tally:
     counts: Counter[str] = field(default_factory=Counter)
     problems: list[tuple[str, str, datetime]] = field(default_factory=list)
     created_flags: list[Flag] = field(default_factory=list)
+    skips: list[tuple[str, str, datetime]] = field(default_factory=list)  # (url, why, when)
 
     def error(self, url: str, reason: str) -> None:
         self.counts[Outcome.ERROR] += 1
@@ -103,6 +105,12 @@ class Tally:
         counted, but the source is working, so it is not an error of the run."""
         self.counts["broken"] += 1
         self.problems.append((url, f"{BROKEN_LINK}: {reason}", now()))
+
+    def skip(self, url: str, reason: str, *, count: bool = True) -> None:
+        """An item passed over on purpose; `count=False` when its outcome is counted already."""
+        if count:
+            self.counts[Outcome.SKIPPED] += 1
+        self.skips.append((url, reason, now()))
 
 
 _CANONICAL = re.compile(rb"<link\b[^>]*>", re.IGNORECASE)
@@ -187,6 +195,7 @@ class PageProcessor:
         with self.store.session() as session:
             if not analysis.relevance.relevant:
                 self._remember(session, fetched, body_hash, False, None)
+                tally.skip(fetched.final_url, "not relevant", count=False)
                 self._count(session, Outcome.SKIPPED)
                 return Outcome.SKIPPED
             # Only the URLs the crawler saw name a stored article: the page's own, the one a
@@ -197,9 +206,16 @@ class PageProcessor:
                 q.article_by_key(session, url_key(fetched.final_url))
                 or q.article_by_key(session, url_key(fetched.url))
                 or (q.article_by_key(session, url_key(canonical)) if canonical else None)
+                or q.headline_for(session, analysis.page.title, fetched.final_url)
             )
             if article is None:
                 article, outcome = self._new_article(session, fetched, analysis, stamp)
+            elif article.kind == "headline":  # a news-search headline gets its text, in place
+                w.update_article(session, article.id, kind="article")
+                self._follow_move(session, article, fetched.final_url)  # the publisher's URL
+                self._revisit(session, article, fetched, analysis, stamp)
+                self._cluster(session, article, analysis, stamp)
+                outcome = Outcome.NEW
             else:
                 outcome = self._revisit(session, article, fetched, analysis, stamp, canonical)
             if outcome is not Outcome.UNCHANGED and self.ledger is not None:

@@ -188,6 +188,7 @@ def crawl(
                         status,
                         error_text,
                         now(),
+                        tally.skips,
                     )
                     context.known.update(q.known_urls(session))
             finally:  # the run is closed before its lease is let go
@@ -218,4 +219,15 @@ def crawl(
     return run_ids
 
 
-COUNTS = ("pages", "new", "revised", "unchanged", "skipped", "errors", "broken")
+COUNTS = (
+    "pages",
+    "new",
+    "revised",
+    "unchanged",
+    "skipped",
+    "errors",
+    "broken",
+    "items",
+    "resolved",
+    "headlines",
+)

@@ -31,6 +31,12 @@ class CrawlSettings(BaseModel):
     max_page_bytes: int = Field(
         5_000_000, ge=10_000, description="Largest response (after decompression) accepted."
     )
+    max_pdf_pages: int = Field(
+        100, ge=1, description="Most pages of a PDF document read; a longer one is an error."
+    )
+    max_pdf_seconds: float = Field(
+        30, gt=0, description="Seconds reading one PDF document may take before it is an error."
+    )
     retries: int = Field(2, ge=0, le=10, description="Retries on 5xx, timeouts and drops.")
     obey_robots: bool = Field(True, description="Obey robots.txt.")
     clean_workers: int | None = Field(

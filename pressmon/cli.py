@@ -227,19 +227,19 @@ def clean_cmd(
     config_path: str | None,
     db_url: str | None,
 ) -> None:
-    """Run the cleaning step on local HTML files and print their text and metadata.
+    """Run the cleaning step on local HTML or PDF files and print their text and metadata.
 
     \b
     Example:
       pressmon clean page.html --url https://www.hkstp.org/news/x/ --json
     """
-    from crawler.clean import clean_html
+    from crawler.clean import clean_document
 
     out = report.stdout_console()
     failed = 0
     for path in files:
         try:
-            page = clean_html(path.read_bytes(), url=url or path.resolve().as_uri())
+            page = clean_document(path.read_bytes(), url=url or path.resolve().as_uri())
         except FILE_FAULTS as exc:
             click.echo(f"Error: {path}: {exc}", err=True)
             failed += 1

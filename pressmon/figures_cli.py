@@ -34,7 +34,7 @@ def extract_cmd(
     Example:
       pressmon figures extract release.html --published 2022-07-11 --json
     """
-    from crawler.clean import clean_html
+    from crawler.clean import clean_document
     from crawler.language import detect_language
     from figures.extract import extract
     from pressmon.ingest import text_page
@@ -47,7 +47,7 @@ def extract_cmd(
     if file.suffix.lower() == ".txt":
         page = text_page(body, file, None, as_of)
     else:
-        page = clean_html(body, url=file.resolve().as_uri())
+        page = clean_document(body, url=file.resolve().as_uri())
     text = page.text
     mentions = extract(
         text,

@@ -71,32 +71,23 @@ def progress(err: Console) -> Iterator[Any]:
 def crawl_summary(
     out: Console, store: Store, run_ids: list[int], heading: str | None = None
 ) -> None:
-    """Per source: pages, new / revised / unchanged / skipped, errors, duration; then new ones."""
+    """Per source: feed items (seen, resolved, headlines), pages, new / revised / unchanged /
+    skipped, errors, duration; each error and skip with its reason; then the new articles."""
     with store.session() as session:
         runs = q.runs(session, run_ids)
         table = Table(title=heading, title_justify="left")
-        for column in (
-            "source",
-            "status",
-            "pages",
-            "new",
-            "revised",
-            "unchanged",
-            "skipped",
-            "errors",
-            "broken",
-            "seconds",
-        ):
+        # feed-item and broken-link counts only when some run has them: the table stays narrow
+        columns = [
+            c for c in RUN_COUNTS if c not in OPTIONAL_COUNTS or any(getattr(r, c) for r in runs)
+        ]
+        for column in ("source", "status", *columns, "seconds"):
             table.add_column(column, justify="left" if column in ("source", "status") else "right")
         for run in runs:
             seconds = (run.finished - run.started).total_seconds() if run.finished else 0.0
             table.add_row(
                 run.source,
                 run.status,
-                *(
-                    str(getattr(run, c))
-                    for c in ("pages", "new", "revised", "unchanged", "skipped", "errors", "broken")
-                ),
+                *(str(getattr(run, c)) for c in columns),
                 f"{seconds:.1f}",
             )
         out.print(table)
@@ -105,6 +96,8 @@ def crawl_summary(
                 kind = "broken" if problem.reason.startswith(BROKEN_LINK) else "error"
                 reason = problem.reason.removeprefix(f"{BROKEN_LINK}: ")
                 out.print(f"  {kind} [{run.source}] {problem.url}: {reason}", markup=False)
+            for skip in run.skips:
+                out.print(f"  skipped [{run.source}] {skip.url}: {skip.reason}", markup=False)
             if run.error_text:
                 out.print(f"  {run.status} [{run.source}]: {run.error_text}", markup=False)
         started = min((r.started for r in runs), default=None)
@@ -135,6 +128,20 @@ def crawl_summary(
 
 
 SUMMARY_ROWS = 50  # a crawl summary lists at most this many new articles
+# a run's counts as the summary shows them: feed items first, then what became of pages
+RUN_COUNTS = (
+    "items",
+    "resolved",
+    "headlines",
+    "pages",
+    "new",
+    "revised",
+    "unchanged",
+    "skipped",
+    "errors",
+    "broken",
+)
+OPTIONAL_COUNTS = {"items", "resolved", "headlines", "broken"}
 
 
 def _figure(value: int | float | None, qualifier: str | None, unit: str | None) -> str:

@@ -35,6 +35,7 @@ class PageInfo:
     # HKSTP's catalogue figures this edition's text states: dicts with metric, value,
     # qualifier, unit and text (see README "Figure labels"); left out of the hash
     figures: tuple[dict, ...] = field(default=(), hash=False)
+    pdf: bool = False  # served as a PDF document (samplesite.papers), not an HTML page
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,8 @@ from io import BufferedIOBase
 from typing import Protocol
 from urllib.parse import parse_qs
 
+from samplesite.papers import broken_pdf
+
 
 class Site(Protocol):
     """What a /bad/ page needs of the running site: its address and its stop signal."""
@@ -264,6 +266,8 @@ def serve(handler: Handler, path: str, query: str, site: Site) -> None:
         handler.redirect(302, f"{site.base_url}/bad/{other}")
     elif name == "huge.html":
         _stream_huge(handler, site)
+    elif name in ("encrypted.pdf", "scanned.pdf", "truncated.pdf"):
+        handler.simple(200, broken_pdf(name.removesuffix(".pdf")), "application/pdf")
     elif name == "bomb.html":
         handler.simple(200, bomb(), html, {"Content-Encoding": "gzip"})
     else:

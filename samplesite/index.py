@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from samplesite.aggregators import decodable
 from samplesite.articles import SITES, Article, PageInfo, in_edition
 
 
@@ -23,6 +24,11 @@ def source_lists(edition: int) -> dict[str, list[tuple[str, Article]]]:
         # the sitemap keeps listing a moved page's old address; the redirect leads on
         "sitemap": [(a.path, a) for a in live if a.site in ("gov", "news")],
         "search": [(a.path_in(edition), a) for a in live if a.extra.get("search")],
+        # news-search feeds with wrapper links (samplesite.aggregators): every url= wrapper
+        # and the plain redirect lead to an article; of the opaque Google News style links,
+        # only the one old-style id does
+        "bing": [(a.path_in(edition), a) for a in live if a.extra.get("search")],
+        "gnews": [(decodable(edition).path_in(edition), decodable(edition))],
     }
 
 
@@ -50,6 +56,7 @@ def pages(edition: int) -> list[PageInfo]:
             revised=edition >= 2 and bool(a.revision),
             discovered_by=tuple(sorted(found.get(a.path_in(edition), ()))),
             figures=a.figures_in(edition),
+            pdf=bool(a.extra.get("pdf")),
         )
         for a in in_edition(edition)
         if a.site in SITES

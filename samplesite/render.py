@@ -17,8 +17,10 @@ from urllib.parse import parse_qs
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from samplesite import aggregators
 from samplesite.articles import Article, in_edition
 from samplesite.index import source_lists
+from samplesite.papers import paper_pdf
 
 PER_PAGE = 4
 HKT = dt.timezone(dt.timedelta(hours=8))
@@ -199,6 +201,10 @@ def _rss(
     return Resource(res.body, res.content_type, res.modified, stale_etag)
 
 
+def _feed_date(article: Article) -> str | None:
+    return format_datetime(moment(article.published)) if article.published else None
+
+
 def _index(edition: int, prefix: str, title: str) -> Resource:
     live = [a for a in in_edition(edition) if a.path_in(edition).startswith(prefix)]
     return _html(
@@ -259,6 +265,26 @@ def resolve(
         hits = lists["search"] if q.get("q", [""])[0].strip().lower() == "hkstp" else []
         title = f'"{q.get("q", [""])[0]}" - news search'
         return _rss(title, f"{base}/search/", hits, base, _newest([a for _, a in hits], stamp))
+    if path in ("/search/bing", "/search/gnews"):
+        asked = q.get("q", [""])[0].strip().lower() == "hkstp"
+        kind = path.rsplit("/", 1)[1]
+        make = aggregators.bing_items if kind == "bing" else aggregators.gnews_items
+        return _xml(
+            "rss.xml",
+            "application/rss+xml",
+            None,
+            title=f'"{q.get("q", [""])[0]}" - {kind} news search',
+            link=f"{base}/search/",
+            items=make(edition, base, _feed_date, SITE_NAMES) if asked else [],
+        )
+    if path == "/bing/apiclick.aspx":
+        target = q.get("url", [""])[0]
+        return Redirect(target, 302) if target.startswith(("http://", "https://")) else None
+    if path.startswith("/go/"):
+        found = aggregators.redirect_target(edition, path.removeprefix("/go/"), base)
+        return Redirect(found, 302) if found else None
+    if path.startswith("/gnews/rss/articles/"):
+        return Resource(aggregators.INTERSTITIAL.encode(), "text/html; charset=utf-8")
     if path == "/blog/atom.xml":
         posts = [a for _, a in lists["blog"]]
         return _xml(
@@ -283,6 +309,9 @@ def resolve(
         if path == prefix:
             return _index(edition, prefix, SITE_NAMES[prefix.strip("/")])
     for a in live:
+        if path == a.path_in(edition) and a.extra.get("pdf"):
+            ctype = a.extra.get("content_type", "application/pdf")
+            return Resource(paper_pdf(a, edition), ctype, stamp(a))
         if path == a.path_in(edition):
             return article_page(a, edition, base, stamp)
         if path == a.path and a.moved_to and edition >= 2:

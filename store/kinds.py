@@ -12,6 +12,8 @@ from typing import Literal, get_args
 SourceKind = Literal["feed", "sitemap", "listing", "search"]
 RunStatus = Literal["running", "ok", "errors", "failed", "stopped", "timeout", "killed"]
 ReviewState = Literal["new"]
+# an article with text, or a news-search headline whose link could not be resolved
+ArticleKind = Literal["article", "headline"]
 Qualifier = Literal["exact", "at_least", "at_most", "about"]
 Unit = Literal["count", "HKD", "USD", "RMB", "sqm", "sqft", "ha", "percent"]
 FlagKind = Literal["new", "changed", "conflict", "outdated"]

@@ -34,6 +34,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeEngine
 
 from store.kinds import (
+    ArticleKind,
     ChannelName,
     DeliveryStatus,
     FlagKind,
@@ -127,7 +128,10 @@ class Article(Base):
     """One page about the watched organisation, under its canonical URL."""
 
     __tablename__ = "article"
-    __table_args__ = (CheckConstraint(one_of("review_state", ReviewState), name="review_state"),)
+    __table_args__ = (
+        CheckConstraint(one_of("review_state", ReviewState), name="review_state"),
+        CheckConstraint(one_of("kind", ArticleKind), name="kind"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     url_key: Mapped[str] = mapped_column(String(2000), unique=True)
@@ -146,6 +150,12 @@ class Article(Base):
         ForeignKey("cluster.id", ondelete="SET NULL"), index=True
     )
     review_state: Mapped[ReviewState] = mapped_column(String(20), default="new")
+    # "headline": only a news-search item (title, publisher, date, link) was had; its text is
+    # the title until the article itself is fetched and upgrades it in place
+    kind: Mapped[ArticleKind] = mapped_column(
+        String(10), default="article", server_default="article"
+    )
+    publisher_site: Mapped[str | None] = mapped_column(Text)  # a headline's <source url>
 
     source: Mapped[Source | None] = relationship()
     versions: Mapped[list[ArticleVersion]] = relationship(
@@ -190,10 +200,17 @@ class CrawlRun(Base):
     skipped: Mapped[int] = mapped_column(Integer, default=0)
     errors: Mapped[int] = mapped_column(Integer, default=0)
     broken: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # dead nav links
+    # feed items: seen, whose wrapper link was decoded or redirected, kept as headlines
+    items: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    resolved: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    headlines: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     error_text: Mapped[str | None] = mapped_column(Text)
 
     problems: Mapped[list[CrawlError]] = relationship(
         back_populates="run", cascade="all, delete-orphan", order_by="CrawlError.id"
+    )
+    skips: Mapped[list[CrawlSkip]] = relationship(
+        back_populates="run", cascade="all, delete-orphan", order_by="CrawlSkip.id"
     )
 
 
@@ -224,6 +241,20 @@ class CrawlError(Base):
     at: Mapped[datetime] = mapped_column(DateTime)
 
     run: Mapped[CrawlRun] = relationship(back_populates="problems")
+
+
+class CrawlSkip(Base):
+    """One item a crawl passed over on purpose: which URL, and why (not an error)."""
+
+    __tablename__ = "crawl_skip"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("crawl_run.id", ondelete="CASCADE"), index=True)
+    url: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(DateTime)
+
+    run: Mapped[CrawlRun] = relationship(back_populates="skips")
 
 
 class FigureMention(Base):

@@ -9,6 +9,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 from sqlalchemy import Subquery, exists, func, select
 from sqlalchemy.orm import Session, aliased, selectinload
@@ -103,6 +104,47 @@ def article_by_key(session: Session, url_key: str) -> Article | None:
 def articles_by_url(session: Session, urls: Sequence[str]) -> list[Article]:
     """The stored articles at these exact URLs, in id order."""
     return list(session.scalars(select(Article).where(Article.url.in_(urls)).order_by(Article.id)))
+
+
+def _title_key(title: str | None) -> str:
+    """A title as compared between a headline and its article: case, spacing, punctuation off."""
+    return " ".join("".join(c if c.isalnum() else " " for c in (title or "").casefold()).split())
+
+
+def _host(url: str | None) -> str:
+    return urlsplit(url or "").netloc.lower().removeprefix("www.")
+
+
+def _same_title(article: Article, title: str) -> bool:
+    mine, theirs = _title_key(article.title), _title_key(title)
+    return bool(mine) and bool(theirs) and (mine in theirs or theirs in mine)
+
+
+def headline_for(session: Session, title: str | None, url: str) -> Article | None:
+    """A stored headline whose article this is: same title, on the headline's publisher's site."""
+    if not title:
+        return None
+    for headline in session.scalars(select(Article).where(Article.kind == "headline")):
+        site = headline.publisher_site
+        if (site is None or _host(site) == _host(url)) and _same_title(headline, title):
+            return headline
+    return None
+
+
+def article_for_headline(
+    session: Session, title: str, publisher_site: str | None
+) -> Article | None:
+    """A stored article (with text) that a news-search headline names, on its publisher's site."""
+    query = select(Article).where(Article.kind == "article")
+    if publisher_site:
+        host = _host(publisher_site)
+        query = query.where(Article.url.contains(host, autoescape=True))
+    for article in session.scalars(query):
+        if (not publisher_site or _host(article.url) == _host(publisher_site)) and _same_title(
+            article, title
+        ):
+            return article
+    return None
 
 
 def current_version(session: Session, article_id: int) -> ArticleVersion | None:

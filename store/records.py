@@ -60,6 +60,7 @@ class ArticleRecord(TypedDict):
     first_seen: str  # ISO time, to the second
     last_seen: str
     versions: int  # how many
+    kind: str  # "article", or "headline": a news-search item whose text was never fetched
     author: NotRequired[str | None]
     sitename: NotRequired[str | None]
     relevance: NotRequired[float]
@@ -118,6 +119,7 @@ def article_record(article: Article, with_text: bool = False) -> ArticleRecord:
         "first_seen": article.first_seen.isoformat(timespec="seconds"),
         "last_seen": article.last_seen.isoformat(timespec="seconds"),
         "versions": len(article.versions),
+        "kind": article.kind,
     }
     if with_text:
         record |= {

@@ -153,7 +153,8 @@ class PostgresSearch:
             return []
         # One phrase query per term, all required: user text never becomes tsquery syntax.
         tsquery = " && ".join(f"phraseto_tsquery('{PG_CONFIG}', :t{i})" for i in range(len(wanted)))
-        body = pg_spaced("v.text")
+        # a headline has no version yet: its title is all the text there is
+        body = pg_spaced("coalesce(v.text, a.title, '')")
         rows = session.execute(
             text(
                 f"WITH q AS (SELECT {tsquery} AS query), "
@@ -164,7 +165,8 @@ class PostgresSearch:
                 "  ORDER BY score DESC, s.article_id LIMIT :limit) "
                 f"SELECT best.article_id, best.score, ts_headline('{PG_CONFIG}', {body}, "
                 f"best.query, '{_PG_HEADLINE}') AS snip "
-                "FROM best JOIN article_version v ON v.article_id = best.article_id "
+                "FROM best JOIN article a ON a.id = best.article_id "
+                "LEFT JOIN article_version v ON v.article_id = best.article_id "
                 "AND v.number = (SELECT max(number) FROM article_version w "
                 "WHERE w.article_id = best.article_id) "
                 "ORDER BY best.score DESC, best.article_id"

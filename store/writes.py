@@ -12,19 +12,20 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, TypedDict, Unpack
+from typing import Any, NotRequired, TypedDict, Unpack
 
 from sqlalchemy import delete, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from store.kinds import ReviewDecision, RunStatus
+from store.kinds import ArticleKind, ReviewDecision, RunStatus
 from store.models import (
     Article,
     ArticleVersion,
     Cluster,
     CrawlError,
     CrawlRun,
+    CrawlSkip,
     Delivery,
     Digest,
     FetchState,
@@ -75,11 +76,13 @@ def finish_run(
     status: RunStatus,
     error_text: str | None,
     now: datetime,
+    skips: Sequence[tuple[str, str, datetime]] = (),
 ) -> None:
     run = session.get_one(CrawlRun, run_id)
     for name, value in counts.items():
         setattr(run, name, value)
     run.problems.extend(CrawlError(url=u, reason=r, at=at) for u, r, at in problems)
+    run.skips.extend(CrawlSkip(url=u, reason=r, at=at) for u, r, at in skips)
     run.status, run.error_text, run.finished = status, error_text, now
 
 
@@ -216,6 +219,8 @@ def upsert_fetch_state(
 
 
 class NewArticle(TypedDict):
+    kind: NotRequired[ArticleKind]
+    publisher_site: NotRequired[str | None]
     url_key: str
     url: str
     source_id: int | None
@@ -242,6 +247,8 @@ def insert_article(session: Session, **values: Unpack[NewArticle]) -> Article | 
 
 
 class ArticleChanges(TypedDict, total=False):
+    kind: ArticleKind
+    sitename: str | None
     url_key: str
     url: str
     title: str | None

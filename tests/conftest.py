@@ -151,7 +151,11 @@ def crawl_runs(cli: Cli) -> dict[str, dict[str, Any]]:
                 "unchanged": run.unchanged,
                 "skipped": run.skipped,
                 "errors": run.errors,
+                "items": run.items,
+                "resolved": run.resolved,
+                "headlines": run.headlines,
                 "problems": [(p.url, p.reason) for p in run.problems],
+                "skips": [(s.url, s.reason) for s in run.skips],
             }
     store.close()
     return runs

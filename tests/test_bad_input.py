@@ -70,6 +70,9 @@ def _reason(runs: dict[str, dict], page: str) -> str:
         ("/bad/loop.html", "redirect"),
         ("/bad/huge.html", "size"),
         ("/bad/bomb.html", "size"),
+        ("/bad/encrypted.pdf", "encrypted pdf"),
+        ("/bad/scanned.pdf", "image-only pdf"),
+        ("/bad/truncated.pdf", "broken pdf"),
     ],
 )
 def test_each_bad_page_is_a_counted_error_with_its_reason(

@@ -19,6 +19,7 @@ from tests.conftest import Cli, crawl_sample, database_url, sqlite_only
 
 ARTICLE_KEYS = {
     "id",
+    "kind",
     "url",
     "title",
     "published",

@@ -85,3 +85,16 @@ def test_the_revised_article_says_what_its_previous_version_said(crawled: Cli) -
     revised = [f for f in crawled.json("flags") if f["revision"]]
     assert revised, "the edition-2 revision raised a flag"
     assert any("2,300" in f["revision"] and f["value"] == 2400 for f in revised)
+
+
+def test_the_revised_pdf_paper_raises_its_changed_flag(crawled: Cli) -> None:
+    """A Legislative Council paper read from PDF: its table's figures are stored and, once
+    edition 2 corrects the occupancy rate, the correction is flagged against the record."""
+    paper = next(p for p in pages(2) if p.pdf and p.revised)
+    changed = [
+        f
+        for f in _flags(crawled, "changed")
+        if f["metric"] == "occupancy" and urlsplit(f["url"]).path == paper.path
+    ]
+    assert [(f["value"], f["previous_value"]) for f in changed] == [(94, 90)]
+    assert any("88%" in (f["revision"] or "") for f in changed)

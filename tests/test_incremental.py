@@ -36,7 +36,11 @@ def _moved() -> set[str]:
 def _snapshot(cli: Cli) -> dict[str, int]:
     store = cli.store()
     with store.session() as session:
-        result = {a.url: len(a.versions) for a in q.list_articles(session, limit=None)}
+        result = {
+            a.url: len(a.versions)
+            for a in q.list_articles(session, limit=None)
+            if a.kind == "article"  # headlines have no text: tests/test_search_feeds.py
+        }
     store.close()
     return result
 
@@ -74,16 +78,16 @@ def test_edition_two_brings_exactly_the_new_and_revised_articles(
     assert moved, "edition 2 moves an article"
     assert new_urls - moved == added
 
-    revised = [p.path for p in pages(2) if p.revised]
-    assert len(revised) == 1
+    revised = {p.path for p in pages(2) if p.revised}
+    assert len(revised) == 2, "a press release and a PDF paper"
     versions = {urlsplit(u).path: n for u, n in after.items()}
-    assert versions[revised[0]] == 2
-    assert all(n == 1 for path, n in versions.items() if path != revised[0])
+    assert all(versions[path] == 2 for path in revised)
+    assert all(n == 1 for path, n in versions.items() if path not in revised)
     assert len(after) == len(before) + len(added)
 
     runs = crawl_runs(cli)
     assert sum(r["new"] for r in runs.values()) == len(added)
-    assert sum(r["revised"] for r in runs.values()) == 1
+    assert sum(r["revised"] for r in runs.values()) == len(revised)
 
 
 def test_a_moved_article_stays_one_article(cli: Cli, site: SampleSite) -> None:

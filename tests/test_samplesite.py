@@ -17,9 +17,11 @@ import pytest
 import yaml
 from lxml import etree
 
+from crawler.pdf import read_pdf
 from samplesite import SampleSite, pages, sample_config
 
 GITEX = "/hkstp/news/2025/gitex-global-dubai/"
+PAPER = "/gov/papers/2024/cb4-312-2024-05-e.pdf"
 MOVED_OLD = "/gov/press/2020/03/17/P2020031700451.htm"
 MOVED_NEW = "/gov/archive/2020/03/P2020031700451.htm"
 
@@ -48,6 +50,10 @@ def test_every_manifest_page_is_served_with_its_title(site: SampleSite) -> None:
         for page in pages(edition):
             status, headers, body = fetch(site, page.path)
             assert status == 200, page.path
+            if page.pdf:
+                assert body.startswith(b"%PDF-"), page.path
+                assert read_pdf(body, page.path).title == page.title
+                continue
             encoding = "utf-8" if "charset=utf-8" in headers["content-type"] else "big5"
             text = html.unescape(body.decode(encoding))
             assert '<html lang="' in text
@@ -63,7 +69,7 @@ def test_manifest_covers_the_content_plan() -> None:
         "/blog/inside-hkstp-a-guide/"
     ]
     assert len({p.path for p in two} - {p.path for p in one}) >= 5  # 4+ new, 1 moved
-    assert [p.path for p in two if p.revised] == [GITEX]
+    assert [p.path for p in two if p.revised] == [GITEX, PAPER]
     copies = [p for p in one if p.syndication == "hkstp-20"]
     assert sorted(p.site for p in copies) == ["news", "newsroom", "wire"]
     assert len({p.published for p in copies}) == 1
@@ -160,7 +166,7 @@ def test_big5_page_declares_no_charset(site: SampleSite) -> None:
 
 def test_bad_endpoints_misbehave_as_documented(site: SampleSite) -> None:
     feed = feedparser.parse(fetch(site, "/bad/feed.xml")[2])
-    assert not feed.bozo and len(feed.entries) == 10
+    assert not feed.bozo and len(feed.entries) == 13
     assert feedparser.parse(fetch(site, "/bad/broken-feed.xml")[2]).bozo
     with pytest.raises(etree.XMLSyntaxError):
         etree.fromstring(fetch(site, "/bad/broken-sitemap.xml")[2])
@@ -240,5 +246,7 @@ def test_sample_config_points_every_source_at_the_site() -> None:
         "feed",
         "feed",
         "sitemap",
+        "search",
+        "search",
         "search",
     ]

@@ -17,6 +17,7 @@ from twisted.python.failure import Failure
 
 from crawler.context import CrawlContext
 from crawler.items import Fetched, Hints
+from crawler.pdf import PdfLimits
 from crawler.process import Tally
 from crawler.sources import Source
 from crawler.urls import follow_rule, url_key
@@ -42,6 +43,10 @@ class SourceSpider(scrapy.Spider):
         self.tally = tally
         self.follow = follow_rule(source.allow, source.deny)
         self.requested: set[str] = set()  # our own dupe filter: Scrapy's would hide redirect loops
+        settings = context.settings
+        self.pdf_limits = PdfLimits(
+            settings.max_page_bytes, settings.max_pdf_pages, settings.max_pdf_seconds
+        )
 
     async def start(self) -> AsyncIterator[Request]:
         for url in self.source.start_urls:
@@ -95,6 +100,7 @@ class SourceSpider(scrapy.Spider):
             etag=_header(response, "ETag"),
             last_modified=_header(response, "Last-Modified"),
             hints=response.meta["hints"],
+            limits=self.pdf_limits,
         )
 
     def _clean_part(self, response: Response) -> bytes:
@@ -111,7 +117,7 @@ class SourceSpider(scrapy.Spider):
         request: Request = failure.request  # type: ignore[attr-defined]
         url = (request.meta.get("redirect_urls") or [request.url])[0]
         if failure.check(IgnoreRequest) and ROBOTS_MESSAGE in str(failure.value):
-            self.tally.counts["skipped"] += 1
+            self.tally.skip(url, "forbidden by robots.txt")
             self.logger.info("skipped (robots.txt): %s", request.url)
             return
         status = None

@@ -16,7 +16,7 @@ from functools import cache
 
 import pytest
 
-from crawler.clean import clean_html
+from crawler.clean import clean_document
 from figures.catalogue import Catalogue, load_catalogue
 from figures.extract import extract
 from figures.model import Mention
@@ -50,11 +50,11 @@ def _cases() -> list[tuple[int, PageInfo]]:
 
 @cache
 def _mentions(edition: int, path: str) -> tuple[Mention, ...]:
-    """What a crawl of this page would extract: served HTML -> clean text -> figures."""
+    """What a crawl of this page would extract: served HTML or PDF -> clean text -> figures."""
     page = next(p for p in pages(edition) if p.path == path)
     resource = resolve(edition, path, "", BASE)
     assert isinstance(resource, Resource), path
-    clean = clean_html(resource.body, url=BASE + path, content_type=resource.content_type)
+    clean = clean_document(resource.body, url=BASE + path, content_type=resource.content_type)
     return tuple(
         extract(
             clean.text,

@@ -1,0 +1,140 @@
+"""News-search feeds as aggregators make them: wrapper links resolved, opaque ones kept as
+headlines, the interstitial never fetched, and every item accounted for."""
+
+from __future__ import annotations
+
+import datetime
+from urllib.parse import urlsplit
+
+import pytest
+from fastapi.testclient import TestClient
+
+from pressmon.config import load_config
+from pressmon.web_cli import web_app
+from samplesite import SampleSite
+from samplesite.aggregators import ELSEWHERE, decodable, plainly_redirected, searched
+from store import Store
+from store import queries as q
+from tests.conftest import Cli, crawl_runs, database_url, write_config
+
+
+def _articles(cli: Cli) -> dict[str, object]:
+    store = cli.store()
+    with store.session() as session:
+        found = {a.url: a for a in q.list_articles(session, limit=None)}
+        for article in found.values():
+            _ = article.versions  # load before the session closes
+    store.close()
+    return found
+
+
+def _skips(cli: Cli, source: str) -> list[tuple[str, str]]:
+    store = cli.store()
+    with store.session() as session:
+        run = q.last_run(session, source)
+        assert run is not None
+        skips = [(s.url, s.reason) for s in run.skips]
+    store.close()
+    return skips
+
+
+@pytest.fixture(scope="module")
+def crawled(tmp_path_factory: pytest.TempPathFactory) -> tuple[Cli, SampleSite, str]:
+    tmp = tmp_path_factory.mktemp("search")
+    with SampleSite() as site:
+        cli = Cli(write_config(tmp / "config.yaml", site.base_url), database_url(tmp), tmp)
+        out = cli("crawl").stdout
+    return cli, site, out
+
+
+def test_bing_wrappers_are_decoded_and_the_plain_redirect_followed(crawled) -> None:
+    cli, site, _ = crawled
+    run = crawl_runs(cli)["bing"]
+    wanted = searched(1)
+    assert run["items"] == run["resolved"] == run["pages"] == len(wanted)
+    # url= wrappers are never requested; the plain redirector is, once
+    clicks = [r for r in site.requests if r.path.startswith("/bing/apiclick.aspx")]
+    assert clicks == []
+    assert [r.path for r in site.requests if r.path.startswith("/go/")] == [
+        f"/go/{plainly_redirected(1).id}"
+    ]
+    stored = {urlsplit(u).path for u in _articles(cli)}
+    assert {a.path for a in wanted if a.relevant} <= stored
+
+
+def test_google_news_items_become_articles_or_headlines_never_interstitials(crawled) -> None:
+    cli, site, _ = crawled
+    assert not [r for r in site.requests if r.path.startswith("/gnews/rss/articles/")]
+    articles = _articles(cli)
+    assert not any(
+        "Opening the article" in (a.versions[-1].text if a.versions else "")
+        for a in articles.values()
+    )
+    headlines = [a for a in articles.values() if a.kind == "headline"]
+    relevant_elsewhere = [e for e in ELSEWHERE if e.relevant]
+    assert [(h.title, h.sitename, h.publisher_site, h.published) for h in headlines] == [
+        (e.title, e.publisher, e.site, datetime.date(2024, 5, 2)) for e in relevant_elsewhere
+    ]
+    assert all(urlsplit(h.url).path.startswith("/gnews/rss/articles/") for h in headlines)
+    assert all(not h.versions for h in headlines)
+    decoded = decodable(1).path  # the old-style id: resolved without a request
+    assert any(urlsplit(u).path == decoded for u in articles)
+
+
+def test_every_search_item_is_accounted_for_with_its_reason(crawled) -> None:
+    cli, _, out = crawled
+    run = crawl_runs(cli)["gnews"]
+    skips = _skips(cli, "gnews")
+    assert run["items"] == len(searched(1)) + len(ELSEWHERE)
+    assert run["resolved"] == 1 and run["headlines"] == len([e for e in ELSEWHERE if e.relevant])
+    assert run["items"] == run["resolved"] + run["headlines"] + len(skips)
+    reasons = {reason for _, reason in skips}
+    assert reasons == {
+        "unresolvable link; the headline is not relevant",
+        "unresolvable link; its article is stored already",
+    }
+    assert "unresolvable link; the headline is not relevant" in " ".join(out.split())
+    assert "items" in out and "headlines" in out
+
+
+def test_a_headline_is_upgraded_in_place_when_its_article_is_fetched(
+    tmp_path, site: SampleSite
+) -> None:
+    cli = Cli(
+        write_config(tmp_path / "config.yaml", site.base_url),
+        database_url(tmp_path),
+        tmp_path,
+    )
+    cli("crawl", "--source", "gnews")
+    before = {a.title: a for a in _articles(cli).values() if a.kind == "headline"}
+    guide = next(a for a in searched(1) if a.id == "blog-inside-hkstp")
+    assert guide.title in before, "the guide is only a headline so far"
+    cli("crawl")
+    after = {a.id: a for a in _articles(cli).values()}
+    upgraded = after[before[guide.title].id]
+    assert upgraded.kind == "article"
+    assert urlsplit(upgraded.url).path == guide.path
+    assert upgraded.versions and "HKSTP" in upgraded.versions[-1].text
+    assert sum(1 for a in after.values() if a.title == guide.title) == 1, "no second copy"
+    assert any(a.kind == "headline" for a in after.values()), "The Standard stays a headline"
+
+
+def test_a_headline_is_marked_in_digest_search_and_web_app(crawled) -> None:
+    cli, _, _ = crawled
+    title = next(e.title for e in ELSEWHERE if e.relevant)
+    digest = cli("digest", "--since", "2000-01-01").stdout
+    assert f"{title} (headline only)" in " ".join(digest.split())
+    hits = cli.json("search", "bottleneck")
+    assert [hit["title"] for hit in hits] == [title]
+    store = Store(cli.db_url)
+    try:
+        app = web_app(store, load_config(cli.config), allowed_hosts=["127.0.0.1"])
+        with TestClient(app, base_url="http://127.0.0.1") as client:
+            rows = client.get("/api/articles", params={"limit": 1000}).json()
+            headline = next(row for row in rows if row["kind"] == "headline")
+            assert headline["title"] == title
+            page = client.get(f"/articles/{headline['id']}").text
+            assert "Headline only" in page
+            assert "headline only" in client.get("/articles", params={"q": "bottleneck"}).text
+    finally:
+        store.close()
