@@ -15,7 +15,8 @@ text]). Prints, per language (en; zh = zh-Hant + zh-Hans) and overall:
 - the same with qualifier and unit also required;
 - magnitude errors: a predicted value on a gold figure's span that is off from the
   gold value by a factor of 10 or more (there must be none; exit status 1 if any);
-- cost: milliseconds of extraction per 1,000 characters of text.
+- cost: milliseconds of extraction per 1,000 characters of text (each article's fastest
+  of three runs, as other processes share the machine).
 
 With --flags it also replays the extracted figures of the dated articles through the
 flag rules (figures.record.evaluate) and lists every changed, conflict and outdated
@@ -127,17 +128,21 @@ def evaluate(folder: Path) -> tuple[dict[str, dict], list[str]]:
     tallies: dict[str, Tally] = defaultdict(Tally)
     errors: list[str] = []
     seconds, characters = 0.0, 0
-    for language in ("en", "zh"):  # compile the catalogue once, outside the timing
-        extract("1", language=language, published=None, catalogue=catalogue)
+    for language, warm in (("en", "HKSTP has 1 company."), ("zh", "科技園有1間公司。")):
+        # compile the catalogue and load jieba's dictionary once, outside the timing
+        extract(warm, language=language, published=None, catalogue=catalogue)
     for path in sorted(folder.glob("*.json")):
         article = json.loads(path.read_text(encoding="utf-8"))
         group = "zh" if article["language"].startswith("zh") else "en"
         published = date.fromisoformat(article["published"]) if article["published"] else None
-        started = time.perf_counter()
-        mentions = extract(
-            article["text"], language=group, published=published, catalogue=catalogue
-        )
-        seconds += time.perf_counter() - started
+        timings = []
+        for _ in range(3):  # the fastest of three: other processes share the machine
+            started = time.perf_counter()
+            mentions = extract(
+                article["text"], language=group, published=published, catalogue=catalogue
+            )
+            timings.append(time.perf_counter() - started)
+        seconds += min(timings)
         characters += len(article["text"])
         tally, errs = score_article(article, mentions, metrics)
         tallies[group].add(tally)

@@ -8,11 +8,14 @@ answering, for each number, which subject it is stated about.
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
+from typing import Any
 
 from figures.catalogue import Catalogue, Wordings, simplify
+from figures.packs import pack
 
 __all__ = ["Discourse", "Entity", "find_entities"]
 
@@ -34,6 +37,12 @@ class Entity:
     #            | city | anaphor_place | anaphor_company | anaphor_part
     name: str
     adjacent: bool = False  # counts only right before the number ("Hong Kong's 18 ...")
+
+
+def _needles(words: tuple[str, ...]) -> tuple[str, ...]:
+    """A piece of each name that must occur in a text (lowercased) for the name to: a
+    substring test in C skips most of a list's regular expression on most texts."""
+    return tuple({w.lower().split()[0] for w in words if w.split()})
 
 
 def _wording_re(words: tuple[str, ...]) -> re.Pattern[str] | None:
@@ -61,21 +70,27 @@ class _Patterns:
         self.zh = language == "zh"
         watched = (*catalogue.watched.for_language(language), subject)
         self.watched = _wording_re(watched)
+        self.watched_needles = _needles(watched)
         self.watched_names = {w.lower() for w in watched}
         self.site_names = {w.lower() for w in catalogue.watched_sites.for_language(language)}
         self.groups: list[tuple[re.Pattern[str], str, str, str]] = []
+        self.group_needles: list[tuple[str, ...]] = []
         for sub in catalogue.subjects:
-            pattern = _wording_re(sub.wordings.for_language(language))
+            words = sub.wordings.for_language(language)
+            pattern = _wording_re(words)
             if pattern:
                 self.groups.append((pattern, sub.kind, sub.name, sub.position))
+                self.group_needles.append(_needles(words))
         for kind, wordings in (
             ("anaphor_place", catalogue.anaphors.place),
             ("anaphor_company", catalogue.anaphors.company),
             ("anaphor_part", catalogue.anaphors.part),
         ):
-            pattern = _wording_re(Wordings(en=wordings.en, zh=wordings.zh).for_language(language))
+            words = Wordings(en=wordings.en, zh=wordings.zh).for_language(language)
+            pattern = _wording_re(words)
             if pattern:
                 self.groups.append((pattern, kind, "", "anywhere"))
+                self.group_needles.append(_needles(words))
         cap = r"[A-Z][\w'’&.-]*"
         space = r"[^\S\n]+"  # a name never runs across a line (a headline into a byline)
         suffixes = "|".join(re.escape(s) for s in catalogue.company_suffixes) or "(?!)"
@@ -90,10 +105,29 @@ class _Patterns:
             r"|[「“『]([^」”』，。]{2,12})[」”』](?=[^，。；]{0,2}(?:创办人|公司|企业))"
         )
         self.zh_one_company = re.compile(r"一[间家所个][^，。；]{0,20}?(?:企业|公司|初创)")
+        self.owner = _owner_re(language) if not self.zh else None
+        self.not_names = frozenset(pack(language).not_names)
+        self.counted = frozenset(
+            w.lower() for m in catalogue.metrics for w in m.wordings.for_language("en")
+        )
         before = _wording_re(catalogue.landmark.before.for_language(language))
         after = _wording_re(catalogue.landmark.after.for_language(language))
         self.landmark_before = re.compile(rf"(?:{before.pattern})\s*$") if before else None
         self.landmark_after = re.compile(rf"^\s*(?:{after.pattern})") if after else None
+
+
+def _owner_re(language: str) -> re.Pattern[str]:
+    """English "<Name>['s noun] <verb of having> [a few words]" ending where the number starts:
+    "Tencent has", "Singapore's one-north hosts", "Acme Labs employs a workforce of"."""
+    lang = pack(language)
+    verbs = "|".join(re.escape(v).replace(r"\ ", r"\s+") for v in lang.possession_verbs)
+    fillers = "|".join(re.escape(v) for v in lang.verb_fillers) or "(?!)"
+    space = r"[^\S\n]+"
+    name = rf"[A-Z][\w&.-]*(?:{space}[A-Z][\w&.-]*){{0,3}}"
+    return re.compile(
+        rf"(?<![\w'’&.-])(?P<name>{name})(?P<poss>['’]s(?:{space}[\w-]+){{1,3}}?)?"
+        rf"{space}(?:(?:{fillers}){space})*(?:{verbs}){space}(?:[a-z]+{space}){{0,4}}$"
+    )
 
 
 @lru_cache(maxsize=16)
@@ -109,15 +143,23 @@ def find_entities(text: str, patterns: _Patterns, original: str | None = None) -
     """
     original = original or text
     found: list[Entity] = []
-    if patterns.watched:
+    lower = text.lower()
+    if patterns.watched and any(n in lower for n in patterns.watched_needles):
         found += [
             Entity(m.start(), m.end(), _watched_kind(m.group(0), patterns), "")
             for m in patterns.watched.finditer(text)
+            if not (patterns.zh and _inside_longer_word(text, m.start(), m.end()))
         ]
-    for pattern, kind, name, position in patterns.groups:
+    for (pattern, kind, name, position), needles in zip(
+        patterns.groups, patterns.group_needles, strict=True
+    ):
+        if not any(n in lower for n in needles):
+            continue
         for m in pattern.finditer(text):
             if position == "clause_start" and not _CLAUSE_OPENING.search(text[: m.start()]):
                 continue
+            if kind == "anaphor_place" and patterns.zh and _inside_longer_word(text, *m.span()):
+                continue  # 园区 in 科技园区: some other park
             zh_anaphor = kind == "anaphor_company" and patterns.zh and not m.group(0).isascii()
             if zh_anaphor and m.start() > 0 and text[m.start() - 1] not in _CLAUSE_START:
                 continue  # bare 公司 counts only where a clause starts
@@ -215,6 +257,7 @@ class Discourse:
         self.subject = subject
         self._zh = language == "zh"
         self._text = simplify(text) if language == "zh" else text
+        self._original = text
         self._patterns = _patterns(catalogue, language, subject)
         self._entities = find_entities(self._text, self._patterns, text)
         self._next = 0  # index of the next entity not yet read
@@ -280,6 +323,9 @@ class Discourse:
         conveyed = self._text[clause_start:start]
         if _CONVEYED_BEFORE.search(conveyed) and _CONVEYED_AFTER.match(self._text[np_end:]):
             return DELEGATION
+        owner = self._owner(clause_start, start)
+        if owner:
+            return owner
         before = [e for e in self._sentence if e.end <= start]
         if not before:  # "More than 140 companies now make up the park's biotech cluster"
             later = self._later_in_clause(np_end)
@@ -305,6 +351,41 @@ class Discourse:
         if before:
             return before[-1].name
         return self.general
+
+    def _owner(self, clause_start: int, start: int) -> str | None:
+        """A clause that opens with a name nobody has introduced ("Tencent has 105,000
+        employees", "Singapore's one-north hosts 800 companies", 新加坡的科技园区有800间企业)
+        is about that name: not the watched organisation, whatever the text was about.
+
+        Only when the clause names no watched organisation (or "the park" meaning it)
+        before the number, and the name is no known subject (those have their own rules)."""
+        prefix = self._text[clause_start:start]
+        if self._zh:
+            found = _zh_owner(prefix)
+            if found is None:
+                return None
+            at, name = found
+        else:
+            match = self._patterns.owner.search(prefix) if self._patterns.owner else None
+            if match is None:
+                return None
+            words = match["name"].split()
+            while words and words[0].lower() in self._patterns.not_names:
+                words.pop(0)
+            name = " ".join(words)
+            if not name or name.lower() in self._patterns.counted:
+                return None
+            at = match.end("name") - len(name)
+            opener = prefix[: match.start("name")].strip(" ,\n").lower()
+            openers = pack("en").owner_openers
+            if opener and not any(re.search(rf"\b{re.escape(o)}$", opener) for o in openers):
+                return None
+        begin, end = clause_start + at, clause_start + at + len(name)
+        if any(e.start < end and begin < e.end for e in self._entities):
+            return None
+        if any(e.kind == "watched" and begin <= e.start < start for e in self._sentence):
+            return None  # "Pak Shek Kok's Science Park has": the name only places it
+        return self._original[begin:end]
 
     def _later_in_clause(self, position: int) -> str | None:
         """The name a clause gives after its number, when the sentence named none before
@@ -333,3 +414,51 @@ class Discourse:
     def finish(self, position: int) -> None:
         """Read the names up to `position` (the end of a sentence) to move the focus."""
         self._read_until(position)
+
+
+@cache
+def _jieba() -> Any:
+    """jieba, loaded on first use (its dictionary takes half a second), and quiet."""
+    import jieba
+    import jieba.posseg
+
+    jieba.setLogLevel(logging.WARNING)
+    jieba.initialize()
+    return jieba
+
+
+def _inside_longer_word(text: str, start: int, end: int) -> bool:
+    """A Chinese name that is part of a longer dictionary word is not that name: 科技园
+    in 科技园区 ("a science park", anyone's) is not the organisation called 科技园."""
+    words = _jieba().dt.FREQ
+    for left in range(3):
+        for right in range(3):
+            wider = text[start - left : end + right] if start >= left else ""
+            if (left or right) and words.get(wider):
+                return True
+    return False
+
+
+def _zh_owner(prefix: str) -> tuple[int, str] | None:
+    """The proper name (by jieba's part-of-speech tags) a Chinese clause opens with, unless
+    a verb of speech follows it (the speaker, not the owner): (offset, name)."""
+    lang = pack("zh")
+    tokens = list(_jieba().posseg.cut(prefix[:16], HMM=False))
+    index, at = 0, 0
+    while index < len(tokens) and (
+        not tokens[index].word.strip() or tokens[index].word in (*lang.owner_openers, "，", ",")
+    ):
+        at += len(tokens[index].word)
+        index += 1
+    if index == len(tokens):
+        return None
+    token = tokens[index]
+    if token.flag not in lang.owner_tags or len(token.word) < 2:
+        return None
+    following = "".join(t.word for t in tokens[index + 1 : index + 3])
+    if any(following.startswith(v) for v in lang.speech_verbs):
+        return None
+    rest = prefix[at + len(token.word) :]
+    if not rest.startswith("的") and not any(v in rest for v in lang.possession_verbs):
+        return None
+    return at, token.word

@@ -1,0 +1,40 @@
+"""Language packs: what each language's wording of a figure looks like, as data.
+
+The packs sit beside the metric catalogue (figures/lang/<language>.yaml) and hold
+language knowledge, never an organisation's names: the rules in figures.extract
+and figures.subjects are small functions that read them. A new wording of a known
+construction is a line in a pack, not a new regular expression.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+__all__ = ["Pack", "pack"]
+
+_DIR = Path(__file__).with_name("lang")
+
+
+@dataclass(frozen=True)
+class Pack:
+    """One language's cues (see the comments in its YAML file)."""
+
+    language: str
+    possession_verbs: tuple[str, ...] = ()
+    verb_fillers: tuple[str, ...] = ()
+    not_names: tuple[str, ...] = ()
+    owner_tags: tuple[str, ...] = ()
+    owner_openers: tuple[str, ...] = ()
+    speech_verbs: tuple[str, ...] = ()
+
+
+@cache
+def pack(language: str) -> Pack:
+    """The pack for "en" or "zh" (any other language reads as English)."""
+    name = "zh" if language.startswith("zh") else "en"
+    data = yaml.safe_load((_DIR / f"{name}.yaml").read_text(encoding="utf-8")) or {}
+    return Pack(language=name, **{k: tuple(v) for k, v in data.items()})
