@@ -19,6 +19,7 @@ from functools import lru_cache
 from figures.catalogue import Catalogue, MetricDef, simplify
 from figures.model import Mention, Unit
 from figures.numbers import Number, find_numbers, interval
+from figures.script import normalise_chinese
 from figures.subjects import Discourse
 
 __all__ = ["extract"]
@@ -497,7 +498,7 @@ def extract(
     """
     zh = language.lower().startswith("zh")
     lang = "zh" if zh else "en"
-    simple = simplify(text) if zh else text
+    simple = normalise_chinese(text) if zh else text
     matcher = _matcher(catalogue, lang)
     discourse = Discourse(text, catalogue, lang, subject)
     masked = [(p.start(), p.end()) for p in _PHONE.finditer(text)]

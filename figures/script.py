@@ -11,10 +11,11 @@ a text's length, and figure wordings need no regional phrasing.
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from importlib import resources
 
-__all__ = ["simplify"]
+__all__ = ["normalise_chinese", "simplify"]
 
 # Characters OpenCC maps that figure text must keep as they are: 著 -> 着 is right for
 # the verb but wrong for 著名 in half the texts either way, so both sides keep 著.
@@ -37,3 +38,21 @@ def _table() -> dict[int, str]:
 def simplify(text: str) -> str:
     """`text` with Traditional characters as Simplified; same length, same offsets."""
     return text.translate(_table())
+
+
+# ASCII punctuation in Chinese text (cleaners and wires often write it so) read as the
+# full-width marks the Chinese rules split on; a comma inside a number stays a comma.
+_FULL_WIDTH = {",": "，", ";": "；", ":": "：", "!": "！", "?": "？", "(": "（", ")": "）"}
+
+
+def normalise_chinese(text: str) -> str:
+    """Chinese text for matching: Simplified script and full-width clause punctuation.
+
+    Same length as `text`, so every offset still points into the original. A comma
+    between digits with three more after it ("1,300"), and a colon between digits
+    (a time, "15:30"), are part of a number and stay."""
+    return _ASCII_MARK.sub(lambda m: _FULL_WIDTH[m.group(0)], simplify(text))
+
+
+# A mark that is not inside a number: "1,300" and "15:30" keep theirs.
+_ASCII_MARK = re.compile(r"(?!(?<=\d),\d{3}(?!\d))(?!(?<=\d):\d)[,;:!?()]")

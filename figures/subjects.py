@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Any
 
-from figures.catalogue import Catalogue, Wordings, simplify
+from figures.catalogue import Catalogue, Wordings
 from figures.packs import pack
+from figures.script import normalise_chinese
 
 __all__ = ["Discourse", "Entity", "find_entities"]
 
@@ -256,7 +257,7 @@ class Discourse:
     def __init__(self, text: str, catalogue: Catalogue, language: str, subject: str) -> None:
         self.subject = subject
         self._zh = language == "zh"
-        self._text = simplify(text) if language == "zh" else text
+        self._text = normalise_chinese(text) if language == "zh" else text
         self._original = text
         self._patterns = _patterns(catalogue, language, subject)
         self._entities = find_entities(self._text, self._patterns, text)

@@ -27,3 +27,12 @@ def test_length_and_offsets_are_kept(text: str) -> None:
     out = simplify(text)
     assert len(out) == len(text)
     assert all((a == b) or (ord(a) >= 0x3400) for a, b in zip(text, out, strict=True))
+
+
+def test_ascii_clause_marks_read_as_full_width_but_numbers_keep_theirs() -> None:
+    from figures.script import normalise_chinese
+
+    assert normalise_chinese("園區有逾2,400間公司,研發人員(約)15:30") == (
+        "园区有逾2,400间公司，研发人员（约）15:30"
+    )
+    assert normalise_chinese("共5,10間") == "共5，10间"  # not a thousands group
