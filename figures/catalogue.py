@@ -66,6 +66,7 @@ class MetricDef:
     units: tuple[Unit, ...] = ("count",)
     wordings: Wordings = field(default_factory=Wordings)
     context: Wordings = field(default_factory=Wordings)
+    requires: Wordings = field(default_factory=Wordings)
     refines: tuple[str, ...] = ()
     default_for: tuple[Unit, ...] = ()
     measures: tuple[str, ...] = ()

@@ -143,10 +143,14 @@ class _Wordings:
         self.zh = language == "zh"
         self.items: list[tuple[re.Pattern[str], str]] = []
         for word, key in items:
+            # "完成…培育", "completed…programme": both words, in this order, in one clause
+            parts = word.split("…")
             if self.zh and not word.isascii():
-                self.items.append((re.compile(re.escape(simplify(word))), key))
+                body = "[^，。；：！？\n]{0,16}?".join(re.escape(simplify(p)) for p in parts)
+                self.items.append((re.compile(body), key))
             else:
-                self.items.append((re.compile(_en_wording_re(word), re.IGNORECASE), key))
+                body = "[^,;:.!?\n]{0,60}?".join(_en_wording_re(p) for p in parts)
+                self.items.append((re.compile(body, re.IGNORECASE), key))
 
     def all(self, text: str) -> list[tuple[int, int, str]]:
         hits = [(m.start(), m.end(), key) for p, key in self.items for m in p.finditer(text)]
@@ -199,6 +203,11 @@ class _Matcher:
             for m in catalogue.metrics
             if m.refines
         }
+        self.requires = {
+            m.key: _Wordings([(w, m.key) for w in m.requires.for_language(language)], language)
+            for m in catalogue.metrics
+            if m.requires.for_language(language)
+        }
 
     def refine(self, key: str, clause: str, noun: str) -> str:
         """Context in the clause turns a base metric into a narrower one (graduated...),
@@ -210,6 +219,9 @@ class _Matcher:
             changed = False
             for metric in self.catalogue.metrics:
                 if key in metric.refines and self.context[metric.key].first(clause):
+                    needs = self.requires.get(metric.key)
+                    if needs and not needs.first(clause):
+                        continue  # "to date" alone is no incubation count
                     key, changed = metric.key, True
                     break
         return key
@@ -256,7 +268,14 @@ def _clause_start(text: str, sentence_start: int, position: int, zh: bool) -> in
 
 
 def _clause(text: str, start: int, end: int, s_start: int, s_end: int, zh: bool) -> str:
+    """The number's clause, with a short fronted adverbial ("Since inception, ...",
+    自計劃推出以來，...) that scopes it."""
     c_start = _clause_start(text, s_start, start, zh)
+    fronted = text[s_start:c_start]
+    if fronted and _clause_start(text, s_start, c_start - 1, zh) == s_start:
+        short = len(fronted) <= 12 if zh else len(fronted.split()) <= 4
+        short = short and not re.search(r"\d", fronted)  # a clause with its own figure
+        c_start = s_start if short else c_start
     rest = text[end:s_end]
     m = re.search(r"[，；：;:,。]" if zh else r"[,;:](?=\s)|\s[—–]\s|\)", rest)
     return text[c_start : end + (m.start() if m else len(rest))]
