@@ -19,6 +19,7 @@ from functools import lru_cache
 from figures.catalogue import Catalogue, MetricDef, simplify
 from figures.model import Mention, Unit
 from figures.numbers import Number, find_numbers, interval
+from figures.packs import pack
 from figures.script import normalise_chinese
 from figures.subjects import Discourse
 
@@ -473,33 +474,57 @@ def _find_zh(simple: str, n: Number, m: _Matcher, s: tuple[int, int], clause: st
     if n.unit == "percent":
         hit = m.percent.first(clause)
         return _Found(hit[2] if hit else "other:percent", "percent", start, end, end)
-    if not n.measure:
-        return None
-    rest = simple[end : min(s[1], end + 14)]
+    lang = pack("zh")
+    rest = simple[end : min(s[1], end + 16)]
     cut = next((i for i, c in enumerate(rest) if c in _ZH_CLAUSE_END), len(rest))
     noun_phrase = rest[:cut]
+    if n.measure in lang.person_measures and re.match(r"(?:或?以[上下]|左右)?的", noun_phrase):
+        return None  # 500人的企业, 500人以上的企业: firms described by their size
     hit = m.counts.first(noun_phrase)
-    flow = noun_phrase.startswith("新") or bool(_ZH_FLOW_BEFORE.search(simple[s[0] : start]))
-    if hit and hit[0] <= 6:
+    if not n.measure and not (hit and hit[0] == 0):
+        hit = None  # 逾430初创: a counted noun may follow with no measure word, right after
+    c_before = simple[_clause_start(simple, s[0], start, True) : start]
+    flow = noun_phrase.startswith("新") or any(cue in c_before for cue in lang.flow_cues)
+    if hit and hit[0] <= 8:  # 56个本地及国际发明奖项: modifiers before the counted noun
         np_end = end + hit[1]
         flow = flow or bool(_ZH_ARRIVAL.match(simple[np_end : s[1]]) and _ZH_PERIOD.search(clause))
         key = m.refine(hit[2], clause, noun_phrase[hit[0] : hit[1]])
-        return _Found(f"other:new-{hit[2]}" if flow else key, "count", start, np_end, np_end)
+        return _Found(_zh_kind(key, hit[2], flow, c_before), "count", start, np_end, np_end)
+    if any(g in noun_phrase[:9] for g in lang.generic_nouns):
+        topic = m.counts.all(c_before)  # 合作伙伴网络涵盖逾300家机构: the topic is counted
+        if topic:
+            key = m.refine(topic[-1][2], clause, "")
+            return _Found(_zh_kind(key, key, flow, c_before), "count", start, end, end)
     before = simple[s[0] : start]
     before = before[: len(before) - len(_ZH_FILLERS.search(before).group(0))]  # type: ignore[union-attr]
     before_hit = m.counts.last_ending_at(before)
-    if before_hit:  # 研發人員逾1.1萬名: the noun comes first
+    scaled = n.qualifier != "exact" or bool(re.search(r"[万亿千]", simple[start:end]))
+    if before_hit and (n.measure or scaled):  # 研發人員逾1.1萬名: the noun comes first
         key = m.refine(before_hit[2], clause, before[before_hit[0] :])
+        key = _zh_kind(key, before_hit[2], flow, c_before)
         return _Found(key, "count", s[0] + before_hit[0], end, end)
+    if not n.measure:
+        return None
     if n.measure in m.measures:  # 1.2萬人: the measure word says what is counted
         key = m.refine(m.measures[n.measure], clause, n.measure)
-        return _Found(f"other:new-{key}" if flow else key, "count", start, end, end)
+        return _Found(_zh_kind(key, key, flow, c_before), "count", start, end, end)
     head = re.split(r"[的在来於于是为和及与，]", noun_phrase)[0][:3] or n.measure
     if head == n.measure or any(head.startswith(w) for w in m.uncounted):
         return None  # 逾590間 names nothing; 两个小时, 三個月 are durations
     return _Found(
         f"other:{head}", "count", start, end + len(head) if head != n.measure else end, end
     )
+
+
+def _zh_kind(key: str, base: str, flow: bool, before: str) -> str:
+    """The metric key, unless the clause makes the count a flow (新加入…的企业有320家) or
+    a tally of contacts (已接触超过150家企业): those are kept under other:."""
+    if flow:
+        return f"other:new-{base}"
+    verbs = "|".join(re.escape(v) for v in pack("zh").outreach_verbs)
+    if re.search(rf"(?:{verbs})[了过]?$", before):
+        return f"other:contacted-{base}"
+    return key
 
 
 def extract(
@@ -532,7 +557,7 @@ def extract(
             index += 1
             if n.start < s_start or any(a <= n.start < b for a, b in masked):
                 continue
-            if _is_distractor(simple, n, zh, s_start):
+            if _is_distractor(simple, n, zh, s_start) or (zh and _in_range(simple, n)):
                 continue
             clause = _clause(simple, n.start, n.end, s_start, s_end, zh)
             found = (
@@ -597,6 +622,15 @@ def _planned(text: str, n: Number, s_start: int, zh: bool) -> bool:
     """A count the clause states as a goal ("plans to hire 50 engineers"), not as a fact."""
     before = text[_clause_start(text, s_start, n.start, zh) : n.start]
     return bool((_ZH_PLAN_BEFORE if zh else _EN_PLAN_BEFORE).search(before))
+
+
+def _in_range(text: str, n: Number) -> bool:
+    """Either end of a range (250至499人, 10-20家) is a band, not a figure."""
+    marks = "".join(re.escape(m) for m in pack("zh").range_marks)
+    return bool(
+        re.search(rf"\d[{marks}]$", text[max(0, n.start - 2) : n.start])
+        or re.match(rf"[{marks}]\d", text[n.end : n.end + 2])
+    )
 
 
 def _en_like(text: str, n: Number) -> bool:

@@ -30,6 +30,12 @@ class Pack:
     owner_tags: tuple[str, ...] = ()
     owner_openers: tuple[str, ...] = ()
     speech_verbs: tuple[str, ...] = ()
+    flow_cues: tuple[str, ...] = ()
+    outreach_verbs: tuple[str, ...] = ()
+    generic_nouns: tuple[str, ...] = ()
+    range_marks: tuple[str, ...] = ()
+    person_measures: tuple[str, ...] = ()
+    partitive_pronouns: tuple[str, ...] = ()
 
 
 @cache
