@@ -415,12 +415,13 @@ def _find_en(text: str, n: Number, m: _Matcher, s: tuple[int, int], clause: str)
         noun = _lemma(window[hit[0] : hit[1]].split()[-1])
         return _Found(m.refine(key, clause, noun), "count", start, np_end, np_end)
     before = text[s[0] : start]
-    of_hit = (
-        m.counts.last_ending_at(re.sub(r"\s+of\s*$", "", before))
-        if re.search(r"\s+of\s*$", before)
-        else None
+    copula = _EN_COPULA.search(before)
+    # "the tenant count is 1,450": the noun counted, before a word for "its count"
+    linked = (
+        re.sub(r"\s+(?:count|number|total|tally)$", "", before[: copula.start()]) if copula else ""
     )
-    if of_hit:  # "a working population of around 25,000"
+    of_hit = m.counts.last_ending_at(linked) if copula else None
+    if of_hit:  # "a working population of around 25,000", "its workforce is 12,200"
         return _Found(m.refine(of_hit[2], clause, "people"), "count", s[0] + of_hit[0], end, end)
     c_start = _clause_start(text, s[0], start, False)
     number_of = list(re.finditer(r"\b(?:number|total|count)\s+of\s+", text[c_start:start], re.I))
@@ -434,6 +435,14 @@ def _find_en(text: str, n: Number, m: _Matcher, s: tuple[int, int], clause: str)
     if head is None or n.value == 0 or head[0] in m.uncounted:
         return None
     return _Found(f"other:{head[0]}", "count", start, end + head[1], end + head[1])
+
+
+_EN_COPULA = re.compile(
+    r"\s+(?:"
+    + "|".join(re.escape(c).replace(r"\ ", r"\s+") for c in pack("en").copulas)
+    + r")\s*$",
+    re.IGNORECASE,
+)
 
 
 def _money_metric(text: str, n: Number, m: _Matcher, s: tuple[int, int], clause: str) -> str:

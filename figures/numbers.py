@@ -108,7 +108,7 @@ _DIGITS_RE = re.compile(
     r"""(?<![A-Za-z0-9_.,/\\$-])(?<![A-Za-z]-)
     (?:(?P<cur>HK\$|US\$|HKD|USD|RMB|\$|¥)\s?)?
     (?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?(?![\d])
-          |\d{1,3}(?:[ \u00a0]\d{3})+(?![\d.,])
+          |\d{1,3}(?:[ \u00a0\u2009\u202f]\d{3})+(?![\d]|[.,]\d)
           |\d+(?:\.\d+)?)
     (?![\d])
     (?:\s?(?P<scale>thousand|million|billion|trillion|mn|bn|m|k)(?![\w²]))?
@@ -126,7 +126,8 @@ _EN_BEFORE = [
         "at_least",
     ),
     (
-        r"nearly|almost|close to|up to|just under|under|less than|fewer than"
+        r"nearly|almost|close to|(?<!adds )(?<!add )(?<!added )(?<!adding )up to|just under"
+        r"|under|less than|fewer than"
         r"|nears|neared|nearing|approaching|approaches",
         "at_most",
     ),
@@ -183,7 +184,7 @@ def _find_english(text: str) -> list[Number]:
     found: list[Number] = []
     for m in _DIGITS_RE.finditer(text):
         try:
-            value = Decimal(re.sub(r"[,\s\u00a0]", "", m["num"]))
+            value = Decimal(re.sub(r"[,\s\u00a0\u2009\u202f]", "", m["num"]))
         except InvalidOperation:
             continue
         currency = _CURRENCY_PREFIX.get((m["cur"] or "").lower())

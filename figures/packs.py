@@ -36,6 +36,7 @@ class Pack:
     range_marks: tuple[str, ...] = ()
     person_measures: tuple[str, ...] = ()
     partitive_pronouns: tuple[str, ...] = ()
+    copulas: tuple[str, ...] = ()
 
 
 @cache
