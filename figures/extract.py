@@ -390,13 +390,30 @@ def _find_en(text: str, n: Number, m: _Matcher, s: tuple[int, int], clause: str)
         key = _money_metric(text, n, m, s, clause)
         return _Found(key, n.unit, start, end, end)  # type: ignore[arg-type]
     partitive = re.match(r"^\s*of\s+(?:the|its|our|their|these|those|them|all)\b", window)
-    if partitive and n.unit != "percent":
-        # "11,000 of them are R&D professionals": the part is named after the verb
-        named = re.match(r"^\s*of\s+(?:them|these|those)\s+(?:are|were)\s+", window)
-        hit = m.counts.first(window[named.end() :]) if named else None
-        if named and hit and _modifiers_only(window[named.end() : named.end() + hit[0]]):
-            np_end = end + named.end() + hit[1]
+    whole = _PARTITIVE_WHOLE.match(text[end : s[1]])
+    if whole and n.unit != "percent":
+        # "twelve of the city's 18 unicorns": the part counts the whole's noun; the whole
+        # (18) is read on its own, with its own owner
+        hit = m.counts.first(whole["noun"])
+        if hit and _modifiers_only(whole["noun"][: hit[0]]):
+            np_end = end + whole.start("noun") + hit[1]
+            return _Found(m.refine(hit[2], clause, "part"), "count", start, np_end, np_end)
+    pronoun = _PARTITIVE_PRONOUN.match(window)
+    if pronoun and n.unit != "percent":
+        # "15,000 people, 11,000 of them in research and development": a part of the group
+        # named before it, named after the pronoun or by the clause's context
+        hit = m.counts.first(window[pronoun.end() :])
+        if hit and _modifiers_only(window[pronoun.end() : pronoun.end() + hit[0]]):
+            np_end = end + pronoun.end() + hit[1]
             return _Found(m.refine(hit[2], clause, "people"), "count", start, np_end, np_end)
+        group = m.counts.all(text[s[0] : start])
+        if group:
+            key = m.refine(group[-1][2], text[start : s[1]], "people")
+            if key != group[-1][2]:  # only a part the clause names is a figure
+                np_end = end + len(window[: pronoun.end()].rstrip())
+                return _Found(key, "count", start, np_end, np_end)
+        return None
+    if partitive and n.unit != "percent":
         return None  # "six of the graduates": a part of a group
     if n.unit == "percent":
         hit = m.percent.first(clause)
@@ -437,6 +454,15 @@ def _find_en(text: str, n: Number, m: _Matcher, s: tuple[int, int], clause: str)
     return _Found(f"other:{head[0]}", "count", start, end + head[1], end + head[1])
 
 
+_PARTITIVE_WHOLE = re.compile(
+    r"^\s+of\s+(?:the|its|their|our|(?:the\s+)?[A-Z][\w-]*(?:\s+[A-Z][\w-]*)*['’]s"
+    r"|the\s+[a-z]+['’]s)\s+(?:[\d,]+|[a-z-]+)\s+(?P<noun>[\w&-]+(?:\s+[\w&-]+)?)"
+)
+_PARTITIVE_PRONOUN = re.compile(
+    r"^\s*of\s+(?:"
+    + "|".join(pack("en").partitive_pronouns)
+    + r")\s+(?:(?:are|were|work|working|employed|based)\s+)*"
+)
 _EN_COPULA = re.compile(
     r"\s+(?:"
     + "|".join(re.escape(c).replace(r"\ ", r"\s+") for c in pack("en").copulas)

@@ -248,6 +248,10 @@ _CONVEYED_AFTER = re.compile(r"^(?:\s+(?:along\s+)?to\b|\s*(?:前往|赴|到|出
 DELEGATION = "delegation"
 # Between a number's noun and a later name that owns it: a verb and a preposition at
 # most ("work with HKSTP", "make up the park's biotech cluster"), no reported speech.
+_POSSESSOR = re.compile(
+    r"(?<![\w'’-])(?P<name>(?:[Tt]he\s+[a-z]+|[A-Z][\w-]*(?:\s+[A-Z][\w-]*){0,3}))['’]s\s+"
+    r"(?:(?:over|more\s+than|about|around|some|nearly|almost)\s+)?$"
+)
 _LINKED = re.compile(r"^(?!.*\b(?:said|says|told|tells|added)\b)\W*(?:[\w'’-]+\W+){0,5}$")
 
 
@@ -327,6 +331,9 @@ class Discourse:
         owner = self._owner(clause_start, start)
         if owner:
             return owner
+        possessor = self._possessor(start)
+        if possessor:
+            return possessor
         before = [e for e in self._sentence if e.end <= start]
         if not before:  # "More than 140 companies now make up the park's biotech cluster"
             later = self._later_in_clause(np_end)
@@ -352,6 +359,25 @@ class Discourse:
         if before:
             return before[-1].name
         return self.general
+
+    def _possessor(self, start: int) -> str | None:
+        """ "Europe's 25 labs", "the region's 30 unicorns": a possessive right before the
+        number owns it, unless it names the watched organisation or points back at it."""
+        if self._zh:
+            return None
+        match = _POSSESSOR.search(self._text[max(0, start - 60) : start])
+        if match is None:
+            return None
+        begin = start - (len(match.group(0)) - match.start("name"))
+        end = begin + len(match["name"])
+        if any(e.start < end and begin < e.end for e in self._entities):
+            return None  # a known name: the rules above have read it
+        words = match["name"].split()
+        if words[0].lower() in self._patterns.not_names and len(words) == 1:
+            return None  # "its 1,800 companies"
+        if words[0] in ("the", "The") and len(words) == 2 and words[1].islower():
+            return f"the {words[1]}"
+        return None if words[0][0].islower() else match["name"]
 
     def _owner(self, clause_start: int, start: int) -> str | None:
         """A clause that opens with a name nobody has introduced ("Tencent has 105,000
