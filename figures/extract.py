@@ -586,7 +586,7 @@ def extract(
     seen: set[tuple[str, str, Decimal, str, str]] = set()
     index = 0
     for s_start, s_end in _sentences(text, zh):
-        discourse.start_sentence()
+        discourse.start_sentence(s_start)
         while index < len(numbers) and numbers[index].start < s_end:
             n = numbers[index]
             index += 1

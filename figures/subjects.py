@@ -272,10 +272,14 @@ class Discourse:
         self.general = subject  # whom a sentence with no name is about
         self.part: str | None = None  # the part last named (the expansion...)
         self._sentence: list[Entity] = []  # resolved names read so far in this sentence
+        self._owner_named: str | None = None  # an owner a clause of this sentence named
+        self._sentence_start = 0
 
-    def start_sentence(self) -> None:
+    def start_sentence(self, position: int = 0) -> None:
         """Names seen in earlier sentences no longer count as "in this sentence"."""
         self._sentence = []
+        self._owner_named = None
+        self._sentence_start = position
 
     def _read_until(self, position: int) -> None:
         while self._next < len(self._entities) and self._entities[self._next].start < position:
@@ -330,7 +334,14 @@ class Discourse:
             return DELEGATION
         owner = self._owner(clause_start, start)
         if owner:
+            self._owner_named = owner
             return owner
+        if self._owner_named is None:
+            self._owner_named = self._earlier_owner(clause_start)
+        if self._owner_named and not any(
+            e.kind == "watched" and clause_start <= e.start < start for e in self._sentence
+        ):
+            return self._owner_named  # 大湾区拥有…人口，区内企业超过6万家: still the region
         possessor = self._possessor(start)
         if possessor:
             return possessor
@@ -359,6 +370,18 @@ class Discourse:
         if before:
             return before[-1].name
         return self.general
+
+    def _earlier_owner(self, clause_start: int) -> str | None:
+        """The owner an earlier clause of this sentence named, with a number or not
+        (深圳拥有约1,700万居民，区内…: the later clause is still about 深圳)."""
+        owner, begin = None, self._sentence_start
+        marks = r"[，；]" if self._zh else r",\s|;"
+        for mark in re.finditer(marks, self._text[self._sentence_start : clause_start]):
+            end = self._sentence_start + mark.start()
+            if end > begin:
+                owner = self._owner(begin, end) or owner
+            begin = self._sentence_start + mark.end()
+        return owner
 
     def _possessor(self, start: int) -> str | None:
         """ "Europe's 25 labs", "the region's 30 unicorns": a possessive right before the
