@@ -174,6 +174,10 @@ def find_entities(text: str, patterns: _Patterns, original: str | None = None) -
     found += companies + _short_names(text, companies)
     for m in patterns.place.finditer(text):
         name = _LEADING.sub("", m.group(0))
+        words = name.split()
+        while len(words) > 1 and words[0].lower() in patterns.not_names:
+            words.pop(0)  # "How Hong Kong Science Park's chief...": not part of the name
+        name = " ".join(words)
         kind = "place"
         if name.lower() in patterns.watched_names:
             kind = _watched_kind(name, patterns)
@@ -346,6 +350,9 @@ class Discourse:
         if possessor:
             return possessor
         before = [e for e in self._sentence if e.end <= start]
+        label = self._text[self._sentence_start : clause_start]
+        if label.rstrip().endswith((":", "：")) and len(label.split()) <= 4:
+            before = [e for e in before if e.start >= clause_start]  # "Budget 2015: HK$50m..."
         if not before:  # "More than 140 companies now make up the park's biotech cluster"
             later = self._later_in_clause(np_end)
             if later:
