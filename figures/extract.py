@@ -150,7 +150,7 @@ class _Wordings:
                 body = "[^，。；：！？\n]{0,16}?".join(re.escape(simplify(p)) for p in parts)
                 self.items.append((re.compile(body), key))
             else:
-                body = "[^,;:.!?\n]{0,60}?".join(_en_wording_re(p) for p in parts)
+                body = "[^;:.!?\n]{0,80}?".join(_en_wording_re(p) for p in parts)
                 self.items.append((re.compile(body, re.IGNORECASE), key))
 
     def all(self, text: str) -> list[tuple[int, int, str]]:
@@ -268,6 +268,10 @@ def _clause_start(text: str, sentence_start: int, position: int, zh: bool) -> in
     return sentence_start + (ends[-1] if ends else 0)
 
 
+_EN_RELATIVE = re.compile(r",\s+(?:whose|which|who|where)\b[^,;:.]*,")
+_EN_LIST_COMMA = re.compile(r",(?=\s+[A-Z][\w-]*(?:\s+[A-Z][\w-]*)?(?:,|\s+(?:and|or)\s))")
+
+
 def _clause(text: str, start: int, end: int, s_start: int, s_end: int, zh: bool) -> str:
     """The number's clause, with a short fronted adverbial ("Since inception, ...",
     自計劃推出以來，...) that scopes it."""
@@ -278,6 +282,9 @@ def _clause(text: str, start: int, end: int, s_start: int, s_end: int, zh: bool)
         short = short and not re.search(r"\d", fronted)  # a clause with its own figure
         c_start = s_start if short else c_start
     rest = text[end:s_end]
+    if not zh:  # "641 startups, whose founders come from 23 economies, on completing...":
+        rest = _EN_RELATIVE.sub(lambda r: " " * len(r.group(0)), rest)  # skip the aside
+        rest = _EN_LIST_COMMA.sub(" ", rest)  # "the Ideation, Incubation and ... programmes"
     m = re.search(r"[，；：;:,。]" if zh else r"[,;:](?=\s)|\s[—–]\s|\)", rest)
     return text[c_start : end + (m.start() if m else len(rest))]
 
