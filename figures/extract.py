@@ -458,6 +458,11 @@ def _find_en(text: str, n: Number, m: _Matcher, s: tuple[int, int], clause: str)
     head = _head_noun(window, plural=n.value != 1)
     if head is None or n.value == 0 or head[0] in m.uncounted:
         return None
+    if head[0] in {_lemma(g) for g in pack("en").generic_nouns}:
+        topic = m.counts.all(text[_clause_start(text, s[0], start, False) : start])
+        if topic:  # "a partner network of more than 320 organisations": partners
+            key = m.refine(topic[-1][2], clause, head[0])
+            return _Found(key, "count", start, end + head[1], end + head[1])
     return _Found(f"other:{head[0]}", "count", start, end + head[1], end + head[1])
 
 
@@ -471,9 +476,9 @@ _PARTITIVE_PRONOUN = re.compile(
     + r")\s+(?:(?:are|were|work|working|employed|based)\s+)*"
 )
 _EN_COPULA = re.compile(
-    r"\s+(?:"
+    r"(?:\s+(?:"
     + "|".join(re.escape(c).replace(r"\ ", r"\s+") for c in pack("en").copulas)
-    + r")\s*$",
+    + r")|[^\S\n]*:)\s*$",  # or a fact sheet's label: "Park companies: 760"
     re.IGNORECASE,
 )
 

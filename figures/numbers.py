@@ -9,12 +9,15 @@ interval everywhere.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 import cn2an
 
 from figures.model import Qualifier, Unit
+from figures.packs import pack
+from figures.script import simplify
 
 __all__ = [
     "Number",
@@ -118,28 +121,30 @@ _DIGITS_RE = re.compile(
     re.VERBOSE | re.IGNORECASE,
 )
 
-_EN_BEFORE = [
-    (
-        r"in excess of|more than|upwards of|at least|just over|over|above|beyond"
-        r"|(?:grown|gone|grew|went|risen|rose|climbed|moved) past|pass(?:es|ed)?|tops|topped"
-        r"|exceed(?:s|ed)?|surpass(?:es|ed)?|cross(?:es|ed)",
-        "at_least",
-    ),
-    (
-        r"nearly|almost|close to|(?<!adds )(?<!add )(?<!added )(?<!adding )up to|just under"
-        r"|under|less than|fewer than"
-        r"|nears|neared|nearing|approaching|approaches",
-        "at_most",
-    ),
-    (r"about|around|approximately|roughly|some|an estimated|estimated|approx\.|~", "about"),
-]
+
+def _phrases(words: list[str] | tuple[str, ...]) -> str:
+    """An alternation of phrases, longest first, any run of spaces between words."""
+    ordered = sorted(words, key=len, reverse=True)
+    return "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in ordered)
+
+
+def _qualifier_patterns(
+    language: str, script: Callable[[str], str] = str
+) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """(qualifier, phrases) before and after a number, from the language pack."""
+    lang = pack(language)
+    return (
+        [(q, _phrases([script(w) for w in ws])) for q, ws in lang.qualifiers_before.items()],
+        [(q, _phrases([script(w) for w in ws])) for q, ws in lang.qualifiers_after.items()],
+    )
+
+
+_EN_BEFORE, _EN_AFTER = _qualifier_patterns("en")
 _EN_BEFORE_RE = [
-    (re.compile(rf"(?:^|(?<=[\s(]))(?:{words})\s*$", re.IGNORECASE), q) for words, q in _EN_BEFORE
+    (re.compile(rf"(?:^|(?<=[\s(]))(?:{words})\s*$", re.IGNORECASE), q) for q, words in _EN_BEFORE
 ]
-_EN_AFTER_RE = [
-    (re.compile(r"^\s+or\s+more\b", re.IGNORECASE), "at_least"),
-    (re.compile(r"^\s+or\s+so\b", re.IGNORECASE), "about"),
-]
+_EN_AFTER_RE = [(re.compile(rf"^[\s-]+(?:{words})\b", re.IGNORECASE), q) for q, words in _EN_AFTER]
+_EN_NOT_QUALIFIER = re.compile(rf"\b(?:{_phrases(pack('en').not_qualifiers)})\s*$", re.I)
 
 
 def parse_english_words(words: str) -> Decimal | None:
@@ -166,6 +171,8 @@ def parse_english_words(words: str) -> Decimal | None:
 
 def _qualifier_en(text: str, start: int, end: int) -> tuple[Qualifier, int, int]:
     before = text[max(0, start - 30) : start]
+    if _EN_NOT_QUALIFIER.search(before):
+        return "exact", start, end  # "adds up to 330,000": the total
     for pattern, qualifier in _EN_BEFORE_RE:
         match = pattern.search(before)
         if match:
@@ -249,16 +256,9 @@ _ZH_NUMBER_RE = re.compile(
     """,
     re.VERBOSE,
 )
-_ZH_BEFORE = [
-    ("超過|超过|超逾|逾|多於|多于|至少|最少|不少於|不少于|突破", "at_least"),
-    ("接近|將近|将近|幾近|几近|差不多|近", "at_most"),
-    ("大約|大约|約|约|大概|估計|估计", "about"),
-]
-_ZH_BEFORE_RE = [(re.compile(rf"(?:{words})[有達达為为是共]?$"), q) for words, q in _ZH_BEFORE]
-_ZH_AFTER_RE = [
-    (re.compile(r"^[^，。；]{0,8}?(?:以上|或以上)"), "at_least"),
-    (re.compile(r"^[^，。；]{0,8}?左右"), "about"),
-]
+_ZH_BEFORE, _ZH_AFTER = _qualifier_patterns("zh", simplify)
+_ZH_BEFORE_RE = [(re.compile(rf"(?:{words})[有达为是共]?$"), q) for q, words in _ZH_BEFORE]
+_ZH_AFTER_RE = [(re.compile(rf"^[^，。；]{{0,8}}?(?:{words})"), q) for q, words in _ZH_AFTER]
 
 
 def parse_chinese_numeral(numeral: str) -> Decimal | None:

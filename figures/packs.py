@@ -8,7 +8,8 @@ construction is a line in a pack, not a new regular expression.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
@@ -37,6 +38,9 @@ class Pack:
     person_measures: tuple[str, ...] = ()
     partitive_pronouns: tuple[str, ...] = ()
     copulas: tuple[str, ...] = ()
+    not_qualifiers: tuple[str, ...] = ()
+    qualifiers_before: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    qualifiers_after: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @cache
@@ -44,4 +48,8 @@ def pack(language: str) -> Pack:
     """The pack for "en" or "zh" (any other language reads as English)."""
     name = "zh" if language.startswith("zh") else "en"
     data = yaml.safe_load((_DIR / f"{name}.yaml").read_text(encoding="utf-8")) or {}
-    return Pack(language=name, **{k: tuple(v) for k, v in data.items()})
+    fields = {
+        k: ({q: tuple(w) for q, w in v.items()} if isinstance(v, dict) else tuple(v))
+        for k, v in data.items()
+    }
+    return Pack(language=name, **fields)

@@ -252,6 +252,7 @@ _CONVEYED_AFTER = re.compile(r"^(?:\s+(?:along\s+)?to\b|\s*(?:前往|赴|到|出
 DELEGATION = "delegation"
 # Between a number's noun and a later name that owns it: a verb and a preposition at
 # most ("work with HKSTP", "make up the park's biotech cluster"), no reported speech.
+_OWNER_KINDS = frozenset({"place", "company", "city", "government", "programme", "part"})
 _POSSESSOR = re.compile(
     r"(?<![\w'’-])(?P<name>(?:[Tt]he\s+[a-z]+|[A-Z][\w-]*(?:\s+[A-Z][\w-]*){0,3}))['’]s\s+"
     r"(?:(?:over|more\s+than|about|around|some|nearly|almost)\s+)?$"
@@ -338,7 +339,7 @@ class Discourse:
             return DELEGATION
         owner = self._owner(clause_start, start)
         if owner:
-            self._owner_named = owner
+            self._owner_named = self.general = owner  # and the topic of what follows
             return owner
         if self._owner_named is None:
             self._owner_named = self._earlier_owner(clause_start)
@@ -438,10 +439,12 @@ class Discourse:
             if opener and not any(re.search(rf"\b{re.escape(o)}$", opener) for o in openers):
                 return None
         begin, end = clause_start + at, clause_start + at + len(name)
-        if any(e.start < end and begin < e.end for e in self._entities):
-            return None
         if any(e.kind == "watched" and begin <= e.start < start for e in self._sentence):
             return None  # "Pak Shek Kok's Science Park has": the name only places it
+        known = [e for e in self._entities if e.start < end and begin < e.end]
+        if known:  # "Hong Kong's start-up scene counts 4,300": a known other subject owns it
+            other = known[0]
+            return other.name if other.kind in _OWNER_KINDS and other.name else None
         return self._original[begin:end]
 
     def _later_in_clause(self, position: int) -> str | None:
