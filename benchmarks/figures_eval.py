@@ -35,8 +35,6 @@ import json
 import sys
 import tempfile
 import time
-from collections import defaultdict
-from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -46,118 +44,28 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from figures.catalogue import load_catalogue
 from figures.extract import extract
 from figures.model import Mention
+from figures.scoring import extract_article, score
 
 SUBJECT = "HKSTP"
-
-
-@dataclass
-class Tally:
-    """Counts for one language group."""
-
-    gold_values: int = 0
-    found_values: int = 0
-    watched: int = 0  # mentions given to the watched organisation (catalogue metrics)
-    watched_right: int = 0  # ... that state one of its labelled figures
-    mv: list[int] = field(default_factory=lambda: [0, 0, 0])  # true pos, predicted, gold
-    full: list[int] = field(default_factory=lambda: [0, 0, 0])
-
-    def add(self, other: Tally) -> None:
-        self.gold_values += other.gold_values
-        self.found_values += other.found_values
-        self.watched += other.watched
-        self.watched_right += other.watched_right
-        for mine, theirs in ((self.mv, other.mv), (self.full, other.full)):
-            for i in range(3):
-                mine[i] += theirs[i]
-
-
-def _prf(tp: int, predicted: int, gold: int) -> dict[str, float]:
-    p = tp / predicted if predicted else 1.0
-    r = tp / gold if gold else 1.0
-    f = 2 * p * r / (p + r) if p + r else 0.0
-    return {"precision": round(p, 3), "recall": round(r, 3), "f1": round(f, 3)}
-
-
-def _spans(text: str, phrase: str) -> list[tuple[int, int]]:
-    spans, at = [], text.find(phrase)
-    while at >= 0:
-        spans.append((at, at + len(phrase)))
-        at = text.find(phrase, at + 1)
-    return spans
-
-
-def score_article(
-    article: dict, mentions: list[Mention], metrics: set[str]
-) -> tuple[Tally, list[str]]:
-    """One article's counts, and a line for each magnitude error."""
-    tally, errors = Tally(), []
-    text = article["text"]
-    for gold in article["figures"]:
-        tally.gold_values += 1
-        value = Decimal(str(gold["value"]))
-        spans = _spans(text, gold["text"])
-        near = [m for m in mentions if any(m.start < e and s < m.end for s, e in spans)]
-        if any(m.value == value for m in near):
-            tally.found_values += 1
-        for m in near:
-            if value and m.value and max(m.value / value, value / m.value) >= 10:
-                errors.append(f"{article['id']}: {gold['text']!r} gold {value}, got {m.value}")
-    kept = [m for m in mentions if m.subject == SUBJECT and m.metric in metrics]
-    gold_values = {Decimal(str(g["value"])) for g in article["figures"]}
-    tally.watched += len(kept)
-    tally.watched_right += sum(1 for m in kept if m.value in gold_values)
-    for bucket, key in (
-        (tally.mv, lambda f: (f[0], f[1])),
-        (tally.full, lambda f: f),
-    ):
-        gold_set = {
-            key((g["metric"], Decimal(str(g["value"])), g["qualifier"], g["unit"]))
-            for g in article["figures"]
-        }
-        pred_set = {key((m.metric, m.value, m.qualifier, m.unit)) for m in kept}
-        bucket[0] += len(gold_set & pred_set)
-        bucket[1] += len(pred_set)
-        bucket[2] += len(gold_set)
-    return tally, errors
 
 
 def evaluate(folder: Path) -> tuple[dict[str, dict], list[str]]:
     """Scores per language group and overall (and the cost), plus every magnitude error."""
     catalogue = load_catalogue()
-    metrics = {m.key for m in catalogue.metrics}
-    tallies: dict[str, Tally] = defaultdict(Tally)
-    errors: list[str] = []
-    seconds, characters = 0.0, 0
+    articles = [json.loads(p.read_text(encoding="utf-8")) for p in sorted(folder.glob("*.json"))]
     for language, warm in (("en", "HKSTP has 1 company."), ("zh", "科技園有1間公司。")):
         # compile the catalogue and load jieba's dictionary once, outside the timing
         extract(warm, language=language, published=None, catalogue=catalogue)
-    for path in sorted(folder.glob("*.json")):
-        article = json.loads(path.read_text(encoding="utf-8"))
-        group = "zh" if article["language"].startswith("zh") else "en"
-        published = date.fromisoformat(article["published"]) if article["published"] else None
+    mentions, seconds = {}, 0.0
+    for article in articles:
         timings = []
         for _ in range(3):  # the fastest of three: other processes share the machine
             started = time.perf_counter()
-            mentions = extract(
-                article["text"], language=group, published=published, catalogue=catalogue
-            )
+            mentions[article["id"]] = extract_article(article, catalogue, SUBJECT)
             timings.append(time.perf_counter() - started)
         seconds += min(timings)
-        characters += len(article["text"])
-        tally, errs = score_article(article, mentions, metrics)
-        tallies[group].add(tally)
-        tallies["overall"].add(tally)
-        errors += errs
-    report = {}
-    for group in ("en", "zh", "overall"):
-        t = tallies[group]
-        report[group] = {
-            "gold": t.gold_values,
-            "value_recall": round(t.found_values / t.gold_values, 3) if t.gold_values else 1.0,
-            "subject_precision": round(t.watched_right / t.watched, 3) if t.watched else 1.0,
-            "metric_value": _prf(*t.mv),
-            "with_qualifier_unit": _prf(*t.full),
-        }
+    report, errors = score(articles, catalogue, SUBJECT, mentions)
+    characters = sum(len(a["text"]) for a in articles)
     report["cost"] = {"ms_per_1000_chars": round(seconds * 1e6 / max(characters, 1), 3)}
     return report, errors
 
