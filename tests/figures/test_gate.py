@@ -96,3 +96,27 @@ def test_another_organisations_number_is_not_the_watched_ones(
 ) -> None:
     mentions = extract(text, language=language, published=None, catalogue=catalogue)
     assert [m for m in mentions if m.subject == "HKSTP"] == []
+
+
+def test_the_seed_pair_flags_its_four_moved_figures_as_changed(catalogue: Catalogue) -> None:
+    from datetime import date
+
+    from figures.record import Observation, evaluate
+
+    release = (
+        "HKSTP turns 20. Its parks are home to over 1,100 startups and tech ventures from "
+        "24 countries, with 17,000 people at work, 11,000 of them R&D professionals."
+    )
+    blog = (
+        "Back at Science Park: HKSTP now has 1,700 companies and 20,000 employees, among them "
+        "13,000 R&D specialists, from 26 nations."
+    )
+    observations = []
+    pair = ((release, date(2022, 7, 11)), (blog, date(2023, 8, 30)))
+    for article, (text, day) in enumerate(pair):
+        for index, m in enumerate(extract(text, language="en", published=day, catalogue=catalogue)):
+            if m.subject == "HKSTP":
+                observations.append(Observation(f"{article}:{index}", m, article, m.start))
+    flags, _ = evaluate(observations)
+    changed = {f.observation.mention.metric for f in flags if f.kind == "changed"}
+    assert {"companies", "workforce", "rnd_professionals", "countries"} <= changed
