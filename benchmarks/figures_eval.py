@@ -49,10 +49,16 @@ from figures.scoring import extract_article, score
 SUBJECT = "HKSTP"
 
 
+def load_articles(folder: Path) -> list[dict]:
+    """The labelled articles in a folder; other JSON files (a gate's baseline) are skipped."""
+    loaded = [json.loads(p.read_text(encoding="utf-8")) for p in sorted(folder.glob("*.json"))]
+    return [a for a in loaded if isinstance(a, dict) and "text" in a and "figures" in a]
+
+
 def evaluate(folder: Path) -> tuple[dict[str, dict], list[str]]:
     """Scores per language group and overall (and the cost), plus every magnitude error."""
     catalogue = load_catalogue()
-    articles = [json.loads(p.read_text(encoding="utf-8")) for p in sorted(folder.glob("*.json"))]
+    articles = load_articles(folder)
     for language, warm in (("en", "HKSTP has 1 company."), ("zh", "科技園有1間公司。")):
         # compile the catalogue and load jieba's dictionary once, outside the timing
         extract(warm, language=language, published=None, catalogue=catalogue)
@@ -158,7 +164,7 @@ def tool_flags(folder: Path, config_path: Path) -> set[FlagKey]:
 
 
 def _dated(folder: Path) -> list[dict]:
-    articles = [json.loads(p.read_text(encoding="utf-8")) for p in sorted(folder.glob("*.json"))]
+    articles = load_articles(folder)
     return [a for a in articles if a["published"]]
 
 

@@ -390,8 +390,18 @@ def _find_en(text: str, n: Number, m: _Matcher, s: tuple[int, int], clause: str)
         if _EN_FLOW.search(text[s[0] : start]):
             key = f"other:new-{key}"
         return _Found(key, unit, start, end, end)
+    strong = re.match(r"-strong\s+", after)
+    if strong and not n.unit:  # "a 1,800-strong tenant base": the noun after is counted
+        hit = m.counts.first(_en_window(text, end + strong.end(), s[1]))
+        if hit and hit[0] == 0:
+            np_end = end + strong.end() + hit[1]
+            return _Found(m.refine(hit[2], clause, "strong"), "count", start, np_end, np_end)
+        return None
     if re.match(r"-[A-Za-z]", after) and not n.unit:
         return None  # "a 26-storey tower", "a 20-year lease": the number measures the first word
+    small = not n.unit and n.value <= 10
+    if small and (_EN_RATIO.match(after) or _EN_RATIO_BEFORE.search(text[s[0] : start])):
+        return None  # "one in three park companies": a ratio
     window = _en_window(text, end, s[1])
     if n.unit in _MONEY:
         key = _money_metric(text, n, m, s, clause)
@@ -437,6 +447,8 @@ def _find_en(text: str, n: Number, m: _Matcher, s: tuple[int, int], clause: str)
         ):
             return _Found(f"other:new-{key}", "count", start, np_end, np_end)
         noun = _lemma(window[hit[0] : hit[1]].split()[-1])
+        if _EN_OUTREACH.search(text[s[0] : start]):
+            return _Found(f"other:contacted-{key}", "count", start, np_end, np_end)
         return _Found(m.refine(key, clause, noun), "count", start, np_end, np_end)
     before = text[s[0] : start]
     copula = _EN_COPULA.search(before)
@@ -466,6 +478,21 @@ def _find_en(text: str, n: Number, m: _Matcher, s: tuple[int, int], clause: str)
     return _Found(f"other:{head[0]}", "count", start, end + head[1], end + head[1])
 
 
+_OUTREACH = "|".join(
+    r"(?:[^,;.]|\.(?=\d)){0,40}?\b".join(re.escape(p).replace(r"\ ", r"\s+") for p in v.split("…"))
+    for v in pack("en").outreach_verbs
+)
+_EN_OUTREACH = re.compile(
+    rf"\b(?:{_OUTREACH})\s+(?:(?:about|around|some|over|more\s+than|nearly|almost)\s+)?$",
+    re.IGNORECASE,
+)
+_RATIO = "|".join(re.escape(w).replace(" ", r"\s+") for w in pack("en").ratio_words)
+_EN_RATIO = re.compile(
+    rf"^\s+(?:{_RATIO})\s+(?:\d|(?:one|two|three|four|five|six|seven|eight|nine|ten)\b)", re.I
+)
+_EN_RATIO_BEFORE = re.compile(
+    rf"(?:\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten))\s+(?:{_RATIO})\s+$", re.I
+)
 _PARTITIVE_WHOLE = re.compile(
     r"^\s+of\s+(?:the|its|their|our|(?:the\s+)?[A-Z][\w-]*(?:\s+[A-Z][\w-]*)*['’]s"
     r"|the\s+[a-z]+['’]s)\s+(?:[\d,]+|[a-z-]+)\s+(?P<noun>[\w&-]+(?:\s+[\w&-]+)?)"

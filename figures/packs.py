@@ -39,6 +39,8 @@ class Pack:
     partitive_pronouns: tuple[str, ...] = ()
     copulas: tuple[str, ...] = ()
     not_qualifiers: tuple[str, ...] = ()
+    ratio_words: tuple[str, ...] = ()
+    anaphor_nouns: tuple[str, ...] = ()
     qualifiers_before: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     qualifiers_after: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 

@@ -407,6 +407,8 @@ class Discourse:
         if words[0].lower() in self._patterns.not_names and len(words) == 1:
             return None  # "its 1,800 companies"
         if words[0] in ("the", "The") and len(words) == 2 and words[1].islower():
+            if words[1] in pack("en").anaphor_nouns:
+                return None  # "the corporation's 1,800 tenants": whoever the text is about
             return f"the {words[1]}"
         return None if words[0][0].islower() else match["name"]
 
