@@ -399,6 +399,8 @@ def _find_en(text: str, n: Number, m: _Matcher, s: tuple[int, int], clause: str)
         return None
     if re.match(r"-[A-Za-z]", after) and not n.unit:
         return None  # "a 26-storey tower", "a 20-year lease": the number measures the first word
+    if _EN_CHANGE_FROM.search(text[s[0] : start]) and _EN_CHANGE_TO.match(after):
+        return None  # "grew from 1,700 to 1,850": 1,700 is the old value
     small = not n.unit and n.value <= 10
     if small and (_EN_RATIO.match(after) or _EN_RATIO_BEFORE.search(text[s[0] : start])):
         return None  # "one in three park companies": a ratio
@@ -451,6 +453,15 @@ def _find_en(text: str, n: Number, m: _Matcher, s: tuple[int, int], clause: str)
             return _Found(f"other:contacted-{key}", "count", start, np_end, np_end)
         return _Found(m.refine(key, clause, noun), "count", start, np_end, np_end)
     before = text[s[0] : start]
+    moved = _EN_FROM_TO.search(before)
+    moved_hit = m.counts.first(moved["mid"]) if moved and moved["mid"] else None
+    if moved_hit and moved_hit[0] == 0:  # "rose from 1,700 companies in 2022 to 1,850"
+        return _Found(m.refine(moved_hit[2], clause, "moved"), "count", start, end, end)
+    if moved:  # "the tenant count went from 1,500 to 1,720": the noun before "from"
+        c_start = _clause_start(text, s[0], start, False)
+        topic = m.counts.all(text[c_start : s[0] + moved.start()])
+        if topic:
+            return _Found(m.refine(topic[-1][2], clause, "moved"), "count", start, end, end)
     copula = _EN_COPULA.search(before)
     # "the tenant count is 1,450": the noun counted, before a word for "its count"
     linked = (
@@ -492,6 +503,19 @@ _EN_RATIO = re.compile(
 )
 _EN_RATIO_BEFORE = re.compile(
     rf"(?:\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten))\s+(?:{_RATIO})\s+$", re.I
+)
+_EN_CHANGE_FROM = re.compile(
+    rf"\b(?:{'|'.join(pack('en').change_from)})\s+(?:(?:about|around|some|over|nearly)\s+)?$",
+    re.IGNORECASE,
+)
+_EN_CHANGE_TO = re.compile(
+    rf"^(?:\s+[\w-]+){{0,4}}\s+(?:{'|'.join(pack('en').change_to)})\s+(?:[a-z]+\s+)?"
+    r"(?:HK\$|US\$|\$)?\d",
+    re.IGNORECASE,
+)
+_EN_FROM_TO = re.compile(
+    r"\bfrom\s+(?:about\s+|around\s+|some\s+)?[\d,.]+(?:\s+(?P<mid>[^.;:]{0,40}?))?\s+to\s+$",
+    re.I,
 )
 _PARTITIVE_WHOLE = re.compile(
     r"^\s+of\s+(?:the|its|their|our|(?:the\s+)?[A-Z][\w-]*(?:\s+[A-Z][\w-]*)*['’]s"
@@ -549,6 +573,8 @@ def _find_zh(simple: str, n: Number, m: _Matcher, s: tuple[int, int], clause: st
         hit = m.percent.first(clause)
         return _Found(hit[2] if hit else "other:percent", "percent", start, end, end)
     lang = pack("zh")
+    if _ZH_CHANGE_FROM.search(simple[s[0] : start]) and _ZH_CHANGE_TO.match(simple[end : s[1]]):
+        return None  # 由12家增至14家: 12 is the old value
     rest = simple[end : min(s[1], end + 16)]
     cut = next((i for i, c in enumerate(rest) if c in _ZH_CLAUSE_END), len(rest))
     noun_phrase = rest[:cut]
@@ -558,7 +584,8 @@ def _find_zh(simple: str, n: Number, m: _Matcher, s: tuple[int, int], clause: st
     if not n.measure and not (hit and hit[0] == 0):
         hit = None  # 逾430初创: a counted noun may follow with no measure word, right after
     c_before = simple[_clause_start(simple, s[0], start, True) : start]
-    flow = noun_phrase.startswith("新") or any(cue in c_before for cue in lang.flow_cues)
+    no_change = _ZH_CHANGE_WORDS.sub("", c_before)  # 增加至 states the new total, no flow
+    flow = noun_phrase.startswith("新") or any(cue in no_change for cue in lang.flow_cues)
     if hit and hit[0] <= 8:  # 56个本地及国际发明奖项: modifiers before the counted noun
         np_end = end + hit[1]
         flow = flow or bool(_ZH_ARRIVAL.match(simple[np_end : s[1]]) and _ZH_PERIOD.search(clause))
@@ -570,6 +597,9 @@ def _find_zh(simple: str, n: Number, m: _Matcher, s: tuple[int, int], clause: st
             key = m.refine(topic[-1][2], clause, "")
             return _Found(_zh_kind(key, key, flow, c_before), "count", start, end, end)
     before = simple[s[0] : start]
+    changed = _ZH_CHANGE.search(before)
+    if changed:  # 独角兽企业由去年的12家增至今年的14家: the noun before 由 is counted
+        before = before[: changed.start()]
     before = before[: len(before) - len(_ZH_FILLERS.search(before).group(0))]  # type: ignore[union-attr]
     before_hit = m.counts.last_ending_at(before)
     scaled = n.qualifier != "exact" or bool(re.search(r"[万亿千]", simple[start:end]))
@@ -588,6 +618,21 @@ def _find_zh(simple: str, n: Number, m: _Matcher, s: tuple[int, int], clause: st
     return _Found(
         f"other:{head}", "count", start, end + len(head) if head != n.measure else end, end
     )
+
+
+def _zh_change_patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    lang = pack("zh")
+    froms = "|".join(re.escape(simplify(w)) for w in lang.change_from)
+    tos = "|".join(re.escape(simplify(w)) for w in lang.change_to)
+    return (
+        re.compile(rf"(?:{froms})[^，。；：]{{0,12}}?(?:{tos})[^，。；：]{{0,6}}$"),
+        re.compile(rf"(?:{froms})[^，。；：]{{0,8}}$"),
+        re.compile(rf"^[^，。；：]{{0,3}}?(?:{tos})"),
+    )
+
+
+_ZH_CHANGE, _ZH_CHANGE_FROM, _ZH_CHANGE_TO = _zh_change_patterns()
+_ZH_CHANGE_WORDS = re.compile("|".join(re.escape(simplify(w)) for w in pack("zh").change_to))
 
 
 def _zh_kind(key: str, base: str, flow: bool, before: str) -> str:

@@ -41,6 +41,8 @@ class Pack:
     not_qualifiers: tuple[str, ...] = ()
     ratio_words: tuple[str, ...] = ()
     anaphor_nouns: tuple[str, ...] = ()
+    change_from: tuple[str, ...] = ()
+    change_to: tuple[str, ...] = ()
     qualifiers_before: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     qualifiers_after: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
