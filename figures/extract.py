@@ -416,6 +416,10 @@ def _find_en(text: str, n: Number, m: _Matcher, s: tuple[int, int], clause: str)
         hit = m.counts.first(whole["noun"])
         if hit and _modifiers_only(whole["noun"][: hit[0]]):
             np_end = end + whole.start("noun") + hit[1]
+            named = re.match(r"\s+(?:are|were)\s+(?:now\s+)?", text[np_end : s[1]])
+            part = m.counts.first(text[np_end + named.end() : s[1]]) if named else None
+            if part and part[0] == 0:  # "1,000 of its 1,900 companies are start-ups"
+                return _Found(m.refine(part[2], clause, "part"), "count", start, np_end, np_end)
             return _Found(m.refine(hit[2], clause, "part"), "count", start, np_end, np_end)
     pronoun = _PARTITIVE_PRONOUN.match(window)
     if pronoun and n.unit != "percent":

@@ -197,8 +197,9 @@ def _find_english(text: str) -> list[Number]:
         currency = _CURRENCY_PREFIX.get((m["cur"] or "").lower())
         scale = (m["scale"] or "").lower()
         end = m.end()
-        if scale in _SHORT_SCALES and not currency:
-            # "400 m" is metres and "5k" rarely a figure without a currency
+        counted_k = scale == "k" and re.match(r"\s+[A-Za-z]", text[m.end() : m.end() + 2])
+        if scale in _SHORT_SCALES and not currency and not counted_k:
+            # "400 m" is metres; "5k" alone is rarely a figure, "1.9k companies" is one
             end = m.start("scale") if m["scale"] else end
             if m["pct"] or m["plus"]:
                 continue
