@@ -595,8 +595,12 @@ def _find_zh(simple: str, n: Number, m: _Matcher, s: tuple[int, int], clause: st
         flow = flow or bool(_ZH_ARRIVAL.match(simple[np_end : s[1]]) and _ZH_PERIOD.search(clause))
         key = m.refine(hit[2], clause, noun_phrase[hit[0] : hit[1]])
         return _Found(_zh_kind(key, hit[2], flow, c_before), "count", start, np_end, np_end)
-    if any(g in noun_phrase[:9] for g in lang.generic_nouns):
-        topic = m.counts.all(c_before)  # 合作伙伴网络涵盖逾300家机构: the topic is counted
+    generic = [noun_phrase.find(g) + len(g) for g in lang.generic_nouns if g in noun_phrase[:9]]
+    if generic:
+        # 与逾200个机构建立合作伙伴关系 / 合作伙伴网络涵盖逾300家机构: the clause's topic,
+        # after the generic noun or before the number, is what is counted
+        after = m.counts.all(noun_phrase[min(generic) :])
+        topic = after[:1] or m.counts.all(c_before)
         if topic:
             key = m.refine(topic[-1][2], clause, "")
             return _Found(_zh_kind(key, key, flow, c_before), "count", start, end, end)
