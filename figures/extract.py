@@ -142,19 +142,27 @@ class _Wordings:
 
     def __init__(self, items: list[tuple[str, str]], language: str) -> None:
         self.zh = language == "zh"
-        self.items: list[tuple[re.Pattern[str], str]] = []
+        self.items: list[tuple[re.Pattern[str], str, str]] = []
         for word, key in items:
             # "完成…培育", "completed…programme": both words, in this order, in one clause
             parts = word.split("…")
             if self.zh and not word.isascii():
                 body = "[^，。；：！？\n]{0,16}?".join(re.escape(simplify(p)) for p in parts)
-                self.items.append((re.compile(body), key))
+                self.items.append((re.compile(body), key, simplify(parts[0])[:1]))
             else:
                 body = "[^;:.!?\n]{0,80}?".join(_en_wording_re(p) for p in parts)
-                self.items.append((re.compile(body, re.IGNORECASE), key))
+                first = parts[0].split()[0].lower() if parts[0].split() else ""
+                needle = first[: max(2, len(first) - 3)]  # "compan" finds company, companies
+                self.items.append((re.compile(body, re.IGNORECASE), key, needle))
 
     def all(self, text: str) -> list[tuple[int, int, str]]:
-        hits = [(m.start(), m.end(), key) for p, key in self.items for m in p.finditer(text)]
+        lower = text.lower()  # a substring test first: most wordings are not in a clause
+        hits = [
+            (m.start(), m.end(), key)
+            for p, key, needle in self.items
+            if needle in lower
+            for m in p.finditer(text)
+        ]
         return sorted(hits, key=lambda h: (h[0], -(h[1] - h[0])))
 
     def first(self, text: str) -> tuple[int, int, str] | None:
