@@ -252,6 +252,10 @@ _CONVEYED_AFTER = re.compile(r"^(?:\s+(?:along\s+)?to\b|\s*(?:前往|赴|到|出
 DELEGATION = "delegation"
 # Between a number's noun and a later name that owns it: a verb and a preposition at
 # most ("work with HKSTP", "make up the park's biotech cluster"), no reported speech.
+# A clause head, then a relative aside ending where the number's clause starts.
+_ASIDE_BEFORE = re.compile(
+    r"(?:^|(?<=[,;:]\s))(?P<head>[^,;:]+?),\s+(?:which|who|whose|where)\b[^,;:.]*,\s*$"
+)
 _OWNER_KINDS = frozenset({"place", "company", "city", "government", "programme", "part"})
 _POSSESSOR = re.compile(
     r"(?<![\w'’-])(?P<name>(?:[Tt]he\s+[a-z]+|[A-Z][\w-]*(?:\s+[A-Z][\w-]*){0,3}))['’]s\s+"
@@ -420,6 +424,7 @@ class Discourse:
         Only when the clause names no watched organisation (or "the park" meaning it)
         before the number, and the name is no known subject (those have their own rules)."""
         prefix = self._text[clause_start:start]
+        skipped = (start, start)  # an aside the owner's clause reads past
         if self._zh:
             found = _zh_owner(prefix)
             if found is None:
@@ -427,6 +432,17 @@ class Discourse:
             at, name = found
         else:
             match = self._patterns.owner.search(prefix) if self._patterns.owner else None
+            if match is None and self._patterns.owner:
+                # "Microsoft, which opened a lab at HKSTP, employs...": read past the aside
+                aside = _ASIDE_BEFORE.search(self._text[self._sentence_start : clause_start])
+                if aside:
+                    clause_start = self._sentence_start + aside.start()
+                    skipped = (
+                        clause_start + len(aside["head"]),
+                        self._sentence_start + aside.end(),
+                    )
+                    prefix = self._text[clause_start : skipped[0]] + " " + prefix.lstrip()
+                    match = self._patterns.owner.search(prefix)
             if match is None:
                 return None
             words = match["name"].split()
@@ -441,11 +457,18 @@ class Discourse:
             if opener and not any(re.search(rf"\b{re.escape(o)}$", opener) for o in openers):
                 return None
         begin, end = clause_start + at, clause_start + at + len(name)
-        if any(e.kind == "watched" and begin <= e.start < start for e in self._sentence):
+        if any(
+            e.kind == "watched"
+            and end <= e.start < start
+            and not skipped[0] <= e.start < skipped[1]
+            for e in self._sentence
+        ):
             return None  # "Pak Shek Kok's Science Park has": the name only places it
         known = [e for e in self._entities if e.start < end and begin < e.end]
         if known:  # "Hong Kong's start-up scene counts 4,300": a known other subject owns it
             other = known[0]
+            if other.kind.startswith("watched") and skipped[0] < start:
+                return self.subject  # "Science Park, where Acme is based, hosts 2,100..."
             return other.name if other.kind in _OWNER_KINDS and other.name else None
         return self._original[begin:end]
 
