@@ -440,8 +440,9 @@ def _find_en(text: str, n: Number, m: _Matcher, s: tuple[int, int], clause: str)
         group = m.counts.all(text[s[0] : start])
         if group:
             key = m.refine(group[-1][2], text[start : s[1]], "people")
-            if key != group[-1][2]:  # only a part the clause names is a figure
-                np_end = end + len(window[: pronoun.end()].rstrip())
+            placed = _EN_PLACED.match(window[pronoun.end() :])
+            if key != group[-1][2] or placed:  # only a part the clause names or places
+                np_end = end + len(re.match(r"\s*of\s+\w+", window).group(0))  # type: ignore[union-attr]
                 return _Found(key, "count", start, np_end, np_end)
         return None
     if partitive and n.unit != "percent":
@@ -529,6 +530,12 @@ _EN_FROM_TO = re.compile(
     r"\bfrom\s+(?:about\s+|around\s+|some\s+)?[\d,.]+(?:\s+(?P<mid>[^.;:]{0,40}?))?\s+to\s+$",
     re.I,
 )
+_EN_PLACED = re.compile(
+    r"^(?:(?:are|is|were|was)\s+)?(?:"
+    + "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in pack("en").locatives)
+    + r"|at|in)\s+(?:the\s+)?(?-i:[A-Z])",
+    re.IGNORECASE,
+)
 _PARTITIVE_WHOLE = re.compile(
     r"^\s+of\s+(?:the|its|their|our|(?:the\s+)?[A-Z][\w-]*(?:\s+[A-Z][\w-]*)*['’]s"
     r"|the\s+[a-z]+['’]s)\s+(?:[\d,]+|[a-z-]+)\s+(?P<noun>[\w&-]+(?:\s+[\w&-]+)?)"
@@ -603,6 +610,14 @@ def _find_zh(simple: str, n: Number, m: _Matcher, s: tuple[int, int], clause: st
         flow = flow or bool(_ZH_ARRIVAL.match(simple[np_end : s[1]]) and _ZH_PERIOD.search(clause))
         key = m.refine(hit[2], clause, noun_phrase[hit[0] : hit[1]])
         return _Found(_zh_kind(key, hit[2], flow, c_before), "count", start, np_end, np_end)
+    opener = simple[_clause_start(simple, s[0], start, True) : start]
+    if any(opener.startswith(simplify(o)) for o in lang.part_openers) and any(
+        noun_phrase.startswith(simplify(v)) for v in lang.locatives
+    ):  # 本港有4,700间初创企业，当中逾1,000间位于科学园: the group's noun, placed
+        group = m.counts.all(simple[s[0] : _clause_start(simple, s[0], start, True)])
+        if group:  # the last noun counted there, in full: 初创企业, not its tail 企业
+            noun = max(group, key=lambda h: (h[1], -h[0]))
+            return _Found(m.refine(noun[2], clause, ""), "count", start, end, end)
     generic = [noun_phrase.find(g) + len(g) for g in lang.generic_nouns if g in noun_phrase[:9]]
     if generic:
         # 与逾200个机构建立合作伙伴关系 / 合作伙伴网络涵盖逾300家机构: the clause's topic,

@@ -42,6 +42,8 @@ class Pack:
     ratio_words: tuple[str, ...] = ()
     anaphor_nouns: tuple[str, ...] = ()
     change_from: tuple[str, ...] = ()
+    part_openers: tuple[str, ...] = ()
+    locatives: tuple[str, ...] = ()
     change_to: tuple[str, ...] = ()
     qualifiers_before: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     qualifiers_after: Mapping[str, tuple[str, ...]] = field(default_factory=dict)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Any
 
-from figures.catalogue import Catalogue, Wordings
+from figures.catalogue import Catalogue, Wordings, simplify
 from figures.packs import pack
 from figures.script import normalise_chinese
 
@@ -107,6 +107,13 @@ class _Patterns:
         )
         self.zh_one_company = re.compile(r"一[间家所个][^，。；]{0,20}?(?:企业|公司|初创)")
         self.owner = _owner_re(language) if not self.zh else None
+        places = [simplify(w) for w in pack(language).locatives]
+        self.locative = re.compile(
+            r"^\s*(?:"
+            + "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in places)
+            + r")\s*(?:the\s+)?$",
+            re.IGNORECASE,
+        )
         self.not_names = frozenset(pack(language).not_names)
         self.counted = frozenset(
             w.lower() for m in catalogue.metrics for w in m.wordings.for_language("en")
@@ -350,6 +357,8 @@ class Discourse:
         if self._owner_named and not any(
             e.kind == "watched" and clause_start <= e.start < start for e in self._sentence
         ):
+            if self._placed_at_watched(np_end):  # 当中逾1,000间位于科学园: the watched one's
+                return self.subject
             return self._owner_named  # 大湾区拥有…人口，区内企业超过6万家: still the region
         possessor = self._possessor(start)
         if possessor:
@@ -365,6 +374,8 @@ class Discourse:
         for entity in reversed(before):
             if entity.adjacent and not self._text[entity.end : start].strip():
                 return entity.name
+        if self._placed_at_watched(np_end):  # "1,300 of which are based at HKSTP"
+            return self.subject
         before = [e for e in before if not e.adjacent]
         after = self._text[np_end : np_end + 60]
         locative = re.match(r"\s*(?:in|at|on|within|inside)\s+(?:the\s+)?", after)
@@ -472,6 +483,23 @@ class Discourse:
             return other.name if other.kind in _OWNER_KINDS and other.name else None
         return self._original[begin:end]
 
+    def _placed_at_watched(self, position: int) -> bool:
+        """The number's phrase is placed at the watched organisation right after it:
+        "1,300 of which are based at HKSTP", 当中逾1,000间位于科学园."""
+        for entity in self._entities[self._next :]:
+            if entity.start < position:
+                continue
+            if entity.start >= position + 40:
+                break
+            gap = self._text[position : entity.start]
+            kind = entity.kind
+            if kind.startswith("watched") or (
+                kind == "anaphor_place" and self.place == self.subject
+            ):
+                return bool(self._patterns.locative.match(gap))
+            break
+        return False
+
     def _later_in_clause(self, position: int) -> str | None:
         """The name a clause gives after its number, when the sentence named none before
         it: a part or other subject first, else the watched organisation."""
@@ -544,6 +572,7 @@ def _zh_owner(prefix: str) -> tuple[int, str] | None:
     if any(following.startswith(v) for v in lang.speech_verbs):
         return None
     rest = prefix[at + len(token.word) :]
-    if not rest.startswith("的") and not any(v in rest for v in lang.possession_verbs):
+    possessed = index + 1 < len(tokens) and tokens[index + 1].flag.startswith("n")  # 华为员工
+    if not (rest.startswith("的") or possessed or any(v in rest for v in lang.possession_verbs)):
         return None
     return at, token.word
