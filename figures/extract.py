@@ -200,6 +200,10 @@ class _Matcher:
             language,
         )
         self.percent = _Wordings(words("wordings", {"percent"}), language)
+        self.own = {
+            m.key: _Wordings([(w, m.key) for w in m.wordings.for_language(language)], language)
+            for m in catalogue.metrics
+        }
         self.unless = {
             m.key: _Wordings([(w, m.key) for w in m.unless.for_language(language)], language)
             for m in catalogue.metrics
@@ -221,8 +225,13 @@ class _Matcher:
     def refine(self, key: str, clause: str, noun: str) -> str:
         """Context in the clause turns a base metric into a narrower one (graduated...),
         or vetoes it ("people attended": an audience, kept as other:<noun>)."""
-        if key in self.unless and self.unless[key].first(clause):
-            return f"other:{noun}"
+        if key in self.unless:
+            # the metric's own wordings are no veto: "working population" is not "population"
+            own = clause
+            for start, end, _ in self.own[key].all(clause):
+                own = own[:start] + " " * (end - start) + own[end:]
+            if self.unless[key].first(own):
+                return f"other:{noun}"
         changed = True
         while changed:
             changed = False
@@ -395,6 +404,8 @@ def _find_en(text: str, n: Number, m: _Matcher, s: tuple[int, int], clause: str)
         )
         metric = m.default_for(unit)
         key = m.refine(metric.key, clause, "area") if metric else "other:area"
+        if _one_building(text[s[0] : start], False):
+            key = f"other:part-{key}"  # "the new tower offers 18,000 m²": one building's
         if _EN_FLOW.search(text[s[0] : start]):
             key = f"other:new-{key}"
         return _Found(key, unit, start, end, end)
@@ -585,6 +596,8 @@ def _find_zh(simple: str, n: Number, m: _Matcher, s: tuple[int, int], clause: st
     if n.unit in _AREA:
         metric = m.default_for(n.unit)  # type: ignore[arg-type]
         key = m.refine(metric.key, clause, "area") if metric else "other:area"
+        if _one_building(simple[s[0] : start], True):
+            key = f"other:part-{key}"  # 新落成的大楼提供约2.3万平方米: one building's
         if _ZH_FLOW_BEFORE.search(simple[s[0] : start]):
             key = f"other:new-{key}"
         return _Found(key, n.unit, start, end, end)  # type: ignore[arg-type]
@@ -772,6 +785,31 @@ def _planned(text: str, n: Number, s_start: int, zh: bool) -> bool:
     """A count the clause states as a goal ("plans to hire 50 engineers"), not as a fact."""
     before = text[_clause_start(text, s_start, n.start, zh) : n.start]
     return bool((_ZH_PLAN_BEFORE if zh else _EN_PLAN_BEFORE).search(before))
+
+
+def _one_building(before: str, zh: bool) -> bool:
+    """The clause before an area names one building or facility (not "its 23 buildings"):
+    the area is that building's, a part of the floor area."""
+    nouns = pack("zh" if zh else "en").part_nouns
+    if zh:
+        words = "|".join(re.escape(simplify(w)) for w in nouns)
+        # Chinese marks no plural: only a noun marked as one building counts (该大楼,
+        # 一幢大楼, 新落成的大楼), not 新大楼 (often the new buildings of a project)
+        return any(
+            re.search(
+                r"(?:该|这|此|一[座幢栋])[^，。；]{0,2}$|(?:落成|建成|启用)的$", before[: m.start()]
+            )
+            for m in re.finditer(words, before)
+        )
+    words = "|".join(re.escape(w) for w in nouns)
+    return any(
+        not re.search(
+            r"(?:\d|\b(?:two|three|four|five|six|seven|eight|nine|ten))\W*$",
+            before[: m.start()],
+            re.I,
+        )
+        for m in re.finditer(rf"\b(?:{words})\b(?![\w-])", before, re.I)
+    )
 
 
 def _in_range(text: str, n: Number) -> bool:

@@ -43,6 +43,8 @@ class Pack:
     anaphor_nouns: tuple[str, ...] = ()
     change_from: tuple[str, ...] = ()
     part_openers: tuple[str, ...] = ()
+    part_nouns: tuple[str, ...] = ()
+    coordinators: tuple[str, ...] = ()
     locatives: tuple[str, ...] = ()
     change_to: tuple[str, ...] = ()
     qualifiers_before: Mapping[str, tuple[str, ...]] = field(default_factory=dict)

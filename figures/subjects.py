@@ -266,6 +266,7 @@ _ASIDE_BEFORE = re.compile(
 _OWNER_KINDS = frozenset({"place", "company", "city", "government", "programme", "part"})
 _POSSESSOR = re.compile(
     r"(?<![\w'’-])(?P<name>(?:[Tt]he\s+[a-z]+|[A-Z][\w-]*(?:\s+[A-Z][\w-]*){0,3}))['’]s\s+"
+    r"(?:[a-z-]+\s+(?:[a-z-]+\s+)?of\s+)?"  # "Sha Tin's population of 690,000"
     r"(?:(?:over|more\s+than|about|around|some|nearly|almost)\s+)?$"
 )
 _LINKED = re.compile(r"^(?!.*\b(?:said|says|told|tells|added)\b)\W*(?:[\w'’-]+\W+){0,5}$")
@@ -411,10 +412,11 @@ class Discourse:
         number owns it, unless it names the watched organisation or points back at it."""
         if self._zh:
             return None
-        match = _POSSESSOR.search(self._text[max(0, start - 60) : start])
+        window = max(0, start - 60)
+        match = _POSSESSOR.search(self._text[window:start])
         if match is None:
             return None
-        begin = start - (len(match.group(0)) - match.start("name"))
+        begin = window + match.start("name")
         end = begin + len(match["name"])
         if any(e.start < end and begin < e.end for e in self._entities):
             return None  # a known name: the rules above have read it
