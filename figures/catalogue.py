@@ -68,6 +68,7 @@ class MetricDef:
     context: Wordings = field(default_factory=Wordings)
     requires: Wordings = field(default_factory=Wordings)
     refines: tuple[str, ...] = ()
+    includes: tuple[str, ...] = ()
     default_for: tuple[Unit, ...] = ()
     measures: tuple[str, ...] = ()
     unless: Wordings = field(default_factory=Wordings)
@@ -186,7 +187,8 @@ def load_catalogue(data: Mapping[str, Any] | None = None) -> Catalogue:
             raise ConfigError(f"figures.metrics[{i}].key: {metric.key!r} appears twice")
         keys.add(metric.key)
     for i, metric in enumerate(catalogue.metrics):
-        for ref in metric.refines:
-            if ref not in keys:
-                raise ConfigError(f"figures.metrics[{i}].refines: unknown metric {ref!r}")
+        for name in ("refines", "includes"):
+            for ref in getattr(metric, name):
+                if ref not in keys:
+                    raise ConfigError(f"figures.metrics[{i}].{name}: unknown metric {ref!r}")
     return catalogue

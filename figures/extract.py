@@ -465,6 +465,7 @@ def _find_en(text: str, n: Number, m: _Matcher, s: tuple[int, int], clause: str)
         return _Found(hit[2] if hit else other, "percent", start, end, end)
     hit = m.counts.first(window)
     if hit and _modifiers_only(window[: hit[0]]):
+        hit = _widened(window, hit, m, "en")  # "1,100 start-ups and tech firms": companies
         key, np_end = hit[2], end + hit[1]
         if (
             re.match(r"\s*(?:new|additional|more|extra)\b", window, re.I)
@@ -619,6 +620,7 @@ def _find_zh(simple: str, n: Number, m: _Matcher, s: tuple[int, int], clause: st
     no_change = _ZH_CHANGE_WORDS.sub("", c_before)  # 增加至 states the new total, no flow
     flow = noun_phrase.startswith("新") or any(cue in no_change for cue in lang.flow_cues)
     if hit and hit[0] <= 8:  # 56个本地及国际发明奖项: modifiers before the counted noun
+        hit = _widened(noun_phrase, hit, m, "zh")  # 初创企业及科技公司: companies
         np_end = end + hit[1]
         flow = flow or bool(_ZH_ARRIVAL.match(simple[np_end : s[1]]) and _ZH_PERIOD.search(clause))
         key = m.refine(hit[2], clause, noun_phrase[hit[0] : hit[1]])
@@ -785,6 +787,28 @@ def _planned(text: str, n: Number, s_start: int, zh: bool) -> bool:
     """A count the clause states as a goal ("plans to hire 50 engineers"), not as a fact."""
     before = text[_clause_start(text, s_start, n.start, zh) : n.start]
     return bool((_ZH_PLAN_BEFORE if zh else _EN_PLAN_BEFORE).search(before))
+
+
+def _widened(
+    phrase: str, hit: tuple[int, int, str], m: _Matcher, language: str
+) -> tuple[int, int, str]:
+    """A narrower counted noun coordinated with a wider one counts the wider group: startups
+    "and tech firms", 初创企业及科技公司. The wider metric is the one the narrower refines
+    into nothing: a catalogue metric whose wordings follow the coordinator."""
+    words = "|".join(
+        re.escape(simplify(w) if language == "zh" else w).replace(r"\ ", r"\s+")
+        for w in pack(language).coordinators
+    )
+    gap = r"\s*" if language == "zh" else r"\s+"
+    joined = re.match(rf"{gap}(?:{words}){gap}(?:other{gap})?", phrase[hit[1] :], re.I)
+    if joined is None:
+        return hit
+    other = m.counts.first(phrase[hit[1] + joined.end() :])
+    if other is None or other[0] > (4 if language == "zh" else 12) or other[2] == hit[2]:
+        return hit
+    if hit[2] not in m.catalogue.metric(other[2]).includes:
+        return hit
+    return (hit[0], hit[1] + joined.end() + other[1], other[2])
 
 
 def _one_building(before: str, zh: bool) -> bool:
