@@ -75,7 +75,7 @@ _EN_AREA = re.compile(
 )
 _ZH_NOUN_TAIL = set("者人商方")
 _ZH_CLAUSE_END = "，。；：！？、（）「」“”『』\n"
-_ZH_FILLERS = re.compile(r"(?:[有达为是共计总合现已经至]|目前|数目|数量|总数|人数|增加至|增至)*$")
+_ZH_FILLERS = re.compile(r"(?:[有达为是共计总合现已经至：]|目前|数目|数量|总数|人数|增加至|增至)*$")
 _ZH_FLOW_BEFORE = re.compile(r"(?:新增|增加|增添|增設|增设|多了)$")
 # Arrivals over a period are a flow, not the stock: "320 companies moved in during the year".
 _EN_ARRIVAL = re.compile(
@@ -406,7 +406,7 @@ def _find_en(text: str, n: Number, m: _Matcher, s: tuple[int, int], clause: str)
         key = m.refine(metric.key, clause, "area") if metric else "other:area"
         if _one_building(text[s[0] : start], False):
             key = f"other:part-{key}"  # "the new tower offers 18,000 m²": one building's
-        if _EN_FLOW.search(text[s[0] : start]):
+        elif _EN_FLOW.search(text[s[0] : start]):
             key = f"other:new-{key}"
         return _Found(key, unit, start, end, end)
     strong = re.match(r"-strong\s+", after)
@@ -440,6 +440,11 @@ def _find_en(text: str, n: Number, m: _Matcher, s: tuple[int, int], clause: str)
             if part and part[0] == 0:  # "1,000 of its 1,900 companies are start-ups"
                 return _Found(m.refine(part[2], clause, "part"), "count", start, np_end, np_end)
             return _Found(m.refine(hit[2], clause, "part"), "count", start, np_end, np_end)
+    fronted = _FRONTED_WHOLE.search(text[s[0] : start])
+    if fronted and n.unit != "percent":  # "Of the city's 21 unicorns, 14 are based at HKSTP"
+        hit = m.counts.first(fronted["noun"])
+        if hit and _modifiers_only(fronted["noun"][: hit[0]]):
+            return _Found(m.refine(hit[2], clause, "part"), "count", start, end, end)
     pronoun = _PARTITIVE_PRONOUN.match(window)
     if pronoun and n.unit != "percent":
         # "15,000 people, 11,000 of them in research and development": a part of the group
@@ -495,6 +500,13 @@ def _find_en(text: str, n: Number, m: _Matcher, s: tuple[int, int], clause: str)
     of_hit = m.counts.last_ending_at(linked) if copula else None
     if of_hit:  # "a working population of around 25,000", "its workforce is 12,200"
         return _Found(m.refine(of_hit[2], clause, "people"), "count", s[0] + of_hit[0], end, end)
+    if copula and copula.group(0).strip() == ":":
+        label = before[: copula.start()].split("\n")[-1]
+        head = m.counts.first(label)  # "Start-ups completing the programme this year: 230"
+        if head and not re.search(r"\d", label):
+            key = m.refine(head[2], label, "label")
+            at = s[0] + copula.start() - len(label) + head[0]
+            return _Found(key, "count", at, end, end)
     c_start = _clause_start(text, s[0], start, False)
     number_of = list(re.finditer(r"\b(?:number|total|count)\s+of\s+", text[c_start:start], re.I))
     if number_of:  # "the number of companies rose to 1,200"
@@ -548,6 +560,11 @@ _EN_PLACED = re.compile(
     + r"|at|in)\s+(?:the\s+)?(?-i:[A-Z])",
     re.IGNORECASE,
 )
+_FRONTED_WHOLE = re.compile(
+    r"^\W*of\s+(?:the|its|their|our)?\s*(?:[\w’'-]+\s+){0,3}?(?:[\d,]+|[a-z-]+)\s+"
+    r"(?P<noun>[\w&-]+(?:\s+[\w&-]+)?)\s*,\s*$",
+    re.IGNORECASE,
+)
 _PARTITIVE_WHOLE = re.compile(
     r"^\s+of\s+(?:the|its|their|our|(?:the\s+)?[A-Z][\w-]*(?:\s+[A-Z][\w-]*)*['’]s"
     r"|the\s+[a-z]+['’]s)\s+(?:[\d,]+|[a-z-]+)\s+(?P<noun>[\w&-]+(?:\s+[\w&-]+)?)"
@@ -599,7 +616,7 @@ def _find_zh(simple: str, n: Number, m: _Matcher, s: tuple[int, int], clause: st
         key = m.refine(metric.key, clause, "area") if metric else "other:area"
         if _one_building(simple[s[0] : start], True):
             key = f"other:part-{key}"  # 新落成的大楼提供约2.3万平方米: one building's
-        if _ZH_FLOW_BEFORE.search(simple[s[0] : start]):
+        elif _ZH_FLOW_BEFORE.search(simple[s[0] : start]):
             key = f"other:new-{key}"
         return _Found(key, n.unit, start, end, end)  # type: ignore[arg-type]
     if n.unit == "percent":
@@ -638,7 +655,7 @@ def _find_zh(simple: str, n: Number, m: _Matcher, s: tuple[int, int], clause: st
         # 与逾200个机构建立合作伙伴关系 / 合作伙伴网络涵盖逾300家机构: the clause's topic,
         # after the generic noun or before the number, is what is counted
         after = m.counts.all(noun_phrase[min(generic) :])
-        topic = after[:1] or m.counts.all(c_before)
+        topic = after[:1] or m.counts.all(c_before) or m.counts.all(simple[s[0] : start])
         if topic:
             key = m.refine(topic[-1][2], clause, "")
             return _Found(_zh_kind(key, key, flow, c_before), "count", start, end, end)
@@ -811,10 +828,15 @@ def _widened(
     return (hit[0], hit[1] + joined.end() + other[1], other[2])
 
 
+_AREA_WORD = re.compile(r"平方米|平方公尺|平方呎|公顷|square|sq\.?\s?(?:m|ft)|hectare", re.I)
+
+
 def _one_building(before: str, zh: bool) -> bool:
     """The clause before an area names one building or facility (not "its 23 buildings"):
     the area is that building's, a part of the floor area."""
     nouns = pack("zh" if zh else "en").part_nouns
+    area = list(_AREA_WORD.finditer(before))
+    before = before[area[-1].end() :] if area else before  # another area's clause is done
     if zh:
         words = "|".join(re.escape(simplify(w)) for w in nouns)
         # Chinese marks no plural: only a noun marked as one building counts (该大楼,

@@ -427,7 +427,9 @@ class Discourse:
             if words[1] in pack("en").anaphor_nouns:
                 return None  # "the corporation's 1,800 tenants": whoever the text is about
             return f"the {words[1]}"
-        return None if words[0][0].islower() else match["name"]
+        while len(words) > 1 and words[0].lower() in self._patterns.not_names:
+            words.pop(0)  # "Of Asia's 300 unicorns": Asia
+        return None if words[0][0].islower() else " ".join(words)
 
     def _owner(self, clause_start: int, start: int) -> str | None:
         """A clause that opens with a name nobody has introduced ("Tencent has 105,000
