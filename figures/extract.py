@@ -84,7 +84,8 @@ _EN_ARRIVAL = re.compile(
     re.I,
 )
 _EN_PERIOD = re.compile(
-    r"\b(?:(?:during|in|over|throughout)\s+the\s+(?:year|quarter|month|period|past|last)"
+    r"\b(?:(?:during|in|over|throughout)\s+the\s+(?:\w+\s+)?(?:year|quarter|month|period|half"
+    r"|past|last)"
     r"|(?:this|last|that)\s+(?:year|quarter|month)|in\s+(?:Q[1-4]|H[12]|(?:19|20)\d\d))\b",
     re.I,
 )
@@ -655,7 +656,8 @@ def _find_zh(simple: str, n: Number, m: _Matcher, s: tuple[int, int], clause: st
         # 与逾200个机构建立合作伙伴关系 / 合作伙伴网络涵盖逾300家机构: the clause's topic,
         # after the generic noun or before the number, is what is counted
         after = m.counts.all(noun_phrase[min(generic) :])
-        topic = after[:1] or m.counts.all(c_before) or m.counts.all(simple[s[0] : start])
+        named = _unnamed(c_before, m), _unnamed(simple[s[0] : start], m)
+        topic = after[:1] or m.counts.all(named[0]) or m.counts.all(named[1])
         if topic:
             key = m.refine(topic[-1][2], clause, "")
             return _Found(_zh_kind(key, key, flow, c_before), "count", start, end, end)
@@ -681,6 +683,14 @@ def _find_zh(simple: str, n: Number, m: _Matcher, s: tuple[int, int], clause: st
     return _Found(
         f"other:{head}", "count", start, end + len(head) if head != n.measure else end, end
     )
+
+
+def _unnamed(text: str, m: _Matcher) -> str:
+    """`text` with the watched organisation's names blanked: 公司 in 科技园公司 is a name,
+    not a topic a count could be about."""
+    for name in m.catalogue.watched.for_language("zh"):
+        text = text.replace(name, " " * len(name))
+    return text
 
 
 def _zh_change_patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:

@@ -22,7 +22,7 @@ __all__ = ["Discourse", "Entity", "find_entities"]
 
 _CLAUSE_START = "，。；：、」”\n,;:(（"
 _CLAUSE_OPENING = re.compile(
-    r"(?:^|[，。；：、」”\n,;:.!?(（]\s*)(?:(?:the|The|目前|現時|现时)\s*)?$"
+    r"(?:^|[，。；：、」”\n,;:.!?(（]\s*)(?:(?:the|The|Its|its|目前|現時|现时|其中|當中|当中)\s*)?$"
 )
 _DESCRIBED = re.compile(r"(?<![\w-])(?:a|an)\s+$")
 _LEADING = re.compile(r"^(?:(?:The|When|In|At|On|A|An|By|From|Today|Its|the)\s+)+")
