@@ -494,6 +494,8 @@ def _find_en(text: str, n: Number, m: _Matcher, s: tuple[int, int], clause: str)
         if topic:
             return _Found(m.refine(topic[-1][2], clause, "moved"), "count", start, end, end)
     copula = _EN_COPULA.search(before)
+    if copula and copula.group(0).strip() == ":" and re.search(r"\d", before.split("\n")[-1]):
+        copula = None  # "1,700 companies: 1,100 at ...": a breakdown, not a fact-sheet label
     # "the tenant count is 1,450": the noun counted, before a word for "its count"
     linked = (
         re.sub(r"\s+(?:count|number|total|tally)$", "", before[: copula.start()]) if copula else ""
