@@ -533,6 +533,9 @@ class Discourse:
         self._read_until(position)
 
 
+_ZH_PLACE_SUFFIXES = frozenset("区市省县国州岛湾镇村")
+
+
 @cache
 def _jieba() -> Any:
     """jieba, loaded on first use (its dictionary takes half a second), and quiet."""
@@ -579,4 +582,8 @@ def _zh_owner(prefix: str) -> tuple[int, str] | None:
     possessed = index + 1 < len(tokens) and tokens[index + 1].flag.startswith("n")  # 华为员工
     if not (rest.startswith("的") or possessed or any(v in rest for v in lang.possession_verbs)):
         return None
-    return at, token.word
+    name = token.word
+    following = tokens[index + 1].word if index + 1 < len(tokens) else ""
+    if following in _ZH_PLACE_SUFFIXES:
+        name += following  # 大湾 + 区: the segmenter split a place name's suffix off
+    return at, name
