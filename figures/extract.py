@@ -445,6 +445,11 @@ def _find_en(text: str, n: Number, m: _Matcher, s: tuple[int, int], clause: str)
     if fronted and n.unit != "percent":  # "Of the city's 21 unicorns, 14 are based at HKSTP"
         hit = m.counts.first(fronted["noun"])
         if hit and _modifiers_only(fronted["noun"][: hit[0]]):
+            named = re.match(r"\s+(?:are|were)\s+(?:now\s+)?", after)
+            part = m.counts.first(after[named.end() :]) if named else None
+            if part and part[0] == 0:  # "..., around 1,400 are start-ups": the part is named
+                np_end = end + named.end() + part[1]  # type: ignore[union-attr]
+                return _Found(m.refine(part[2], clause, "part"), "count", start, np_end, np_end)
             return _Found(m.refine(hit[2], clause, "part"), "count", start, end, end)
     pronoun = _PARTITIVE_PRONOUN.match(window)
     if pronoun and n.unit != "percent":
@@ -498,7 +503,9 @@ def _find_en(text: str, n: Number, m: _Matcher, s: tuple[int, int], clause: str)
         copula = None  # "1,700 companies: 1,100 at ...": a breakdown, not a fact-sheet label
     # "the tenant count is 1,450": the noun counted, before a word for "its count"
     linked = (
-        re.sub(r"\s+(?:count|number|total|tally)$", "", before[: copula.start()]) if copula else ""
+        re.sub(r"\s+(?:count|number|total|tally)$", "", before[: copula.start()].rstrip(" ,"))
+        if copula
+        else ""
     )
     of_hit = m.counts.last_ending_at(linked) if copula else None
     if of_hit:  # "a working population of around 25,000", "its workforce is 12,200"
