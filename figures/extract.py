@@ -478,6 +478,12 @@ def _find_en(text: str, n: Number, m: _Matcher, s: tuple[int, int], clause: str)
     if hit and _modifiers_only(window[: hit[0]]):
         hit = _widened(window, hit, m, "en")  # "1,100 start-ups and tech firms": companies
         key, np_end = hit[2], end + hit[1]
+        local = re.search(rf"\b(?:{'|'.join(pack('en').all_origins)})\b", window[: hit[0]], re.I)
+        origin = _EN_ORIGIN_BEFORE.search(window[: hit[0]]) or _EN_ORIGIN_AFTER.match(
+            window[hit[1] :]
+        )
+        if origin and not local and not _EN_OUTREACH.search(text[s[0] : start]):
+            return _Found(f"other:subset-{key}", "count", start, np_end, np_end)
         if (
             re.match(r"\s*(?:new|additional|more|extra)\b", window, re.I)
             or _EN_FLOW.search(text[s[0] : start])
@@ -570,6 +576,15 @@ _EN_PLACED = re.compile(
     + r"|at|in)\s+(?:the\s+)?(?-i:[A-Z])",
     re.IGNORECASE,
 )
+_ORIGINS = [w for w in pack("en").origin_cues if not w.startswith("from ")]
+_EN_ORIGIN_BEFORE = re.compile(rf"\b(?:{'|'.join(re.escape(w) for w in _ORIGINS)})\b")
+_EN_ORIGIN_AFTER = re.compile(
+    r"^\s+(?:"
+    + "|".join(
+        re.escape(w).replace(r"\ ", r"\s+") for w in pack("en").origin_cues if w.startswith("from ")
+    )
+    + r")\b"
+)
 _FRONTED_WHOLE = re.compile(
     r"^\W*of\s+(?:the|its|their|our)?\s*(?:[\w’'-]+\s+){0,3}?(?:[\d,]+|[a-z-]+)\s+"
     r"(?P<noun>[\w&-]+(?:\s+[\w&-]+)?)\s*,\s*$",
@@ -648,6 +663,13 @@ def _find_zh(simple: str, n: Number, m: _Matcher, s: tuple[int, int], clause: st
     flow = noun_phrase.startswith("新") or any(cue in no_change for cue in lang.flow_cues)
     if hit and hit[0] <= 8:  # 56个本地及国际发明奖项: modifiers before the counted noun
         hit = _widened(noun_phrase, hit, m, "zh")  # 初创企业及科技公司: companies
+        modifiers = noun_phrase[: hit[0]]
+        if (
+            any(simplify(c) in modifiers for c in lang.origin_cues)
+            and not any(simplify(w) in modifiers for w in lang.all_origins)
+            and not _zh_kind(hit[2], hit[2], False, c_before).startswith("other:")
+        ):  # 超过200家来自海外的企业: a subset by origin (本地及海外: all of them)
+            return _Found(f"other:subset-{hit[2]}", "count", start, end + hit[1], end + hit[1])
         np_end = end + hit[1]
         flow = flow or bool(_ZH_ARRIVAL.match(simple[np_end : s[1]]) and _ZH_PERIOD.search(clause))
         key = m.refine(hit[2], clause, noun_phrase[hit[0] : hit[1]])

@@ -248,6 +248,7 @@ MEASURE_WORDS = "間间家個个名人位座幢棟栋項项宗所款台部支隊
 _ZH_NUMBER_RE = re.compile(
     rf"""(?<![\d.,A-Za-z_第數数幾几每])
     (?:(?P<cur>港幣|港币|人民幣|人民币|HK\$|US\$)\s?)?
+    (?P<pct>百分之)?
     (?:(?P<num>\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?|\d+(?:\.\d+)?)|(?P<han>[{_HANZI}]+))
     (?![\d])
     (?P<scale>百萬|百万|千萬|千万|萬億|万亿|[千萬万億亿])?
@@ -283,7 +284,7 @@ def _find_chinese(text: str) -> list[Number]:
         scale = m["scale"] or ""
         if m["han"]:
             numeral = m["han"]
-            if not tail and not scale:
+            if not tail and not scale and not m["pct"]:
                 continue  # 十四五, 一直, 第一: Chinese numerals count only with a measure word
             value = parse_chinese_numeral(numeral)
             kind = "hanzi"
@@ -299,7 +300,7 @@ def _find_chinese(text: str) -> list[Number]:
             value *= _ZH_SCALE[scale]
         unit: Unit | None = None
         measure = ""
-        if tail in ("%", "％"):
+        if tail in ("%", "％") or m["pct"]:  # 90%, 百分之九十
             unit = "percent"
         elif tail == "成":
             unit, value = "percent", value * 10

@@ -44,6 +44,8 @@ class Pack:
     change_from: tuple[str, ...] = ()
     part_openers: tuple[str, ...] = ()
     part_nouns: tuple[str, ...] = ()
+    origin_cues: tuple[str, ...] = ()
+    all_origins: tuple[str, ...] = ()
     coordinators: tuple[str, ...] = ()
     locatives: tuple[str, ...] = ()
     change_to: tuple[str, ...] = ()
