@@ -46,6 +46,27 @@ def _needles(words: tuple[str, ...]) -> tuple[str, ...]:
     return tuple({w.lower().split()[0] for w in words if w.split()})
 
 
+def _scan(
+    pattern: re.Pattern[str], needles: tuple[str, ...], text: str, lower: str
+) -> list[re.Match[str]]:
+    """pattern.finditer(text), tried only where a needle (a name's first word, lowercased)
+    starts: a substring search in C, instead of the whole alternation at every position."""
+    starts: set[int] = set()
+    for needle in needles:
+        at = lower.find(needle)
+        while at >= 0:
+            starts.add(at)
+            at = lower.find(needle, at + 1)
+    found: list[re.Match[str]] = []
+    for at in sorted(starts):
+        if found and at < found[-1].end():
+            continue  # inside the last name, as finditer would skip it
+        match = pattern.match(text, at)
+        if match:
+            found.append(match)
+    return found
+
+
 def _wording_re(words: tuple[str, ...]) -> re.Pattern[str] | None:
     """One regex for a list of names: case kept when a name has capitals."""
     if not words:
@@ -152,18 +173,16 @@ def find_entities(text: str, patterns: _Patterns, original: str | None = None) -
     original = original or text
     found: list[Entity] = []
     lower = text.lower()
-    if patterns.watched and any(n in lower for n in patterns.watched_needles):
+    if patterns.watched:
         found += [
             Entity(m.start(), m.end(), _watched_kind(m.group(0), patterns), "")
-            for m in patterns.watched.finditer(text)
+            for m in _scan(patterns.watched, patterns.watched_needles, text, lower)
             if not (patterns.zh and _inside_longer_word(text, m.start(), m.end()))
         ]
     for (pattern, kind, name, position), needles in zip(
         patterns.groups, patterns.group_needles, strict=True
     ):
-        if not any(n in lower for n in needles):
-            continue
-        for m in pattern.finditer(text):
+        for m in _scan(pattern, needles, text, lower):
             if position == "clause_start" and not _CLAUSE_OPENING.search(text[: m.start()]):
                 continue
             if kind == "anaphor_place" and patterns.zh and _inside_longer_word(text, *m.span()):
