@@ -7,8 +7,9 @@ one, the default in catalogue.yaml (next to this module) applies. Extraction
 
 from __future__ import annotations
 
+import dataclasses
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -119,6 +120,19 @@ class Catalogue:
     landmark: Landmark = field(default_factory=Landmark)
     money_other: Wordings = field(default_factory=Wordings)
     uncounted: Wordings = field(default_factory=Wordings)
+
+    def watching(self, names: Iterable[str]) -> Catalogue:
+        """This catalogue with more names of the watched organisation (config.yaml's
+        watch aliases): Chinese names go to zh, the rest to en. Extraction then knows
+        an organisation from its configuration alone."""
+        names = tuple(dict.fromkeys(n for n in names if n.strip()))
+        zh = tuple(n for n in names if not n.isascii())
+        en = tuple(n for n in names if n.isascii())
+        watched = Wordings(
+            en=tuple(dict.fromkeys((*self.watched.en, *en))),
+            zh=tuple(dict.fromkeys((*self.watched.zh, *zh))),
+        )
+        return dataclasses.replace(self, watched=watched)
 
     def metric(self, key: str) -> MetricDef:
         """The metric with this key (KeyError if the catalogue has none)."""

@@ -1,11 +1,18 @@
 """Figure extraction: clean article text in, figure mentions out.
 
 First step of the figures stage (after `store` hands over an article version's
-clean text). figures.numbers finds numbers, this module drops the ones that are
-not figures (years, dates, ordinals, addresses, durations, goals, quoted wordings,
-counts of things no one counts about an organisation), names the counted thing
-against the catalogue, asks figures.subjects whom the number is about, and
-assembles `Mention`s for the record (figures.record) to compare.
+clean text). Chinese text is normalised once (figures.script: Simplified script,
+full-width clause marks, same offsets); figures.numbers finds numbers; this module
+drops the ones that are not figures (years, dates, ordinals, addresses, durations,
+goals, ranges, quoted wordings, counts of things no one counts about an
+organisation), names the counted thing against the catalogue, asks figures.subjects
+whom the number is about, and assembles `Mention`s for the record (figures.record).
+
+Language knowledge is data: the metric catalogue (catalogue.yaml) says which words
+name which metric; the language packs (lang/en.yaml, lang/zh.yaml, read through
+figures.packs) hold qualifiers, copulas, partitives, flow, outreach, origin and
+change cues, part nouns and the like. The functions here are small named rules
+that read them; each has its positive and negative rows in tests/figures/cases.yaml.
 """
 
 from __future__ import annotations
