@@ -715,7 +715,7 @@ def _find_zh(simple: str, n: Number, m: _Matcher, s: tuple[int, int], clause: st
     if n.measure in m.measures:  # 1.2萬人: the measure word says what is counted
         key = m.refine(m.measures[n.measure], clause, n.measure)
         return _Found(_zh_kind(key, key, flow, c_before), "count", start, end, end)
-    head = re.split(r"[的在来於于是为和及与，]", noun_phrase)[0][:3] or n.measure
+    head = _zh_head(noun_phrase) or n.measure
     if head == n.measure or any(head.startswith(w) for w in m.uncounted):
         return None  # 逾590間 names nothing; 两个小时, 三個月 are durations
     return _Found(
@@ -744,6 +744,20 @@ def _zh_change_patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[
 
 _ZH_CHANGE, _ZH_CHANGE_FROM, _ZH_CHANGE_TO = _zh_change_patterns()
 _ZH_CHANGE_WORDS = re.compile("|".join(re.escape(simplify(w)) for w in pack("zh").change_to))
+
+
+def _zh_head(phrase: str) -> str:
+    """The counted noun at the start of a Chinese noun phrase, by jieba's segmentation and
+    tags: the run of nominal words before the first verb, particle or mark (住宿单位 in
+    住宿单位供租户使用, 党员 in 党员到访). At most six characters."""
+    from figures.subjects import _jieba
+
+    head = ""
+    for token in _jieba().posseg.cut(phrase[:10], HMM=False):
+        if not token.flag.startswith(("n", "vn", "j", "b", "ng")) or token.word in "的和及与":
+            break
+        head += token.word
+    return head[:6]
 
 
 def _zh_kind(key: str, base: str, flow: bool, before: str) -> str:
