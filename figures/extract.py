@@ -99,12 +99,9 @@ _EN_PERIOD = re.compile(
 _ZH_ARRIVAL = re.compile(r"^[^，。；]{0,6}?(?:进驻|落户|迁入|加入|入驻)")
 _ZH_PERIOD = re.compile(r"过去一年|年内|去年|今年|同期|上半年|下半年|本年度|年度内")
 # A count stated as a goal is no figure yet: "will grow to 50 staff", 明年擴大到二十人.
-_EN_PLAN_BEFORE = re.compile(
-    r"\b(?:will|plans?\s+to|planned\s+to|aims?\s+to|expects?\s+to|intends?\s+to"
-    r"|hopes?\s+to|(?:is|are)\s+set\s+to)\s+(?:[a-z]+\s+){1,3}$",
-    re.I,
-)
-_ZH_PLAN_BEFORE = re.compile(r"(?:明年|来年|未来|预计|目标|将会|拟于|计划于|计划在)")
+_PROJECTION = "|".join(re.escape(c).replace(r"\ ", r"\s+") for c in pack("en").projection_cues)
+_EN_PLAN_BEFORE = re.compile(rf"\b(?:{_PROJECTION})\s+(?:[a-z]+\s+){{1,3}}$", re.I)
+_ZH_PLAN_BEFORE = re.compile("|".join(re.escape(simplify(c)) for c in pack("zh").projection_cues))
 _EN_FLOW = re.compile(
     r"\b(?:add|added|adding|adds|an additional|additional|another|a further)\s*$", re.I
 )

@@ -93,8 +93,8 @@ _UNITS = {
     "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
     "eighty": 80, "ninety": 90,
 }  # fmt: skip
-_SCALES = {"thousand": 10**3, "million": 10**6, "billion": 10**9, "trillion": 10**12}
-_SHORT_SCALES = {"k": 10**3, "m": 10**6, "mn": 10**6, "bn": 10**9}
+_SCALES = dict(pack("en").scale_words)
+_SHORT_SCALES = dict(pack("en").short_scales)
 
 _FIRST = "|".join(sorted(_UNITS, key=len, reverse=True))
 _WORD = "|".join(sorted([*_UNITS, "hundred", *_SCALES], key=len, reverse=True))
@@ -114,10 +114,10 @@ _DIGITS_RE = re.compile(
           |\d{1,3}(?:[ \u00a0\u2009\u202f]\d{3})+(?![\d]|[.,]\d)
           |\d+(?:\.\d+)?)
     (?![\d])
-    (?:\s?(?P<scale>thousand|million|billion|trillion|mn|bn|m|k)(?![\w²]))?
+    (?:\s?(?P<scale>SCALES)(?![\w²]))?
     (?P<pct>\s?%|\s?per\s?cent\b|\s?percent\b)?
     (?P<plus>\+(?![\d])|-plus\b|-odd\b)?
-    """,
+    """.replace("SCALES", "|".join(sorted([*_SCALES, *_SHORT_SCALES], key=len, reverse=True))),
     re.VERBOSE | re.IGNORECASE,
 )
 
@@ -234,16 +234,17 @@ def _find_english(text: str) -> list[Number]:
 # --- Chinese -------------------------------------------------------------------------------
 
 _HANZI = "零〇一二兩两三四五六七八九十百千萬万億亿"
-_ZH_SCALE = {"千": 10**3, "萬": 10**4, "万": 10**4, "億": 10**8, "亿": 10**8,
-             "百萬": 10**6, "百万": 10**6, "千萬": 10**7, "千万": 10**7, "萬億": 10**12,
-             "万亿": 10**12}  # fmt: skip
+_ZH_SCALE = {
+    form: value for word, value in pack("zh").scale_words.items() for form in {word, simplify(word)}
+}
 _ZH_CURRENCY = {"元人民幣": "RMB", "元人民币": "RMB", "港元": "HKD", "港幣": "HKD",
                 "港币": "HKD", "元": "HKD", "美元": "USD", "人民幣": "RMB",
                 "人民币": "RMB"}  # fmt: skip
 _ZH_AREA = {"平方米": "sqm", "平方公尺": "sqm", "平方呎": "sqft", "平方英尺": "sqft",
             "公頃": "ha", "公顷": "ha"}  # fmt: skip
 # Measure words that count things; a Chinese number without one (or a unit) is no figure.
-MEASURE_WORDS = "間间家個个名人位座幢棟栋項项宗所款台部支隊队筆笔種种條条"
+_ZH_SCALES = "|".join(sorted(_ZH_SCALE, key=len, reverse=True))
+MEASURE_WORDS = "".join(sorted({f for w in pack("zh").classifiers for f in (w, simplify(w))}))
 
 _ZH_NUMBER_RE = re.compile(
     rf"""(?<![\d.,A-Za-z_第數数幾几每])
@@ -251,7 +252,7 @@ _ZH_NUMBER_RE = re.compile(
     (?P<pct>百分之)?
     (?:(?P<num>\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?|\d+(?:\.\d+)?)|(?P<han>[{_HANZI}]+))
     (?![\d])
-    (?P<scale>百萬|百万|千萬|千万|萬億|万亿|[千萬万億亿])?
+    (?P<scale>{_ZH_SCALES})?
     (?P<more>[多餘余])?
     (?P<tail>%|％|成|元人民幣|元人民币|港元|港幣|港币|美元|人民幣|人民币|元|平方米|平方公尺|平方呎|平方英尺|公頃|公顷
             |[{MEASURE_WORDS}])?

@@ -46,6 +46,10 @@ class Pack:
     part_nouns: tuple[str, ...] = ()
     origin_cues: tuple[str, ...] = ()
     all_origins: tuple[str, ...] = ()
+    projection_cues: tuple[str, ...] = ()
+    classifiers: tuple[str, ...] = ()
+    scale_words: Mapping[str, int] = field(default_factory=dict)
+    short_scales: Mapping[str, int] = field(default_factory=dict)
     coordinators: tuple[str, ...] = ()
     locatives: tuple[str, ...] = ()
     change_to: tuple[str, ...] = ()
@@ -53,13 +57,17 @@ class Pack:
     qualifiers_after: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
+def _frozen(value: object) -> object:
+    """YAML lists as tuples; mappings of lists as mappings of tuples; numbers as they are."""
+    if isinstance(value, dict):
+        return {k: tuple(v) if isinstance(v, list) else v for k, v in value.items()}
+    return tuple(value) if isinstance(value, list) else value
+
+
 @cache
 def pack(language: str) -> Pack:
     """The pack for "en" or "zh" (any other language reads as English)."""
     name = "zh" if language.startswith("zh") else "en"
     data = yaml.safe_load((_DIR / f"{name}.yaml").read_text(encoding="utf-8")) or {}
-    fields = {
-        k: ({q: tuple(w) for q, w in v.items()} if isinstance(v, dict) else tuple(v))
-        for k, v in data.items()
-    }
+    fields = {k: _frozen(v) for k, v in data.items()}
     return Pack(language=name, **fields)
