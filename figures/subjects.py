@@ -501,8 +501,14 @@ class Discourse:
         known = [e for e in self._entities if e.start < end and begin < e.end]
         if known:  # "Hong Kong's start-up scene counts 4,300": a known other subject owns it
             other = known[0]
-            if other.kind.startswith("watched") and skipped[0] < start:
-                return self.subject  # "Science Park, where Acme is based, hosts 2,100..."
+            if other.kind.startswith("watched"):
+                # "Science Park, where Acme is based, hosts 2,100...", "the Secretary said
+                # Science Park now has 2,000...": the watched organisation owns the clause,
+                # unless something else is named between it and the number (its cluster)
+                between = [e for e in self._entities if end <= e.start < start]
+                if skipped[0] < start or not between:
+                    return self.subject
+                return None
             return other.name if other.kind in _OWNER_KINDS and other.name else None
         return self._original[begin:end]
 
