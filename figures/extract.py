@@ -17,6 +17,7 @@ that read them; each has its positive and negative rows in tests/figures/cases.y
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -808,6 +809,10 @@ def extract(
             )
             if found is None or (found.unit == "count" and _planned(simple, n, s_start, zh)):
                 continue
+            if not found.metric.startswith("other:") and _past(
+                simple, n, (s_start, s_end), found.np_end, published, zh
+            ):
+                found = dataclasses.replace(found, metric=f"other:past-{found.metric}")
             if _quoted_wording(simple, n, s_start, s_end):
                 continue
             noun_follows = re.match(r"\s*[A-Za-z\u4e00-\u9fff]", simple[n.end : found.end])
@@ -857,6 +862,60 @@ def _quoted_wording(text: str, n: Number, s_start: int, s_end: int) -> bool:
         return False
     closes = [i for i in (after.find(q) for q in _QUOTE_CLOSE) if i >= 0]
     return bool(closes) and bool(_WORDING_NOUN.match(after[min(closes) + 1 :]))
+
+
+def _past_patterns(language: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    lang = pack(language)
+    zh = language == "zh"
+    gap = "[^，。；]{0,12}?" if zh else r"[^,;.]{0,40}?\b"
+    cues = "|".join(
+        gap.join(re.escape(simplify(p) if zh else p).replace(r"\ ", r"\s+") for p in w.split("…"))
+        for w in lang.past_cues
+    )
+    founding = "|".join(re.escape(simplify(w) if zh else w) for w in lang.founding_words)
+    if zh:
+        return re.compile(cues), re.compile(rf"(?:{founding})")
+    return re.compile(rf"\b(?:{cues})\b", re.I), re.compile(rf"\b(?:{founding})\b", re.I)
+
+
+_PAST = {language: _past_patterns(language) for language in ("en", "zh")}
+_YEAR = re.compile(r"(?<![\d/-])((?:19|20)\d\d)(?![\d/-])")
+
+
+def _past(
+    text: str, n: Number, s: tuple[int, int], np_end: int, published: date | None, zh: bool
+) -> bool:
+    """The count is stated for an earlier time: a past cue in its clause or in a clause
+    fronting the sentence (a decade ago, when it opened, 成立之初), or a year two or more
+    before the article's heading the sentence or right after the counted phrase ("In 2015,
+    HKSTP had 600 companies", "had 600 in 2015"). A founding year ("established in 2001")
+    dates the organisation, not the count."""
+    cues, founding = _PAST["zh" if zh else "en"]
+    c_start = _clause_start(text, s[0], n.start, zh)
+    own = text[c_start : n.start]
+    present = [simplify(w) if zh else w for w in pack("zh" if zh else "en").present_cues]
+    if any(re.search(rf"(?<![a-z]){re.escape(w)}(?![a-z])", own, re.I) for w in present):
+        return False  # "..., and today it has 1,900": the clause says now
+    if (_ZH_CHANGE if zh else _EN_FROM_TO).search(text[s[0] : n.start]):
+        return False  # "went from 2,050 a year ago to 2,310": the past is the old value
+    first = _clause_start(text, s[0], c_start - 1, zh) == s[0] if c_start > s[0] else True
+    scope = text[s[0] if first else c_start : n.start]
+    if cues.search(scope) or cues.search(text[n.end : np_end + 12]):
+        return True
+    if published is None:
+        return False
+    head = text[s[0] : n.start]
+    fronted = re.match(
+        r"^\W*(?:(?:in|by|back in|as of|at the end of)\s+)?" + _YEAR.pattern, head, re.I
+    )
+    after = re.match(r"^\s*(?:in|by)\s+" + _YEAR.pattern, text[np_end : np_end + 12], re.I)
+    zh_year = (
+        re.match(r"^\W*" + _YEAR.pattern + r"年(?:底|初|中)?(?:时|的时候|，)", head) if zh else None
+    )
+    for match in (fronted, after, zh_year):
+        if match and int(match.group(1)) <= published.year - 2:
+            return match is after or not founding.search(head[: match.end() + 12])
+    return False
 
 
 def _planned(text: str, n: Number, s_start: int, zh: bool) -> bool:
