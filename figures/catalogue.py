@@ -148,7 +148,8 @@ _KEY_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 @cache
 def _default_data() -> dict[str, Any]:
     with DEFAULT_PATH.open(encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
+        data: dict[str, Any] = yaml.safe_load(handle)
+    return data
 
 
 def _merge(default: Mapping[str, Any], data: Mapping[str, Any]) -> dict[str, Any]:
@@ -201,8 +202,7 @@ def load_catalogue(data: Mapping[str, Any] | None = None) -> Catalogue:
             raise ConfigError(f"figures.metrics[{i}].key: {metric.key!r} appears twice")
         keys.add(metric.key)
     for i, metric in enumerate(catalogue.metrics):
-        for name in ("refines", "includes"):
-            for ref in getattr(metric, name):
-                if ref not in keys:
-                    raise ConfigError(f"figures.metrics[{i}].{name}: unknown metric {ref!r}")
+        for ref in metric.refines:
+            if ref not in keys:
+                raise ConfigError(f"figures.metrics[{i}].refines: unknown metric {ref!r}")
     return catalogue

@@ -432,7 +432,7 @@ def _find_en(text: str, n: Number, m: _Matcher, s: tuple[int, int], clause: str)
     window = _en_window(text, end, s[1])
     if n.unit in _MONEY:
         key = _money_metric(text, n, m, s, clause)
-        return _Found(key, n.unit, start, end, end)  # type: ignore[arg-type]
+        return _Found(key, n.unit, start, end, end)
     partitive = re.match(r"^\s*of\s+(?:the|its|our|their|these|those|them|all)\b", window)
     whole = _PARTITIVE_WHOLE.match(text[end : s[1]])
     if whole and n.unit != "percent":
@@ -523,10 +523,10 @@ def _find_en(text: str, n: Number, m: _Matcher, s: tuple[int, int], clause: str)
         return _Found(m.refine(of_hit[2], clause, "people"), "count", s[0] + of_hit[0], end, end)
     if copula and copula.group(0).strip() == ":":
         label = before[: copula.start()].split("\n")[-1]
-        head = m.counts.first(label)  # "Start-ups completing the programme this year: 230"
-        if head and not re.search(r"\d", label):
-            key = m.refine(head[2], label, "label")
-            at = s[0] + copula.start() - len(label) + head[0]
+        label_hit = m.counts.first(label)  # "Start-ups completing the programme this year: 230"
+        if label_hit and not re.search(r"\d", label):
+            key = m.refine(label_hit[2], label, "label")
+            at = s[0] + copula.start() - len(label) + label_hit[0]
             return _Found(key, "count", at, end, end)
     c_start = _clause_start(text, s[0], start, False)
     number_of = list(re.finditer(r"\b(?:number|total|count)\s+of\s+", text[c_start:start], re.I))
@@ -640,15 +640,15 @@ def _find_zh(simple: str, n: Number, m: _Matcher, s: tuple[int, int], clause: st
     (研發人員逾1.1萬名), else what the measure word alone counts (1.2萬人)."""
     start, end = n.start, n.end
     if n.unit in _MONEY:
-        return _Found(_money_metric(simple, n, m, s, clause), n.unit, start, end, end)  # type: ignore[arg-type]
+        return _Found(_money_metric(simple, n, m, s, clause), n.unit, start, end, end)
     if n.unit in _AREA:
-        metric = m.default_for(n.unit)  # type: ignore[arg-type]
+        metric = m.default_for(n.unit)
         key = m.refine(metric.key, clause, "area") if metric else "other:area"
         if _one_building(simple[s[0] : start], True):
             key = f"other:part-{key}"  # 新落成的大楼提供约2.3万平方米: one building's
         elif _ZH_FLOW_BEFORE.search(simple[s[0] : start]):
             key = f"other:new-{key}"
-        return _Found(key, n.unit, start, end, end)  # type: ignore[arg-type]
+        return _Found(key, n.unit, start, end, end)
     if n.unit == "percent":
         hit = m.percent.first(clause)
         return _Found(hit[2] if hit else "other:percent", "percent", start, end, end)

@@ -215,9 +215,10 @@ def _find_english(text: str) -> list[Number]:
         phrase = m.group(0)
         if phrase.lower() == "one":
             continue
-        value = parse_english_words(phrase)
-        if value is None:
+        parsed = parse_english_words(phrase)
+        if parsed is None:
             continue
+        value = parsed
         end = m.end()
         unit = None
         pct = re.match(r"\s?(?:per\s?cent|percent)\b", text[end:], re.IGNORECASE)

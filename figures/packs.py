@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import Any, cast
 
 import yaml
 
@@ -73,4 +74,4 @@ def pack(language: str) -> Pack:
     name = "zh" if language.startswith("zh") else "en"
     data = yaml.safe_load((_DIR / f"{name}.yaml").read_text(encoding="utf-8")) or {}
     fields = {k: _frozen(v) for k, v in data.items()}
-    return Pack(language=name, **fields)
+    return Pack(language=name, **cast(dict[str, Any], fields))

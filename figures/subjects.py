@@ -128,10 +128,10 @@ class _Patterns:
         )
         self.zh_one_company = re.compile(r"一[间家所个][^，。；]{0,20}?(?:企业|公司|初创)")
         self.owner = _owner_re(language) if not self.zh else None
-        places = [simplify(w) for w in pack(language).locatives]
+        locatives = [simplify(w) for w in pack(language).locatives]
         self.locative = re.compile(
             r"^\s*(?:"
-            + "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in places)
+            + "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in locatives)
             + r")\s*(?:the\s+)?$",
             re.IGNORECASE,
         )
