@@ -257,7 +257,23 @@ class _Matcher:
         return None
 
 
-_ABBREVIATIONS = ("No", "Nos", "Mr", "Ms", "Mrs", "Dr", "St", "Co", "vs", "Prof", "Inc", "Ltd")
+_ABBREVIATIONS = (
+    "No",
+    "Nos",
+    "Mr",
+    "Ms",
+    "Mrs",
+    "Dr",
+    "St",
+    "Co",
+    "vs",
+    "Prof",
+    "Inc",
+    "Ltd",
+    "c",
+    "ca",
+    "approx",
+)
 _EN_SENTENCE_END = (
     r"(?<!\b[A-Z])"
     + "".join(rf"(?<!\b{a})" for a in _ABBREVIATIONS)

@@ -97,7 +97,7 @@ _SCALES = dict(pack("en").scale_words)
 _SHORT_SCALES = dict(pack("en").short_scales)
 
 _FIRST = "|".join(sorted(_UNITS, key=len, reverse=True))
-_WORD = "|".join(sorted([*_UNITS, "hundred", *_SCALES], key=len, reverse=True))
+_WORD = "|".join(sorted([*_UNITS, "hundred", "dozen", *_SCALES], key=len, reverse=True))
 # "one" alone is too often a determiner ("one of the", "One graduate") to be a figure.
 _WORDS_RE = re.compile(
     rf"\b(?:a\s+dozen|dozen|a\s+(?:hundred|thousand|million)"
@@ -197,7 +197,7 @@ def _find_english(text: str) -> list[Number]:
         currency = _CURRENCY_PREFIX.get((m["cur"] or "").lower())
         scale = (m["scale"] or "").lower()
         end = m.end()
-        counted_k = scale == "k" and re.match(r"\s+[A-Za-z]", text[m.end() : m.end() + 2])
+        counted_k = scale == "k" and re.match(r"\s+[A-Za-z]|\+", text[m.end("scale") :][:2])
         if scale in _SHORT_SCALES and not currency and not counted_k:
             # "400 m" is metres; "5k" alone is rarely a figure, "1.9k companies" is one
             end = m.start("scale") if m["scale"] else end
