@@ -244,6 +244,7 @@ _ZH_CURRENCY = {"元人民幣": "RMB", "元人民币": "RMB", "港元": "HKD", "
 _ZH_AREA = {"平方米": "sqm", "平方公尺": "sqm", "平方呎": "sqft", "平方英尺": "sqft",
             "公頃": "ha", "公顷": "ha"}  # fmt: skip
 # Measure words that count things; a Chinese number without one (or a unit) is no figure.
+_ZH_UPWARDS = frozenset(simplify(w) for w in pack("zh").at_least_before_scale)
 _ZH_SCALES = "|".join(sorted(_ZH_SCALE, key=len, reverse=True))
 MEASURE_WORDS = "".join(sorted({f for w in pack("zh").classifiers for f in (w, simplify(w))}))
 
@@ -251,7 +252,8 @@ _ZH_NUMBER_RE = re.compile(
     rf"""(?<![\d.,A-Za-z_第數数幾几每])
     (?:(?P<cur>港幣|港币|人民幣|人民币|HK\$|US\$)\s?)?
     (?P<pct>百分之)?
-    (?:(?P<num>\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?|\d+(?:\.\d+)?)|(?P<han>[{_HANZI}]+))
+    (?:(?P<mixed>\d+(?:\.\d+)?[萬万億亿](?:\d+[千百])+)
+      |(?P<num>\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?|\d+(?:\.\d+)?)|(?P<han>[{_HANZI}]+))
     (?![\d])
     (?P<scale>{_ZH_SCALES})?
     (?P<more>[多餘余])?
@@ -284,7 +286,10 @@ def _find_chinese(text: str) -> list[Number]:
     for m in _ZH_NUMBER_RE.finditer(text):
         tail = m["tail"] or ""
         scale = m["scale"] or ""
-        if m["han"]:
+        if m["mixed"]:  # 1萬3千: digits with Chinese scales between them
+            mixed = cn2an.cn2an(m["mixed"].replace("萬", "万").replace("億", "亿"), "smart")
+            value, kind = Decimal(str(mixed)), "digits"
+        elif m["han"]:
             numeral = m["han"]
             if not tail and not scale and not m["pct"]:
                 continue  # 十四五, 一直, 第一: Chinese numerals count only with a measure word
@@ -322,6 +327,9 @@ def _find_chinese(text: str) -> list[Number]:
             if qm:
                 qualifier, start = q, start - (len(before) - qm.start())  # type: ignore[assignment]
                 break
+        lead = text[start - 1 : start] if start else ""
+        if m["han"] and m["han"][0] in "千萬万百億亿" and lead in _ZH_UPWARDS:
+            qualifier, start = "at_least", start - 1  # 上千間: upwards of a thousand
         if m["more"]:
             qualifier = "at_least"
         after = text[end : end + 16]

@@ -50,6 +50,7 @@ class Pack:
     projection_cues: tuple[str, ...] = ()
     past_cues: tuple[str, ...] = ()
     present_cues: tuple[str, ...] = ()
+    at_least_before_scale: tuple[str, ...] = ()
     founding_words: tuple[str, ...] = ()
     classifiers: tuple[str, ...] = ()
     scale_words: Mapping[str, int] = field(default_factory=dict)
