@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from figures.catalogue import Catalogue, MetricDef, simplify
 from figures.model import Mention, Unit
@@ -106,6 +106,22 @@ _ZH_PLAN_BEFORE = re.compile("|".join(re.escape(simplify(c)) for c in pack("zh")
 _EN_FLOW = re.compile(
     r"\b(?:add|added|adding|adds|an additional|additional|another|a further)\s*$", re.I
 )
+
+
+@cache
+def _cues(language: str, name: str) -> str:
+    """A pack's cue list as a regex alternation (Chinese in Simplified, any run of spaces
+    between English words), built once."""
+    words = getattr(pack(language), name)
+    if language == "zh":
+        return "|".join(re.escape(simplify(w)) for w in words)
+    return "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in words)
+
+
+@cache
+def _rx(pattern: str, flags: int = 0) -> re.Pattern[str]:
+    """A pattern built from a pack at run time, compiled once (re's own cache is small)."""
+    return re.compile(pattern, flags)
 
 
 @dataclass(frozen=True)
@@ -285,6 +301,19 @@ _EN_SENTENCE_END = (
 def _matcher(catalogue: Catalogue, language: str) -> _Matcher:
     """Compiled once per catalogue and language: a crawl extracts thousands of articles."""
     return _Matcher(catalogue, language)
+
+
+_LAST_MATCHERS: list[tuple[Catalogue, str, _Matcher]] = []
+
+
+def _matcher_for(catalogue: Catalogue, language: str) -> _Matcher:
+    """`_matcher`, with the catalogues last used found by identity first (no hashing)."""
+    for known, lang, matcher in _LAST_MATCHERS:
+        if known is catalogue and lang == language:
+            return matcher
+    matcher = _matcher(catalogue, language)
+    _LAST_MATCHERS[:] = [(catalogue, language, matcher), *_LAST_MATCHERS[:3]]
+    return matcher
 
 
 def _sentences(text: str, zh: bool) -> list[tuple[int, int]]:
@@ -499,7 +528,7 @@ def _find_en(text: str, n: Number, m: _Matcher, s: tuple[int, int], clause: str)
     if hit and _modifiers_only(window[: hit[0]]):
         hit = _widened(window, hit, m, "en")  # "1,100 start-ups and tech firms": companies
         key, np_end = hit[2], end + hit[1]
-        local = re.search(rf"\b(?:{'|'.join(pack('en').all_origins)})\b", window[: hit[0]], re.I)
+        local = _rx(rf"\b(?:{'|'.join(pack('en').all_origins)})\b", re.I).search(window[: hit[0]])
         origin = _EN_ORIGIN_BEFORE.search(window[: hit[0]]) or _EN_ORIGIN_AFTER.match(
             window[hit[1] :]
         )
@@ -779,8 +808,7 @@ def _zh_kind(key: str, base: str, flow: bool, before: str) -> str:
     a tally of contacts (已接触超过150家企业): those are kept under other:."""
     if flow:
         return f"other:new-{base}"
-    verbs = "|".join(re.escape(v) for v in pack("zh").outreach_verbs)
-    if re.search(rf"(?:{verbs})[了过]?$", before):
+    if _rx(rf"(?:{_cues('zh', 'outreach_verbs')})[了过]?$").search(before):
         return f"other:contacted-{base}"
     return key
 
@@ -801,7 +829,7 @@ def extract(
     zh = language.lower().startswith("zh")
     lang = "zh" if zh else "en"
     simple = normalise_chinese(text) if zh else text
-    matcher = _matcher(catalogue, lang)
+    matcher = _matcher_for(catalogue, lang)
     discourse = Discourse(text, catalogue, lang, subject)
     masked = [(p.start(), p.end()) for p in _PHONE.finditer(text)]
     numbers = find_numbers(simple, lang)
@@ -909,8 +937,8 @@ def _past(
     cues, founding = _PAST["zh" if zh else "en"]
     c_start = _clause_start(text, s[0], n.start, zh)
     own = text[c_start : n.start]
-    present = [simplify(w) if zh else w for w in pack("zh" if zh else "en").present_cues]
-    if any(re.search(rf"(?<![a-z]){re.escape(w)}(?![a-z])", own, re.I) for w in present):
+    nows = _cues("zh" if zh else "en", "present_cues")
+    if _rx(rf"(?<![a-z])(?:{nows})(?![a-z])", re.I).search(own):
         return False  # "..., and today it has 1,900": the clause says now
     if (_ZH_CHANGE if zh else _EN_FROM_TO).search(text[s[0] : n.start]):
         return False  # "went from 2,050 a year ago to 2,310": the past is the old value
@@ -946,12 +974,9 @@ def _widened(
     """A narrower counted noun coordinated with a wider one counts the wider group: startups
     "and tech firms", 初创企业及科技公司. The wider metric is the one the narrower refines
     into nothing: a catalogue metric whose wordings follow the coordinator."""
-    words = "|".join(
-        re.escape(simplify(w) if language == "zh" else w).replace(r"\ ", r"\s+")
-        for w in pack(language).coordinators
-    )
+    words = _cues(language, "coordinators")
     gap = r"\s*" if language == "zh" else r"\s+"
-    joined = re.match(rf"{gap}(?:{words}){gap}(?:other{gap})?", phrase[hit[1] :], re.I)
+    joined = _rx(rf"{gap}(?:{words}){gap}(?:other{gap})?", re.I).match(phrase[hit[1] :])
     if joined is None:
         return hit
     other = m.counts.first(phrase[hit[1] + joined.end() :])
@@ -968,36 +993,35 @@ _AREA_WORD = re.compile(r"平方米|平方公尺|平方呎|公顷|square|sq\.?\s
 def _one_building(before: str, zh: bool) -> bool:
     """The clause before an area names one building or facility (not "its 23 buildings"):
     the area is that building's, a part of the floor area."""
-    nouns = pack("zh" if zh else "en").part_nouns
     area = list(_AREA_WORD.finditer(before))
     before = before[area[-1].end() :] if area else before  # another area's clause is done
     if zh:
-        words = "|".join(re.escape(simplify(w)) for w in nouns)
+        words = _cues("zh", "part_nouns")
         # Chinese marks no plural: only a noun marked as one building counts (该大楼,
         # 一幢大楼, 新落成的大楼), not 新大楼 (often the new buildings of a project)
         return any(
             re.search(
                 r"(?:该|这|此|一[座幢栋])[^，。；]{0,2}$|(?:落成|建成|启用)的$", before[: m.start()]
             )
-            for m in re.finditer(words, before)
+            for m in _rx(words).finditer(before)
         )
-    words = "|".join(re.escape(w) for w in nouns)
+    words = _cues("en", "part_nouns")
     return any(
         not re.search(
             r"(?:\d|\b(?:two|three|four|five|six|seven|eight|nine|ten))\W*$",
             before[: m.start()],
             re.I,
         )
-        for m in re.finditer(rf"\b(?:{words})\b(?![\w-])", before, re.I)
+        for m in _rx(rf"\b(?:{words})\b(?![\w-])", re.I).finditer(before)
     )
 
 
 def _in_range(text: str, n: Number) -> bool:
     """Either end of a range (250至499人, 10-20家) is a band, not a figure."""
-    marks = "".join(re.escape(m) for m in pack("zh").range_marks)
+    marks = _cues("zh", "range_marks").replace("|", "")
     return bool(
-        re.search(rf"\d[{marks}]$", text[max(0, n.start - 2) : n.start])
-        or re.match(rf"[{marks}]\d", text[n.end : n.end + 2])
+        _rx(rf"\d[{marks}]$").search(text[max(0, n.start - 2) : n.start])
+        or _rx(rf"[{marks}]\d").match(text[n.end : n.end + 2])
     )
 
 

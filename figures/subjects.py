@@ -164,6 +164,20 @@ def _patterns(catalogue: Catalogue, language: str, subject: str) -> _Patterns:
     return _Patterns(catalogue, language, subject)
 
 
+_LAST_PATTERNS: list[tuple[Catalogue, str, str, _Patterns]] = []
+
+
+def _patterns_for(catalogue: Catalogue, language: str, subject: str) -> _Patterns:
+    """`_patterns`, with the catalogue last used found by identity first: hashing a whole
+    catalogue for the cache costs more than extracting a short article."""
+    for known, lang, who, patterns in _LAST_PATTERNS:
+        if known is catalogue and lang == language and who == subject:
+            return patterns
+    patterns = _patterns(catalogue, language, subject)
+    _LAST_PATTERNS[:] = [(catalogue, language, subject, patterns), *_LAST_PATTERNS[:3]]
+    return patterns
+
+
 def find_entities(text: str, patterns: _Patterns, original: str | None = None) -> list[Entity]:
     """Every name in `text` (Simplified already, for Chinese), longest first where they overlap.
 
@@ -282,6 +296,7 @@ DELEGATION = "delegation"
 _ASIDE_BEFORE = re.compile(
     r"(?:^|(?<=[,;:]\s))(?P<head>[^,;:]+?),\s+(?:which|who|whose|where)\b[^,;:.]*,\s*$"
 )
+_OPENERS = re.compile(r"\b(?:" + "|".join(re.escape(o) for o in pack("en").owner_openers) + r")$")
 _OWNER_KINDS = frozenset({"place", "company", "city", "government", "programme", "part"})
 _POSSESSOR = re.compile(
     r"(?<![\w'’-])(?P<name>(?:[Tt]he\s+[a-z]+|[A-Z][\w-]*(?:\s+[A-Z][\w-]*){0,3}))['’]s\s+"
@@ -299,7 +314,7 @@ class Discourse:
         self._zh = language == "zh"
         self._text = normalise_chinese(text) if language == "zh" else text
         self._original = text
-        self._patterns = _patterns(catalogue, language, subject)
+        self._patterns = _patterns_for(catalogue, language, subject)
         self._entities = find_entities(self._text, self._patterns, text)
         self._next = 0  # index of the next entity not yet read
         self.place = subject  # what "the park" means now
@@ -487,8 +502,7 @@ class Discourse:
                 return None
             at = match.end("name") - len(name)
             opener = prefix[: match.start("name")].strip(" ,\n").lower()
-            openers = pack("en").owner_openers
-            if opener and not any(re.search(rf"\b{re.escape(o)}$", opener) for o in openers):
+            if opener and not _OPENERS.search(opener):
                 return None
         begin, end = clause_start + at, clause_start + at + len(name)
         if any(
