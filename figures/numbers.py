@@ -286,6 +286,7 @@ def _find_chinese(text: str) -> list[Number]:
     for m in _ZH_NUMBER_RE.finditer(text):
         tail = m["tail"] or ""
         scale = m["scale"] or ""
+        value: Decimal | None
         if m["mixed"]:  # 1萬3千: digits with Chinese scales between them
             mixed = cn2an.cn2an(m["mixed"].replace("萬", "万").replace("億", "亿"), "smart")
             value, kind = Decimal(str(mixed)), "digits"
