@@ -9,12 +9,15 @@ interval everywhere.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 import cn2an
 
 from figures.model import Qualifier, Unit
+from figures.packs import pack
+from figures.script import simplify
 
 __all__ = [
     "Number",
@@ -90,11 +93,11 @@ _UNITS = {
     "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
     "eighty": 80, "ninety": 90,
 }  # fmt: skip
-_SCALES = {"thousand": 10**3, "million": 10**6, "billion": 10**9, "trillion": 10**12}
-_SHORT_SCALES = {"k": 10**3, "m": 10**6, "mn": 10**6, "bn": 10**9}
+_SCALES = dict(pack("en").scale_words)
+_SHORT_SCALES = dict(pack("en").short_scales)
 
 _FIRST = "|".join(sorted(_UNITS, key=len, reverse=True))
-_WORD = "|".join(sorted([*_UNITS, "hundred", *_SCALES], key=len, reverse=True))
+_WORD = "|".join(sorted([*_UNITS, "hundred", "dozen", *_SCALES], key=len, reverse=True))
 # "one" alone is too often a determiner ("one of the", "One graduate") to be a figure.
 _WORDS_RE = re.compile(
     rf"\b(?:a\s+dozen|dozen|a\s+(?:hundred|thousand|million)"
@@ -108,37 +111,40 @@ _DIGITS_RE = re.compile(
     r"""(?<![A-Za-z0-9_.,/\\$-])(?<![A-Za-z]-)
     (?:(?P<cur>HK\$|US\$|HKD|USD|RMB|\$|¥)\s?)?
     (?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?(?![\d])
-          |\d{1,3}(?:[ \u00a0]\d{3})+(?![\d.,])
+          |\d{1,3}(?:[ \u00a0\u2009\u202f]\d{3})+(?![\d]|[.,]\d)
           |\d+(?:\.\d+)?)
     (?![\d])
-    (?:\s?(?P<scale>thousand|million|billion|trillion|mn|bn|m|k)(?![\w²]))?
+    (?:\s?(?P<scale>SCALES)(?![\w²]))?
     (?P<pct>\s?%|\s?per\s?cent\b|\s?percent\b)?
     (?P<plus>\+(?![\d])|-plus\b|-odd\b)?
-    """,
+    """.replace("SCALES", "|".join(sorted([*_SCALES, *_SHORT_SCALES], key=len, reverse=True))),
     re.VERBOSE | re.IGNORECASE,
 )
 
-_EN_BEFORE = [
-    (
-        r"in excess of|more than|upwards of|at least|just over|over|above|beyond"
-        r"|(?:grown|gone|grew|went|risen|rose|climbed|moved) past|pass(?:es|ed)?|tops|topped"
-        r"|exceed(?:s|ed)?|surpass(?:es|ed)?|cross(?:es|ed)",
-        "at_least",
-    ),
-    (
-        r"nearly|almost|close to|up to|just under|under|less than|fewer than"
-        r"|nears|neared|nearing|approaching|approaches",
-        "at_most",
-    ),
-    (r"about|around|approximately|roughly|some|an estimated|estimated|approx\.|~", "about"),
-]
+
+def _phrases(words: list[str] | tuple[str, ...]) -> str:
+    """An alternation of phrases, longest first, any run of spaces between words."""
+    ordered = sorted(words, key=len, reverse=True)
+    return "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in ordered)
+
+
+def _qualifier_patterns(
+    language: str, script: Callable[[str], str] = str
+) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """(qualifier, phrases) before and after a number, from the language pack."""
+    lang = pack(language)
+    return (
+        [(q, _phrases([script(w) for w in ws])) for q, ws in lang.qualifiers_before.items()],
+        [(q, _phrases([script(w) for w in ws])) for q, ws in lang.qualifiers_after.items()],
+    )
+
+
+_EN_BEFORE, _EN_AFTER = _qualifier_patterns("en")
 _EN_BEFORE_RE = [
-    (re.compile(rf"(?:^|(?<=[\s(]))(?:{words})\s*$", re.IGNORECASE), q) for words, q in _EN_BEFORE
+    (re.compile(rf"(?:^|(?<=[\s(]))(?:{words})\s*$", re.IGNORECASE), q) for q, words in _EN_BEFORE
 ]
-_EN_AFTER_RE = [
-    (re.compile(r"^\s+or\s+more\b", re.IGNORECASE), "at_least"),
-    (re.compile(r"^\s+or\s+so\b", re.IGNORECASE), "about"),
-]
+_EN_AFTER_RE = [(re.compile(rf"^[\s-]+(?:{words})\b", re.IGNORECASE), q) for q, words in _EN_AFTER]
+_EN_NOT_QUALIFIER = re.compile(rf"\b(?:{_phrases(pack('en').not_qualifiers)})\s*$", re.I)
 
 
 def parse_english_words(words: str) -> Decimal | None:
@@ -165,6 +171,8 @@ def parse_english_words(words: str) -> Decimal | None:
 
 def _qualifier_en(text: str, start: int, end: int) -> tuple[Qualifier, int, int]:
     before = text[max(0, start - 30) : start]
+    if _EN_NOT_QUALIFIER.search(before):
+        return "exact", start, end  # "adds up to 330,000": the total
     for pattern, qualifier in _EN_BEFORE_RE:
         match = pattern.search(before)
         if match:
@@ -183,14 +191,15 @@ def _find_english(text: str) -> list[Number]:
     found: list[Number] = []
     for m in _DIGITS_RE.finditer(text):
         try:
-            value = Decimal(re.sub(r"[,\s\u00a0]", "", m["num"]))
+            value = Decimal(re.sub(r"[,\s\u00a0\u2009\u202f]", "", m["num"]))
         except InvalidOperation:
             continue
         currency = _CURRENCY_PREFIX.get((m["cur"] or "").lower())
         scale = (m["scale"] or "").lower()
         end = m.end()
-        if scale in _SHORT_SCALES and not currency:
-            # "400 m" is metres and "5k" rarely a figure without a currency
+        counted_k = scale == "k" and re.match(r"\s+[A-Za-z]|\+", text[m.end("scale") :][:2])
+        if scale in _SHORT_SCALES and not currency and not counted_k:
+            # "400 m" is metres; "5k" alone is rarely a figure, "1.9k companies" is one
             end = m.start("scale") if m["scale"] else end
             if m["pct"] or m["plus"]:
                 continue
@@ -226,39 +235,36 @@ def _find_english(text: str) -> list[Number]:
 # --- Chinese -------------------------------------------------------------------------------
 
 _HANZI = "零〇一二兩两三四五六七八九十百千萬万億亿"
-_ZH_SCALE = {"千": 10**3, "萬": 10**4, "万": 10**4, "億": 10**8, "亿": 10**8,
-             "百萬": 10**6, "百万": 10**6, "千萬": 10**7, "千万": 10**7, "萬億": 10**12,
-             "万亿": 10**12}  # fmt: skip
+_ZH_SCALE = {
+    form: value for word, value in pack("zh").scale_words.items() for form in {word, simplify(word)}
+}
 _ZH_CURRENCY = {"元人民幣": "RMB", "元人民币": "RMB", "港元": "HKD", "港幣": "HKD",
                 "港币": "HKD", "元": "HKD", "美元": "USD", "人民幣": "RMB",
                 "人民币": "RMB"}  # fmt: skip
 _ZH_AREA = {"平方米": "sqm", "平方公尺": "sqm", "平方呎": "sqft", "平方英尺": "sqft",
             "公頃": "ha", "公顷": "ha"}  # fmt: skip
 # Measure words that count things; a Chinese number without one (or a unit) is no figure.
-MEASURE_WORDS = "間间家個个名人位座幢棟栋項项宗所款台部支隊队筆笔種种條条"
+_ZH_UPWARDS = frozenset(simplify(w) for w in pack("zh").at_least_before_scale)
+_ZH_SCALES = "|".join(sorted(_ZH_SCALE, key=len, reverse=True))
+MEASURE_WORDS = "".join(sorted({f for w in pack("zh").classifiers for f in (w, simplify(w))}))
 
 _ZH_NUMBER_RE = re.compile(
     rf"""(?<![\d.,A-Za-z_第數数幾几每])
     (?:(?P<cur>港幣|港币|人民幣|人民币|HK\$|US\$)\s?)?
-    (?:(?P<num>\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?|\d+(?:\.\d+)?)|(?P<han>[{_HANZI}]+))
+    (?P<pct>百分之)?
+    (?:(?P<mixed>\d+(?:\.\d+)?[萬万億亿](?:\d+[千百])+)
+      |(?P<num>\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?|\d+(?:\.\d+)?)|(?P<han>[{_HANZI}]+))
     (?![\d])
-    (?P<scale>百萬|百万|千萬|千万|萬億|万亿|[千萬万億亿])?
+    (?P<scale>{_ZH_SCALES})?
     (?P<more>[多餘余])?
     (?P<tail>%|％|成|元人民幣|元人民币|港元|港幣|港币|美元|人民幣|人民币|元|平方米|平方公尺|平方呎|平方英尺|公頃|公顷
             |[{MEASURE_WORDS}])?
     """,
     re.VERBOSE,
 )
-_ZH_BEFORE = [
-    ("超過|超过|超逾|逾|多於|多于|至少|最少|不少於|不少于|突破", "at_least"),
-    ("接近|將近|将近|幾近|几近|差不多|近", "at_most"),
-    ("大約|大约|約|约|大概|估計|估计", "about"),
-]
-_ZH_BEFORE_RE = [(re.compile(rf"(?:{words})[有達达為为是共]?$"), q) for words, q in _ZH_BEFORE]
-_ZH_AFTER_RE = [
-    (re.compile(r"^[^，。；]{0,8}?(?:以上|或以上)"), "at_least"),
-    (re.compile(r"^[^，。；]{0,8}?左右"), "about"),
-]
+_ZH_BEFORE, _ZH_AFTER = _qualifier_patterns("zh", simplify)
+_ZH_BEFORE_RE = [(re.compile(rf"(?:{words})[有达为是共]?$"), q) for q, words in _ZH_BEFORE]
+_ZH_AFTER_RE = [(re.compile(rf"^[^，。；]{{0,8}}?(?:{words})"), q) for q, words in _ZH_AFTER]
 
 
 def parse_chinese_numeral(numeral: str) -> Decimal | None:
@@ -280,9 +286,13 @@ def _find_chinese(text: str) -> list[Number]:
     for m in _ZH_NUMBER_RE.finditer(text):
         tail = m["tail"] or ""
         scale = m["scale"] or ""
-        if m["han"]:
+        value: Decimal | None
+        if m["mixed"]:  # 1萬3千: digits with Chinese scales between them
+            mixed = cn2an.cn2an(m["mixed"].replace("萬", "万").replace("億", "亿"), "smart")
+            value, kind = Decimal(str(mixed)), "digits"
+        elif m["han"]:
             numeral = m["han"]
-            if not tail and not scale:
+            if not tail and not scale and not m["pct"]:
                 continue  # 十四五, 一直, 第一: Chinese numerals count only with a measure word
             value = parse_chinese_numeral(numeral)
             kind = "hanzi"
@@ -298,7 +308,7 @@ def _find_chinese(text: str) -> list[Number]:
             value *= _ZH_SCALE[scale]
         unit: Unit | None = None
         measure = ""
-        if tail in ("%", "％"):
+        if tail in ("%", "％") or m["pct"]:  # 90%, 百分之九十
             unit = "percent"
         elif tail == "成":
             unit, value = "percent", value * 10
@@ -318,6 +328,9 @@ def _find_chinese(text: str) -> list[Number]:
             if qm:
                 qualifier, start = q, start - (len(before) - qm.start())  # type: ignore[assignment]
                 break
+        lead = text[start - 1 : start] if start else ""
+        if m["han"] and m["han"][0] in "千萬万百億亿" and lead in _ZH_UPWARDS:
+            qualifier, start = "at_least", start - 1  # 上千間: upwards of a thousand
         if m["more"]:
             qualifier = "at_least"
         after = text[end : end + 16]

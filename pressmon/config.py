@@ -64,8 +64,9 @@ class Config(BaseModel):
 
     @cached_property
     def catalogue(self) -> Catalogue:
-        """The metric catalogue: shipped defaults with this file's `figures` keys over them."""
-        return self.figures.catalogue()
+        """The metric catalogue: shipped defaults with this file's `figures` keys over them,
+        knowing the watched organisation by the names `watch` gives it."""
+        return self.figures.catalogue().watching((self.watch.name, *self.watch.aliases))
 
     @property
     def window_days(self) -> int:

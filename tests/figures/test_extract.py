@@ -160,3 +160,27 @@ def test_user_metric_wordings_replace_the_default_entry() -> None:
 def test_catalogue_errors_name_the_key(data: Any, message: str) -> None:
     with pytest.raises(CatalogueError, match=message):
         load_catalogue(data)
+
+
+def test_an_organisation_known_only_from_its_watch_names() -> None:
+    """The watched organisation's names may come from config.yaml's watch alone."""
+    bare = load_catalogue({"watched": {}, "watched_sites": {}, "subjects": []})
+    text = "Acme Parks now hosts 300 companies. 艾美園區有逾300間公司。"
+    before = extract(text, language="en", published=None, catalogue=bare, subject="ACME")
+    assert [m.subject for m in before] != ["ACME"]
+    watching = bare.watching(["Acme Parks", "艾美園區", " "])
+    assert watching.watched.en == ("Acme Parks",) and watching.watched.zh == ("艾美園區",)
+    mentions = extract(
+        "Acme Parks now hosts 300 companies.",
+        language="en",
+        published=None,
+        catalogue=watching,
+        subject="ACME",
+    )
+    assert [(m.subject, m.metric, m.value) for m in mentions] == [
+        ("ACME", "companies", Decimal(300))
+    ]
+    zh = extract(
+        "艾美園區有逾300間公司。", language="zh", published=None, catalogue=watching, subject="ACME"
+    )
+    assert [(m.subject, m.metric) for m in zh] == [("ACME", "companies")]
