@@ -32,6 +32,8 @@ from store import writes as w
 from store.clock import Clock, now
 from store.models import Article, Flag
 
+NOT_RELEVANT = "not relevant"  # the skip reason of a page that does not concern the watch
+
 
 class Outcome(enum.StrEnum):
     NEW = "new"
@@ -125,8 +127,11 @@ class PageProcessor:
             self.near.add_all(q.current_signatures(session))
 
     # -- before analysis: is there anything to do? -------------------------------------------
-    def settle_unchanged(self, fetched: Fetched) -> Outcome | None:
-        """Handle a 304 or byte-identical page without cleaning it; None if it needs analysis."""
+    def settle_unchanged(self, fetched: Fetched, tally: Tally | None = None) -> Outcome | None:
+        """Handle a 304 or byte-identical page without cleaning it; None if it needs analysis.
+
+        A page judged irrelevant before stays so: `tally` notes the skip's reason.
+        """
         body_hash = content_hash(fetched.body) if fetched.status != 304 else None
         with self.store.session() as session:
             state = q.fetch_state(session, url_key(fetched.final_url)) or q.fetch_state(
@@ -140,7 +145,11 @@ class PageProcessor:
                 article = q.article_by_id(session, article_id)
                 w.touch_article(session, article.id, self.now())
                 self._follow_move(session, article, fetched.final_url)
-            return Outcome.UNCHANGED if state.relevant is not False else Outcome.SKIPPED
+            if state.relevant is False:
+                if tally is not None:
+                    tally.skip(fetched.final_url, NOT_RELEVANT, count=False)
+                return Outcome.SKIPPED
+            return Outcome.UNCHANGED
 
     # -- after analysis ----------------------------------------------------------------------
     def record(self, fetched: Fetched, analysis: Analysis, tally: Tally) -> Outcome:
@@ -150,7 +159,7 @@ class PageProcessor:
         with self.store.session() as session:
             if not analysis.relevance.relevant:
                 self._remember(session, fetched, body_hash, False, None)
-                tally.skip(fetched.final_url, "not relevant", count=False)
+                tally.skip(fetched.final_url, NOT_RELEVANT, count=False)
                 return Outcome.SKIPPED
             article = (
                 q.article_by_key(session, url_key(fetched.final_url))
