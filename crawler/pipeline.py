@@ -68,7 +68,7 @@ class StorePipeline:
 
     async def _process(self, spider: SourceSpider, item: Fetched) -> Outcome:
         context = spider.context
-        outcome = context.processor.settle_unchanged(item)
+        outcome = context.processor.settle_unchanged(item, spider.tally)
         if outcome is not None:
             return outcome
         try:

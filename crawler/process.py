@@ -36,6 +36,8 @@ from store.clock import Clock, now
 from store.kinds import BROKEN_LINK
 from store.models import Article, Flag
 
+NOT_RELEVANT = "not relevant"  # the skip reason of a page that does not concern the watch
+
 
 class Outcome(enum.StrEnum):
     NEW = "new"
@@ -168,8 +170,11 @@ class PageProcessor:
             self.near.add_all(q.current_signatures(session))
 
     # -- before analysis: is there anything to do? -------------------------------------------
-    def settle_unchanged(self, fetched: Fetched) -> Outcome | None:
-        """Handle a 304 or byte-identical page without cleaning it; None if it needs analysis."""
+    def settle_unchanged(self, fetched: Fetched, tally: Tally | None = None) -> Outcome | None:
+        """Handle a 304 or byte-identical page without cleaning it; None if it needs analysis.
+
+        A page judged irrelevant before stays so: `tally` notes the skip's reason.
+        """
         body_hash = content_hash(fetched.body) if fetched.status != 304 else None
         with self.store.session() as session:
             state = q.fetch_state(session, url_key(fetched.final_url)) or q.fetch_state(
@@ -184,6 +189,8 @@ class PageProcessor:
                 w.touch_article(session, article.id, self.now())
                 self._follow_move(session, article, _moved_to(fetched, article.url_key))
             outcome = Outcome.UNCHANGED if state.relevant is not False else Outcome.SKIPPED
+            if outcome is Outcome.SKIPPED and tally is not None:
+                tally.skip(fetched.final_url, NOT_RELEVANT, count=False)
             self._count(session, outcome)
             return outcome
 
@@ -195,7 +202,7 @@ class PageProcessor:
         with self.store.session() as session:
             if not analysis.relevance.relevant:
                 self._remember(session, fetched, body_hash, False, None)
-                tally.skip(fetched.final_url, "not relevant", count=False)
+                tally.skip(fetched.final_url, NOT_RELEVANT, count=False)
                 self._count(session, Outcome.SKIPPED)
                 return Outcome.SKIPPED
             # Only the URLs the crawler saw name a stored article: the page's own, the one a

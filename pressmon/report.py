@@ -96,8 +96,16 @@ def crawl_summary(
                 kind = "broken" if problem.reason.startswith(BROKEN_LINK) else "error"
                 reason = problem.reason.removeprefix(f"{BROKEN_LINK}: ")
                 out.print(f"  {kind} [{run.source}] {problem.url}: {reason}", markup=False)
+            # Irrelevant pages are most of a busy feed: counted here, each one in the record.
+            irrelevant = [s for s in run.skips if s.reason == IRRELEVANT]
+            if irrelevant:
+                out.print(
+                    f"  skipped [{run.source}] {len(irrelevant)} page(s): {IRRELEVANT}",
+                    markup=False,
+                )
             for skip in run.skips:
-                out.print(f"  skipped [{run.source}] {skip.url}: {skip.reason}", markup=False)
+                if skip.reason != IRRELEVANT:
+                    out.print(f"  skipped [{run.source}] {skip.url}: {skip.reason}", markup=False)
             if run.error_text:
                 out.print(f"  {run.status} [{run.source}]: {run.error_text}", markup=False)
         started = min((r.started for r in runs), default=None)
@@ -128,6 +136,7 @@ def crawl_summary(
 
 
 SUMMARY_ROWS = 50  # a crawl summary lists at most this many new articles
+IRRELEVANT = "not relevant"  # crawler.process.NOT_RELEVANT, not imported: it loads the cleaners
 # a run's counts as the summary shows them: feed items first, then what became of pages
 RUN_COUNTS = (
     "items",

@@ -138,3 +138,12 @@ def test_a_headline_is_marked_in_digest_search_and_web_app(crawled) -> None:
             assert "headline only" in client.get("/articles", params={"q": "bottleneck"}).text
     finally:
         store.close()
+
+
+def test_irrelevant_pages_are_counted_in_the_summary_and_listed_in_the_record(crawled) -> None:
+    cli, _, out = crawled
+    skips = _skips(cli, "bing")
+    assert [reason for _, reason in skips] == ["not relevant"]
+    text = " ".join(out.split())
+    assert "skipped [bing] 1 page(s): not relevant" in text
+    assert f"{skips[0][0]}: not relevant" not in text
