@@ -63,7 +63,11 @@ FAILED = RunSummary("failed")
         ([FAILED] * 10, 4 * HOUR),  # backs off exponentially, up to max_every
         ([ok(new=1), FAILED, FAILED], HOUR),  # one good run ends the back-off
         ([RunSummary("stopped"), RunSummary("running"), ok(), ok()], 2 * HOUR),
-        ([ok(), RunSummary("errors"), ok()], 4 * HOUR),  # page errors are not a failed crawl
+        # page errors beside fetched pages are not a failed crawl; errors alone are
+        ([ok(), RunSummary("errors", pages=5), ok()], 4 * HOUR),
+        ([RunSummary("errors", pages=0), RunSummary("errors", pages=0), ok()], 4 * HOUR),
+        ([RunSummary("errors", pages=0), ok(), ok()], 2 * HOUR),
+        ([RunSummary("killed"), ok(), ok()], 2 * HOUR),  # a killed run says nothing of the site
     ],
 )
 def test_effective_interval_follows_recent_runs(history: list[RunSummary], expected: float) -> None:
