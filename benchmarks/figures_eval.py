@@ -43,8 +43,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from figures.catalogue import load_catalogue
 from figures.extract import extract
-from figures.model import Mention
-from figures.scoring import extract_article, score
+from figures.scoring import extract_article, labelled_mention, score
 
 SUBJECT = "HKSTP"
 
@@ -84,35 +83,18 @@ FlagKey = tuple[str, str, str, str]  # (kind, metric, value, article id)
 
 def gold_flags(folder: Path) -> set[FlagKey]:
     """The flags the record rules give on the LABELLED figures of the dated articles."""
-    from figures.numbers import interval
     from figures.record import Observation, evaluate
 
     observations = []
     for article in _dated(folder):
         for index, label in enumerate(article["figures"]):
-            value = Decimal(str(label["value"]))
-            low, high = interval(value, label["qualifier"])
-            start = article["text"].find(label["text"])
-            mention = Mention(
-                subject=SUBJECT,
-                metric=label["metric"],
-                value=value,
-                qualifier=label["qualifier"],
-                low=low,
-                high=high,
-                unit=label["unit"],
-                text=label["text"],
-                start=start,
-                end=start + len(label["text"]),
-                sentence="",
-                as_of=date.fromisoformat(article["published"]),
-            )
+            mention = labelled_mention(article, label, SUBJECT)
             observations.append(
                 Observation(
                     key=f"{article['id']}:{index}",
                     mention=mention,
                     article=article["id"],
-                    position=start,
+                    position=mention.start,
                 )
             )
     flags, _ = evaluate(observations)

@@ -33,10 +33,8 @@ from store import Store
 from store import queries as q
 from store import writes as w
 from store.clock import Clock, now
-from store.kinds import BROKEN_LINK
+from store.kinds import BROKEN_LINK, NOT_RELEVANT
 from store.models import Article, Flag
-
-NOT_RELEVANT = "not relevant"  # the skip reason of a page that does not concern the watch
 
 
 class Outcome(enum.StrEnum):

@@ -28,7 +28,7 @@ from store import queries as q
 from store import writes as w
 from store.clock import now
 from store.errors import LeaseHeld
-from store.kinds import RunStatus
+from store.kinds import RUN_COUNTS, RunStatus
 from store.lease import Heartbeat, acquire, close_dead_runs, crawl_lease, run_holder
 
 
@@ -183,7 +183,7 @@ def crawl(
                     w.finish_run(
                         session,
                         run_id,
-                        {k: tally.counts[k] for k in COUNTS},
+                        {k: tally.counts[k] for k in RUN_COUNTS},
                         tally.problems,
                         status,
                         error_text,
@@ -217,17 +217,3 @@ def crawl(
     if refused:
         raise LeaseHeld("; ".join(refused), run_ids)
     return run_ids
-
-
-COUNTS = (
-    "pages",
-    "new",
-    "revised",
-    "unchanged",
-    "skipped",
-    "errors",
-    "broken",
-    "items",
-    "resolved",
-    "headlines",
-)

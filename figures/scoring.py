@@ -30,7 +30,15 @@ from figures.model import Mention
 from figures.numbers import interval
 from figures.record import Observation, evaluate
 
-__all__ = ["GROUPS", "FlagKey", "Tally", "extract_article", "flag_sets", "score"]
+__all__ = [
+    "GROUPS",
+    "FlagKey",
+    "Tally",
+    "extract_article",
+    "flag_sets",
+    "labelled_mention",
+    "score",
+]
 
 GROUPS = ("en", "zh", "overall")
 FlagKey = tuple[str, str, str, str]  # (kind, metric, value, article id)
@@ -167,6 +175,27 @@ def _flags(observations: list[Observation], window_days: int) -> set[FlagKey]:
     }
 
 
+def labelled_mention(article: dict[str, Any], label: dict[str, Any], subject: str) -> Mention:
+    """A dated article's labelled figure as the mention the record compares."""
+    value = Decimal(str(label["value"]))
+    low, high = interval(value, label["qualifier"])
+    start = article["text"].find(label["text"])
+    return Mention(
+        subject=subject,
+        metric=label["metric"],
+        value=value,
+        qualifier=label["qualifier"],
+        low=low,
+        high=high,
+        unit=label["unit"],
+        text=label["text"],
+        start=start,
+        end=start + len(label["text"]),
+        sentence="",
+        as_of=date.fromisoformat(article["published"]),
+    )
+
+
 def flag_sets(
     articles: Iterable[dict[str, Any]],
     catalogue: Catalogue,
@@ -181,26 +210,11 @@ def flag_sets(
     for article in articles:
         if not article["published"]:
             continue
-        as_of = date.fromisoformat(article["published"])
         for index, label in enumerate(article["figures"]):
-            value = Decimal(str(label["value"]))
-            low, high = interval(value, label["qualifier"])
-            start = article["text"].find(label["text"])
-            mention = Mention(
-                subject=subject,
-                metric=label["metric"],
-                value=value,
-                qualifier=label["qualifier"],
-                low=low,
-                high=high,
-                unit=label["unit"],
-                text=label["text"],
-                start=start,
-                end=start + len(label["text"]),
-                sentence="",
-                as_of=as_of,
+            mention = labelled_mention(article, label, subject)
+            gold.append(
+                Observation(f"{article['id']}:{index}", mention, article["id"], mention.start)
             )
-            gold.append(Observation(f"{article['id']}:{index}", mention, article["id"], start))
         for index, m in enumerate(extract_article(article, catalogue, subject)):
             if m.subject == subject and m.metric in metrics:
                 tool.append(Observation(f"{article['id']}:{index}", m, article["id"], m.start))

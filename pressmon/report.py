@@ -21,7 +21,7 @@ from rich.table import Table
 from figures.model import FLAG_KINDS
 from store import Store
 from store import queries as q
-from store.kinds import BROKEN_LINK
+from store.kinds import BROKEN_LINK, NOT_RELEVANT, RUN_COUNTS
 from store.records import article_record, flag_record
 
 Column = Callable[[Mapping[str, Any]], str]
@@ -97,14 +97,14 @@ def crawl_summary(
                 reason = problem.reason.removeprefix(f"{BROKEN_LINK}: ")
                 out.print(f"  {kind} [{run.source}] {problem.url}: {reason}", markup=False)
             # Irrelevant pages are most of a busy feed: counted here, each one in the record.
-            irrelevant = [s for s in run.skips if s.reason == IRRELEVANT]
+            irrelevant = [s for s in run.skips if s.reason == NOT_RELEVANT]
             if irrelevant:
                 out.print(
-                    f"  skipped [{run.source}] {len(irrelevant)} page(s): {IRRELEVANT}",
+                    f"  skipped [{run.source}] {len(irrelevant)} page(s): {NOT_RELEVANT}",
                     markup=False,
                 )
             for skip in run.skips:
-                if skip.reason != IRRELEVANT:
+                if skip.reason != NOT_RELEVANT:
                     out.print(f"  skipped [{run.source}] {skip.url}: {skip.reason}", markup=False)
             if run.error_text:
                 out.print(f"  {run.status} [{run.source}]: {run.error_text}", markup=False)
@@ -136,20 +136,6 @@ def crawl_summary(
 
 
 SUMMARY_ROWS = 50  # a crawl summary lists at most this many new articles
-IRRELEVANT = "not relevant"  # crawler.process.NOT_RELEVANT, not imported: it loads the cleaners
-# a run's counts as the summary shows them: feed items first, then what became of pages
-RUN_COUNTS = (
-    "items",
-    "resolved",
-    "headlines",
-    "pages",
-    "new",
-    "revised",
-    "unchanged",
-    "skipped",
-    "errors",
-    "broken",
-)
 OPTIONAL_COUNTS = {"items", "resolved", "headlines", "broken"}
 
 

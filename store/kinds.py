@@ -22,6 +22,21 @@ ReviewDecision = Literal["accepted", "dismissed"]
 ChannelName = Literal["folder", "email", "webhook"]
 DeliveryStatus = Literal["pending", "sent", "failed"]
 
+# A crawl run's counters (crawl_run columns), in the order the summary shows them: feed
+# items first, then what became of the pages.
+RUN_COUNTS = (
+    "items",
+    "resolved",
+    "headlines",
+    "pages",
+    "new",
+    "revised",
+    "unchanged",
+    "skipped",
+    "errors",
+    "broken",
+)
+NOT_RELEVANT = "not relevant"  # the skip reason of a page that does not concern the watch
 BROKEN_LINK = "broken link"  # how a crawl problem that is a dead navigation link starts
 
 

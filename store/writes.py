@@ -18,7 +18,7 @@ from sqlalchemy import delete, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from store.kinds import ArticleKind, ReviewDecision, RunStatus
+from store.kinds import RUN_COUNTS, ArticleKind, ReviewDecision, RunStatus
 from store.models import (
     Article,
     ArticleVersion,
@@ -112,9 +112,6 @@ class RunChanges(TypedDict, total=False):
 def update_run(session: Session, run_id: int, **changes: Unpack[RunChanges]) -> None:
     """Correct a run's ending (the scheduler's view of a subprocess that did not finish it)."""
     session.execute(update(CrawlRun).where(CrawlRun.id == run_id).values(**changes))
-
-
-RUN_COUNTS = ("pages", "new", "revised", "unchanged", "skipped", "errors", "broken")
 
 
 def count_run(session: Session, run_id: int, counts: dict[str, int]) -> None:
