@@ -35,7 +35,7 @@ def main() -> None:
 
 
 # -- crawling ----------------------------------------------------------------------------------
-@command("crawl", main)
+@command("crawl", main, creates_store=True)
 @click.option("--source", "names", multiple=True, help="Crawl only this source (repeatable).")
 @click.option(
     "--run-ids",
@@ -217,17 +217,22 @@ def search_cmd(
 @main.command("clean")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--url", help="The URL the page came from (helps dates and links).")
-@click.option("--json", "as_json", is_flag=True, help="One JSON object per line per file.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array, one object per file.")
+@click.option("--jsonl", "as_jsonl", is_flag=True, help="Print one JSON object per line instead.")
 @click.option("--config", "config_path", envvar=CONFIG_ENV, hidden=True)
 @click.option("--db", "db_url", envvar=DB_ENV, hidden=True)
 def clean_cmd(
     files: tuple[Path, ...],
     url: str | None,
     as_json: bool,
+    as_jsonl: bool,
     config_path: str | None,
     db_url: str | None,
 ) -> None:
     """Run the cleaning step on local HTML or PDF files and print their text and metadata.
+
+    --json prints one array, like every other command's --json; --jsonl prints
+    each file's object on its own line as soon as it is cleaned.
 
     \b
     Example:
@@ -235,8 +240,15 @@ def clean_cmd(
     """
     from crawler.clean import clean_document
 
+    if as_json and as_jsonl:
+        raise click.UsageError("--json and --jsonl: choose one")
+    try:
+        App(config_path, db_url)  # a config named on purpose is checked, as everywhere
+    except EXPECTED as exc:
+        raise click.ClickException(str(exc)) from None
     out = report.stdout_console()
     failed = 0
+    records = []
     for path in files:
         try:
             page = clean_document(path.read_bytes(), url=url or path.resolve().as_uri())
@@ -253,10 +265,14 @@ def clean_cmd(
             "sitename": page.sitename,
             "language": page.language,
         }
-        if as_json:
+        if as_jsonl:
             click.echo(json.dumps(record, ensure_ascii=False))
+        elif as_json:
+            records.append(record)
         else:
             report.cleaned(out, record)
+    if as_json:
+        dump(records)
     if failed:
         sys.exit(1)
 
@@ -267,7 +283,7 @@ def db_group() -> None:
     """Manage the database schema."""
 
 
-@command("upgrade", db_group)
+@command("upgrade", db_group, creates_store=True)
 def db_upgrade_cmd(app: App) -> None:
     """Apply any pending migrations (they also run on first use).
 

@@ -24,7 +24,7 @@ def _specs(app: App) -> list[Any]:
     return job_specs(config.sources, config.digest.schedule, config.scheduler)
 
 
-@command("run")
+@command("run", creates_store=True)
 def run_cmd(app: App) -> None:
     """Run the scheduler in the foreground: each enabled source's crawl and the digest on time.
 
@@ -80,7 +80,7 @@ def run_cmd(app: App) -> None:
     log.info("stopped")
 
 
-@command("schedule")
+@command("schedule", creates_store=True)
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
 def schedule_cmd(app: App, as_json: bool) -> None:
     """List the scheduled jobs: next run, effective interval, last run's outcome.

@@ -158,8 +158,12 @@ def current_figures(request: Request, subject: str | None = None) -> list[Record
 
 @router.get("/figures/{metric}", tags=["figures"])
 def metric_history(request: Request, metric: str, subject: str | None = None) -> list[Record]:
-    """Every statement of one metric, oldest first, with its source and flags."""
+    """Every statement of one metric, oldest first, with its source and flags.
+
+    A metric no stored figure states (a typo, say) is a 404, not an empty history."""
     with _store(request).session() as s:
+        if metric not in q.metric_names(s):
+            raise HTTPException(404, f"no figures of metric {metric!r} are stored")
         rows = q.current_mentions(s, subject or request.app.state.watched, metric)
         flags = q.flags_of_mentions(s, [r.id for r in rows])
         return [history_record(r, [f for f in flags if f.mention_id == r.id]) for r in rows]
