@@ -55,7 +55,7 @@ def crawl_cmd(app: App, names: tuple[str, ...], run_ids_file: str | None) -> Non
       pressmon crawl --source newsroom --source wire
     """
     from crawler.run import crawl
-    from store.errors import LeaseHeld
+    from store.errors import LeaseHeld, StoreError
 
     def note(line: str) -> None:
         if run_ids_file is not None:
@@ -80,6 +80,9 @@ def crawl_cmd(app: App, names: tuple[str, ...], run_ids_file: str | None) -> Non
         note(f"held: {exc}")
         if exc.run_ids:  # the other sources were crawled: say what they did
             report.crawl_summary(app.out, app.store, exc.run_ids)
+        raise
+    except StoreError as exc:  # the scheduler does not count it against the source's site
+        note(f"store: {exc}")
         raise
     report.crawl_summary(app.out, app.store, run_ids)
 

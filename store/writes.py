@@ -14,7 +14,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, NotRequired, TypedDict, Unpack
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -344,6 +344,26 @@ def add_mentions(session: Session, rows: Sequence[NewMention]) -> list[FigureMen
     session.add_all(mentions)
     session.flush()
     return mentions
+
+
+FIGURES_LOCK = 0x70726573  # PostgreSQL advisory lock key of the figures lock ("pres")
+
+
+def lock_figures(session: Session) -> None:
+    """Hold the store's figures lock until the session's transaction ends.
+
+    Concurrent crawls replay the series they touched; a replay that read the record
+    while another was writing would add flags twice or drop the other's, so replays
+    (and the mention writes they read) take turns. PostgreSQL: a transaction-level
+    advisory lock. SQLite: the database's write lock, taken before the first read
+    (`BEGIN IMMEDIATE`); a transaction that has written already holds it. Re-entrant.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(FIGURES_LOCK)))
+        return
+    driver = session.connection().connection.driver_connection
+    if not getattr(driver, "in_transaction", True):
+        session.connection().exec_driver_sql("BEGIN IMMEDIATE")
 
 
 class FlagFields(TypedDict):
