@@ -40,14 +40,26 @@ def to_mention(row: FigureMention) -> Mention:
 
 
 def observation(row: FigureMention) -> Observation:
-    """A stored mention as the record replays it: keyed by its id, ordered within its article."""
+    """A stored mention as the record replays it: keyed by its id, ordered within its article,
+    undated when its article has no publication date (its as-of is only evidence)."""
     return Observation(
         key=row.id,
         mention=to_mention(row),
         article=row.article_id,
         position=row.start,
         url=row.article.url,
+        dated=row.article.published is not None,
     )
+
+
+def as_of(article: Article, evidence: date | None = None) -> date:
+    """The date an article's figures speak for: its publication date; for an undated
+    article the best evidence, the earlier of a feed's or sitemap's modification date
+    (`evidence`) and the day it was first seen."""
+    if article.published is not None:
+        return article.published
+    seen = article.first_seen.date()
+    return min(evidence, seen) if evidence is not None else seen
 
 
 class Ledger:
@@ -69,13 +81,16 @@ class Ledger:
         version: ArticleVersion,
         mentions: Sequence[Mention],
         now: datetime,
+        evidence: date | None = None,
     ) -> list[Flag]:
-        """Store `version`'s mentions (the article's earlier ones stop counting); new flags."""
-        as_of = article.published or article.first_seen.date()
+        """Store `version`'s mentions (the article's earlier ones stop counting); new flags.
+
+        `evidence` dates an undated article (see `as_of`)."""
+        when = as_of(article, evidence)
         earlier = q.current_mentions_of_article(session, article.id)
         w.retire_mentions(session, article.id)
         rows = w.add_mentions(
-            session, [_new_row(m, version.id, article.id, as_of) for m in mentions]
+            session, [_new_row(m, version.id, article.id, when) for m in mentions]
         )
         if earlier:
             _carry_flags(session, earlier, rows)
