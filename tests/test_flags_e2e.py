@@ -118,3 +118,17 @@ def test_an_undated_page_is_dated_by_its_feed_and_raises_no_change(crawled: Cli)
     assert rows, "the undated guide's figures are stored"
     assert {r.as_of for r in rows} == {guide.modified}
     assert not kinds & {"changed", "conflict", "outdated"}
+
+
+def test_a_one_year_amount_is_not_compared_with_a_running_total(crawled: Cli) -> None:
+    """HK$780 million raised in 2023's year is its own series; the HK$93.7 billion raised
+    since FY2018 changes the HK$68 billion of four years, not the one-year amount."""
+    flags = crawled.json("flags")
+    money = {
+        (f["kind"], f["metric"], f["value"], f["previous_value"])
+        for f in flags
+        if f["metric"].startswith("funds_raised")
+    }
+    assert ("new", "funds_raised_year", 780000000, None) in money
+    changed = {(v, p) for k, m, v, p in money if k == "changed"}
+    assert changed == {(93700000000, 68000000000)}
