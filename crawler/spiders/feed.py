@@ -30,8 +30,10 @@ def _entry_date(entry: feedparser.FeedParserDict) -> date | None:
 
 
 def _entry_updated(entry: feedparser.FeedParserDict) -> date | None:
-    """An entry's <updated>: evidence of an undated article's age, not its publication date."""
-    parsed = entry.get("updated_parsed")
+    """An entry's <updated>: evidence of an undated article's age, not its publication date.
+
+    feedparser's own `get` falls back to the published date, with a warning."""
+    parsed = dict.get(entry, "updated_parsed")  # the plain dict lookup: no fallback
     return date(*parsed[:3]) if parsed else None
 
 
