@@ -43,7 +43,8 @@ def to_mention(row: FigureMention) -> Mention:
 
 
 def observation(row: FigureMention) -> Observation:
-    """A stored mention as the record replays it: keyed by its id, ordered within its article.
+    """A stored mention as the record replays it: keyed by its id, ordered within its article,
+    undated when its article has no publication date (its as-of is only evidence).
 
     Same-date articles are ordered by URL key, not by id: ids follow the order the pages
     were stored in, which differs between one crawl and several side by side.
@@ -54,7 +55,18 @@ def observation(row: FigureMention) -> Observation:
         article=row.article.url_key,
         position=row.start,
         url=row.article.url,
+        dated=row.article.published is not None,
     )
+
+
+def as_of(article: Article, evidence: date | None = None) -> date:
+    """The date an article's figures speak for: its publication date; for an undated
+    article the best evidence, the earlier of a feed's or sitemap's modification date
+    (`evidence`) and the day it was first seen."""
+    if article.published is not None:
+        return article.published
+    seen = article.first_seen.date()
+    return min(evidence, seen) if evidence is not None else seen
 
 
 class Ledger:
@@ -76,14 +88,17 @@ class Ledger:
         version: ArticleVersion,
         mentions: Sequence[Mention],
         now: datetime,
+        evidence: date | None = None,
     ) -> list[Flag]:
-        """Store `version`'s mentions (the article's earlier ones stop counting); new flags."""
+        """Store `version`'s mentions (the article's earlier ones stop counting); new flags.
+
+        `evidence` dates an undated article (see `as_of`)."""
         w.lock_figures(session)
-        as_of = article.published or article.first_seen.date()
+        when = as_of(article, evidence)
         earlier = q.current_mentions_of_article(session, article.id)
         w.retire_mentions(session, article.id)
         rows = w.add_mentions(
-            session, [_new_row(m, version.id, article.id, as_of) for m in mentions]
+            session, [_new_row(m, version.id, article.id, when) for m in mentions]
         )
         if earlier:
             _carry_flags(session, earlier, rows)
