@@ -13,9 +13,10 @@ import enum
 import html
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import cast
+from typing import TypeVar, cast
 from urllib.parse import urljoin, urlsplit
 
 from sqlalchemy.orm import Session
@@ -35,6 +36,8 @@ from store import writes as w
 from store.clock import Clock, now
 from store.kinds import BROKEN_LINK, NOT_RELEVANT
 from store.models import Article, Flag
+
+T = TypeVar("T")
 
 
 class Outcome(enum.StrEnum):
@@ -136,6 +139,18 @@ def canonical_link(body: bytes, page_url: str) -> str | None:
     return None
 
 
+def _first(
+    lookup: Callable[[Session, str], T | None], session: Session, *urls: str | None
+) -> T | None:
+    """What `lookup` finds for the first of these URLs it knows, each url_key asked once."""
+    keys = dict.fromkeys(url_key(url) for url in urls if url)
+    for key in keys:
+        found = lookup(session, key)
+        if found is not None:
+            return found
+    return None
+
+
 def _moved_to(fetched: Fetched, stored_key: str, canonical: str | None = None) -> str | None:
     """Where the crawler saw the stored article go: a redirect from its URL, or its canonical."""
     if url_key(fetched.url) == stored_key and url_key(fetched.final_url) != stored_key:
@@ -175,9 +190,7 @@ class PageProcessor:
         """
         body_hash = content_hash(fetched.body) if fetched.status != 304 else None
         with self.store.session() as session:
-            state = q.fetch_state(session, url_key(fetched.final_url)) or q.fetch_state(
-                session, url_key(fetched.url)
-            )
+            state = _first(q.fetch_state, session, fetched.final_url, fetched.url)
             if state is None or (body_hash is not None and state.content_hash != body_hash):
                 return None
             article_id = state.article_id
@@ -207,12 +220,9 @@ class PageProcessor:
             # redirect started from, or its same-site canonical link. Another page with the
             # same text is a copy (a wire reprinting a release), never the article moved.
             canonical = canonical_link(fetched.body, fetched.final_url)
-            article = (
-                q.article_by_key(session, url_key(fetched.final_url))
-                or q.article_by_key(session, url_key(fetched.url))
-                or (q.article_by_key(session, url_key(canonical)) if canonical else None)
-                or q.headline_for(session, analysis.page.title, fetched.final_url)
-            )
+            article = _first(
+                q.article_by_key, session, fetched.final_url, fetched.url, canonical
+            ) or q.headline_for(session, analysis.page.title, fetched.final_url)
             if article is None:
                 article, outcome = self._new_article(session, fetched, analysis, stamp)
             elif article.kind == "headline":  # a news-search headline gets its text, in place

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
-from sqlalchemy import Subquery, exists, func, select
+from sqlalchemy import Select, Subquery, bindparam, exists, func, select
 from sqlalchemy.orm import Session, aliased, selectinload
 
 from store.kinds import SourceKind
@@ -164,24 +164,32 @@ def _current_versions() -> Subquery:
     )
 
 
+def _articles_with_text_hash() -> Select[Article]:
+    newer = aliased(ArticleVersion)
+    return (
+        select(Article)
+        .join(ArticleVersion, ArticleVersion.article_id == Article.id)
+        .where(
+            ArticleVersion.content_hash == bindparam("text_hash"),
+            ~exists().where(
+                newer.article_id == ArticleVersion.article_id,
+                newer.number > ArticleVersion.number,
+            ),
+        )
+        .order_by(Article.id)
+        .limit(bindparam("limit"))
+    )
+
+
+# Built once: the crawl asks this for every new page, and building the ORM statement
+# (its alias adapted afresh each time) cost more than running it.
+_ARTICLES_WITH_TEXT_HASH = _articles_with_text_hash()
+
+
 def articles_with_text_hash(session: Session, text_hash: str, limit: int = 20) -> list[Article]:
     """Articles whose current version has exactly this text (uses the content_hash index)."""
-    newer = aliased(ArticleVersion)
-    return list(
-        session.scalars(
-            select(Article)
-            .join(ArticleVersion, ArticleVersion.article_id == Article.id)
-            .where(
-                ArticleVersion.content_hash == text_hash,
-                ~exists().where(
-                    newer.article_id == ArticleVersion.article_id,
-                    newer.number > ArticleVersion.number,
-                ),
-            )
-            .order_by(Article.id)
-            .limit(limit)
-        )
-    )
+    params = {"text_hash": text_hash, "limit": limit}
+    return list(session.scalars(_ARTICLES_WITH_TEXT_HASH, params))
 
 
 def current_signatures(session: Session) -> Iterator[tuple[int, bytes]]:

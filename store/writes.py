@@ -14,7 +14,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, NotRequired, TypedDict, Unpack
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete, insert, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -339,11 +339,15 @@ class NewMention(TypedDict):
 
 
 def add_mentions(session: Session, rows: Sequence[NewMention]) -> list[FigureMention]:
-    """Store a version's mentions; returned in order, with their ids."""
-    mentions = [FigureMention(**row) for row in rows]
-    session.add_all(mentions)
-    session.flush()
-    return mentions
+    """Store a version's mentions; returned in order, with their ids.
+
+    One INSERT ... RETURNING for them all (SQLAlchemy's insertmanyvalues), not a unit of
+    work flush of one object per row: a page's mentions were the crawl's costliest write.
+    """
+    if not rows:
+        return []
+    stmt = insert(FigureMention).returning(FigureMention, sort_by_parameter_order=True)
+    return list(session.scalars(stmt, [dict(row) for row in rows]))
 
 
 class FlagFields(TypedDict):
