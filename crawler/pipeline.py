@@ -72,16 +72,18 @@ class StorePipeline:
         if item.status == 304 or any(
             url_key(url) in context.known for url in (item.url, item.final_url)
         ):  # a page never fetched before has no state to compare with: spare the lookup
-            outcome = context.processor.settle_unchanged(item, spider.tally)
+            known = context.known.get(url_key(item.final_url))
+            outcome = context.processor.settle_unchanged(item, spider.tally, known)
             if outcome is not None:
                 return outcome
         try:
-            if context.pool is None:
+            pool = context.cleaning_pool()
+            if pool is None:
                 analysis = analyse(item, context.watch, context.catalogue)
             else:
                 loop = asyncio.get_running_loop()
                 analysis = await loop.run_in_executor(
-                    context.pool, analyse, item, context.watch, context.catalogue
+                    pool, analyse, item, context.watch, context.catalogue
                 )
         except CleaningError as exc:
             spider.record_error(item.final_url, str(exc), item.status)

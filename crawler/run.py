@@ -107,16 +107,16 @@ def crawl(
         known = KnownUrls(q.known_urls(session))
     ledger = Ledger(watch.name, window_days, deferred=True) if catalogue is not None else None
     processor = PageProcessor(store, watch, source_ids, settings.near_duplicate_threshold, ledger)
-    pool = _start_pool(settings.clean_workers)
     context = CrawlContext(
         store,
         watch,
         settings,
         processor,
         known,
-        pool,
+        None,
         progress or (lambda outcome: None),
         catalogue,
+        start_pool=lambda: _start_pool(settings.clean_workers),
     )
     process = AsyncCrawlerProcess(scrapy_settings(settings))
     run_ids: list[int] = []
@@ -166,6 +166,7 @@ def crawl(
                 status: RunStatus = "ok"
                 error_text: str | None = None
                 tally = Tally()
+                processor.tally = tally
                 try:
                     await process.crawl(
                         SPIDERS[source.kind], source=source, context=context, tally=tally
@@ -174,6 +175,7 @@ def crawl(
                     status, error_text = "failed", f"{type(exc).__name__}: {exc}"
                 if context.fatal is not None:
                     raise context.fatal  # the store is unusable: recording the run would fail too
+                processor.flush_unchanged()  # the batch of unchanged pages, before the record
                 processor.settle_flags(tally)
                 if stopping:
                     status, error_text = "stopped", f"stopped by signal {stopping[0]}"
@@ -192,7 +194,7 @@ def crawl(
                     )
                     context.known.update(q.known_urls(session))
             finally:  # the run is closed before its lease is let go
-                processor.run_id = None
+                processor.run_id = processor.tally = None
                 heartbeat.stop()
 
     async def run_then_stop() -> None:
@@ -212,8 +214,8 @@ def crawl(
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-        if pool is not None:
-            pool.shutdown(cancel_futures=True)
+        if context.pool is not None:
+            context.pool.shutdown(cancel_futures=True)
     if refused:
         raise LeaseHeld("; ".join(refused), run_ids)
     return run_ids

@@ -34,11 +34,15 @@ from store.search import Hit, SearchIndex
 
 @dataclass(frozen=True)
 class KnownUrl:
-    """What a spider needs to ask for a page conditionally."""
+    """What a spider needs to ask for a page conditionally, and what the crawl needs to
+    settle an unchanged page without reading its fetch state again."""
 
     etag: str | None
     last_modified: str | None
     last_fetched: datetime | None
+    content_hash: str | None = None
+    relevant: bool | None = None
+    article_id: int | None = None
 
 
 def known_urls(session: Session) -> dict[str, KnownUrl]:
@@ -54,10 +58,20 @@ def known_urls(session: Session) -> dict[str, KnownUrl]:
             FetchState.last_modified,
             FetchState.last_fetched,
             FetchState.error,
+            FetchState.content_hash,
+            FetchState.relevant,
+            FetchState.article_id,
         )
     )
     return {
-        r.url_key: KnownUrl(r.etag, r.last_modified, None if r.error else r.last_fetched)
+        r.url_key: KnownUrl(
+            r.etag,
+            r.last_modified,
+            None if r.error else r.last_fetched,
+            r.content_hash,
+            r.relevant,
+            r.article_id,
+        )
         for r in rows
     }
 
