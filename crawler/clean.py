@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime
 import re
-from dataclasses import dataclass
 from html import escape
 from typing import Any
 
@@ -25,6 +24,7 @@ from trafilatura.utils import load_html
 
 from crawler.encoding import decode_html
 from crawler.errors import CleaningError
+from crawler.items import CleanPage
 from crawler.language import detect_language
 from crawler.pdf import DEFAULT_PDF_LIMITS, PdfLimits, is_pdf, read_pdf
 
@@ -33,19 +33,6 @@ from crawler.pdf import DEFAULT_PDF_LIMITS, PdfLimits, is_pdf, read_pdf
 RECALL_FALLBACK_SHARE = 0.5
 
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
-
-
-@dataclass(frozen=True)
-class CleanPage:
-    """What the rest of the flow knows about a page after cleaning."""
-
-    title: str | None
-    text: str  # main text, paragraphs separated by "\n", comments excluded
-    date: datetime.date | None
-    author: str | None
-    sitename: str | None
-    language: str
-    description: str | None
 
 
 def clean_document(

@@ -23,13 +23,11 @@ from urllib.parse import urljoin, urlsplit
 
 from sqlalchemy.orm import Session
 
-from crawler.clean import CleanPage, clean_document
 from crawler.dedupe import NearDuplicates, content_hash, signature
-from crawler.items import Fetched
+from crawler.items import CleanPage, Fetched
 from crawler.relevance import Relevance, Watch
 from crawler.urls import url_key
 from figures.catalogue import Catalogue
-from figures.extract import extract
 from figures.ledger import Ledger
 from figures.model import Mention
 from store import Store
@@ -64,7 +62,12 @@ class Analysis:
 
 
 def analyse(fetched: Fetched, watch: Watch, catalogue: Catalogue | None = None) -> Analysis:
-    """Clean a page or a PDF, judge it and, if relevant, find its figures; CleaningError if none."""
+    """Clean a page or a PDF, judge it and, if relevant, find its figures; CleaningError if none.
+
+    Runs in the cleaning workers: the crawl process never imports the cleaning code.
+    """
+    from crawler.clean import clean_document
+
     page = clean_document(
         fetched.body,
         url=fetched.final_url,
@@ -79,6 +82,8 @@ def analyse(fetched: Fetched, watch: Watch, catalogue: Catalogue | None = None) 
 
 def analyse_page(page: CleanPage, watch: Watch, catalogue: Catalogue | None = None) -> Analysis:
     """Judge clean text and, if relevant, find its figures (the part after cleaning)."""
+    from figures.extract import extract
+
     relevance = watch.matcher.judge(page.title, page.text)
     mentions: tuple[Mention, ...] = ()
     if relevance.relevant and catalogue is not None:
