@@ -69,8 +69,9 @@ def _ignore_interrupts() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-# What a cleaning worker runs, imported once by the fork server rather than by each worker.
-WORKER_MODULES = ["crawler.clean", "figures.extract", "crawler.process"]
+# What a cleaning worker runs (and `crawler.run`, where its initializer lives), imported
+# once by the fork server rather than by each worker.
+WORKER_MODULES = ["crawler.clean", "figures.extract", "crawler.process", "crawler.run"]
 
 
 def _start_pool(workers: int | None) -> Executor | None:
