@@ -14,11 +14,10 @@ from pathlib import Path
 
 import click
 
-from pressmon import digest_cli, figures_cli, report, scheduler_cli, web_cli
+from pressmon import digest_cli, figures_cli, scheduler_cli, web_cli
 from pressmon.config import CONFIG_ENV, DB_ENV
 from pressmon.context import App, command, dump, parse_date
 from pressmon.errors import EXPECTED, InputError
-from store.records import article_record
 
 FILE_FAULTS: tuple[type[Exception], ...] = (OSError, *EXPECTED)
 
@@ -55,6 +54,7 @@ def crawl_cmd(app: App, names: tuple[str, ...], run_ids_file: str | None) -> Non
       pressmon crawl --source newsroom --source wire
     """
     from crawler.run import crawl
+    from pressmon import report
     from store.errors import LeaseHeld, StoreError
 
     def note(line: str) -> None:
@@ -143,7 +143,9 @@ def articles_cmd(
     Example:
       pressmon articles --since 2024-01-01 --lang zh --json
     """
+    from pressmon import report
     from store import queries as q
+    from store.records import article_record
 
     with app.store.session() as session:
         rows = q.list_articles(
@@ -167,7 +169,9 @@ def show_cmd(app: App, article_id: int, versions: bool, as_json: bool) -> None:
     Example:
       pressmon show 3 --versions
     """
+    from pressmon import report
     from store import queries as q
+    from store.records import article_record
 
     with app.store.session() as session:
         article = q.get_article(session, article_id)
@@ -198,7 +202,9 @@ def search_cmd(
       pressmon search "unicorns"
       pressmon search 科學園 --lang zh
     """
+    from pressmon import report
     from store import queries as q
+    from store.records import article_record
 
     with app.store.session() as session:
         hits = q.search_articles(
@@ -242,6 +248,7 @@ def clean_cmd(
       pressmon clean page.html --url https://www.hkstp.org/news/x/ --json
     """
     from crawler.clean import clean_document
+    from pressmon import report
 
     if as_json and as_jsonl:
         raise click.UsageError("--json and --jsonl: choose one")

@@ -20,7 +20,6 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from figures.model import FLAG_KINDS
-from store import Store
 from store import queries as q
 from store.kinds import BROKEN_LINK, NOT_RELEVANT, RUN_COUNTS
 from store.records import article_record, flag_record
@@ -30,6 +29,7 @@ Column = Callable[[Mapping[str, Any]], str]
 
 if TYPE_CHECKING:
     from pressmon.ingest import Ingested
+    from store import Store
 
 
 def stdout_console() -> Console:

@@ -14,7 +14,6 @@ from typing import Any
 
 import click
 
-from pressmon import report
 from pressmon.config import resolve_path
 from pressmon.context import App, command, dump
 
@@ -119,6 +118,8 @@ def schedule_cmd(app: App, as_json: bool) -> None:
         "interval": lambda r: r["interval"] or (f"cron {r['cron']}" if r["cron"] else ""),
         "last run": lambda r: _last(r["last_run"]),
     }
+    from pressmon import report
+
     report.show_table(app.out, rows, columns, "no jobs")
 
 

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
-from sqlalchemy import Subquery, exists, func, select
+from sqlalchemy import Select, Subquery, bindparam, exists, func, select
 from sqlalchemy.orm import Session, aliased, selectinload
 
 from store.kinds import SourceKind
@@ -34,11 +34,15 @@ from store.search import Hit, SearchIndex
 
 @dataclass(frozen=True)
 class KnownUrl:
-    """What a spider needs to ask for a page conditionally."""
+    """What a spider needs to ask for a page conditionally, and what the crawl needs to
+    settle an unchanged page without reading its fetch state again."""
 
     etag: str | None
     last_modified: str | None
     last_fetched: datetime | None
+    content_hash: str | None = None
+    relevant: bool | None = None
+    article_id: int | None = None
 
 
 def known_urls(session: Session) -> dict[str, KnownUrl]:
@@ -54,10 +58,20 @@ def known_urls(session: Session) -> dict[str, KnownUrl]:
             FetchState.last_modified,
             FetchState.last_fetched,
             FetchState.error,
+            FetchState.content_hash,
+            FetchState.relevant,
+            FetchState.article_id,
         )
     )
     return {
-        r.url_key: KnownUrl(r.etag, r.last_modified, None if r.error else r.last_fetched)
+        r.url_key: KnownUrl(
+            r.etag,
+            r.last_modified,
+            None if r.error else r.last_fetched,
+            r.content_hash,
+            r.relevant,
+            r.article_id,
+        )
         for r in rows
     }
 
@@ -164,24 +178,32 @@ def _current_versions() -> Subquery:
     )
 
 
+def _articles_with_text_hash() -> Select[Article]:
+    newer = aliased(ArticleVersion)
+    return (
+        select(Article)
+        .join(ArticleVersion, ArticleVersion.article_id == Article.id)
+        .where(
+            ArticleVersion.content_hash == bindparam("text_hash"),
+            ~exists().where(
+                newer.article_id == ArticleVersion.article_id,
+                newer.number > ArticleVersion.number,
+            ),
+        )
+        .order_by(Article.id)
+        .limit(bindparam("limit"))
+    )
+
+
+# Built once: the crawl asks this for every new page, and building the ORM statement
+# (its alias adapted afresh each time) cost more than running it.
+_ARTICLES_WITH_TEXT_HASH = _articles_with_text_hash()
+
+
 def articles_with_text_hash(session: Session, text_hash: str, limit: int = 20) -> list[Article]:
     """Articles whose current version has exactly this text (uses the content_hash index)."""
-    newer = aliased(ArticleVersion)
-    return list(
-        session.scalars(
-            select(Article)
-            .join(ArticleVersion, ArticleVersion.article_id == Article.id)
-            .where(
-                ArticleVersion.content_hash == text_hash,
-                ~exists().where(
-                    newer.article_id == ArticleVersion.article_id,
-                    newer.number > ArticleVersion.number,
-                ),
-            )
-            .order_by(Article.id)
-            .limit(limit)
-        )
-    )
+    params = {"text_hash": text_hash, "limit": limit}
+    return list(session.scalars(_ARTICLES_WITH_TEXT_HASH, params))
 
 
 def current_signatures(session: Session) -> Iterator[tuple[int, bytes]]:

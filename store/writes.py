@@ -14,7 +14,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, NotRequired, TypedDict, Unpack
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -215,6 +215,33 @@ def upsert_fetch_state(
     session.execute(stmt)
 
 
+class FetchRow(FetchChanges):
+    url_key: str
+    url: str
+
+
+def upsert_fetch_states(session: Session, rows: Sequence[FetchRow]) -> None:
+    """`upsert_fetch_state` for many URLs: one executemany per shape of change, not one
+    statement and transaction per page (a re-crawl answered by 304s writes little else)."""
+    shapes: dict[tuple[str, ...], list[FetchRow]] = {}
+    for row in rows:
+        shapes.setdefault(tuple(sorted(row)), []).append(row)
+    for columns, group in shapes.items():
+        stmt = _insert(session, FetchState)
+        changed = [c for c in columns if c not in ("url_key", "url")]
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["url_key"], set_={c: stmt.excluded[c] for c in changed}
+        )
+        session.execute(stmt, [dict(row) for row in group])
+
+
+def touch_articles(session: Session, seen: dict[int, datetime]) -> None:
+    """Several articles seen again, unchanged (article id -> when), in one executemany."""
+    if seen:
+        rows = [{"id": article_id, "last_seen": at} for article_id, at in seen.items()]
+        session.execute(update(Article), rows)
+
+
 class NewArticle(TypedDict):
     kind: NotRequired[ArticleKind]
     publisher_site: NotRequired[str | None]
@@ -339,11 +366,15 @@ class NewMention(TypedDict):
 
 
 def add_mentions(session: Session, rows: Sequence[NewMention]) -> list[FigureMention]:
-    """Store a version's mentions; returned in order, with their ids."""
-    mentions = [FigureMention(**row) for row in rows]
-    session.add_all(mentions)
-    session.flush()
-    return mentions
+    """Store a version's mentions; returned in order, with their ids.
+
+    One INSERT ... RETURNING for them all (SQLAlchemy's insertmanyvalues), not a unit of
+    work flush of one object per row: a page's mentions were the crawl's costliest write.
+    """
+    if not rows:
+        return []
+    stmt = insert(FigureMention).returning(FigureMention, sort_by_parameter_order=True)
+    return list(session.scalars(stmt, [dict(row) for row in rows]))
 
 
 FIGURES_LOCK = 0x70726573  # PostgreSQL advisory lock key of the figures lock ("pres")
