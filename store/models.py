@@ -28,6 +28,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    func,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -162,6 +163,12 @@ class Article(Base):
         back_populates="article", order_by="ArticleVersion.number", cascade="all, delete-orphan"
     )
     cluster: Mapped[Cluster | None] = relationship(foreign_keys=[cluster_id])
+
+
+# The day an article is listed under: its publication date, else the day it was first seen.
+# Listings and newest-first search order by (day, id) through the index below.
+ARTICLE_DAY = func.coalesce(Article.published, func.date(Article.first_seen))
+Index("ix_article_day_id", ARTICLE_DAY, Article.id)
 
 
 class ArticleVersion(Base):

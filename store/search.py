@@ -16,6 +16,7 @@ of its characters: "科學園" finds 科學園 wherever it stands.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -61,6 +62,9 @@ def terms(query: str) -> list[str]:
     return found
 
 
+Indexed = tuple[int, str | None, str]  # (article id, title, current text)
+
+
 @dataclass(frozen=True)
 class Hit:
     article_id: int
@@ -74,6 +78,9 @@ class SearchIndex(Protocol):
     def index(self, session: Session, article_id: int, title: str | None, body: str) -> None:
         """Make the article's current title and text the ones it is found by."""
 
+    def index_many(self, session: Session, rows: Sequence[Indexed]) -> None:
+        """`index` for many articles in batched statements."""
+
     def search(self, session: Session, query: str, limit: int) -> list[Hit]:
         """The best `limit` articles having every term of `query`, best first."""
 
@@ -82,10 +89,17 @@ class SqliteSearch:
     """FTS5 index of each article's current version."""
 
     def index(self, session: Session, article_id: int, title: str | None, body: str) -> None:
-        session.execute(text("DELETE FROM article_fts WHERE rowid = :id"), {"id": article_id})
+        self.index_many(session, [(article_id, title, body)])
+
+    def index_many(self, session: Session, rows: Sequence[Indexed]) -> None:
+        if not rows:
+            return
+        session.execute(
+            text("DELETE FROM article_fts WHERE rowid = :id"), [{"id": r[0]} for r in rows]
+        )
         session.execute(
             text("INSERT INTO article_fts(rowid, title, body) VALUES (:id, :title, :body)"),
-            {"id": article_id, "title": _spaced(title or ""), "body": _spaced(body)},
+            [{"id": i, "title": _spaced(t or ""), "body": _spaced(b)} for i, t, b in rows],
         )
 
     def search(self, session: Session, query: str, limit: int) -> list[Hit]:
@@ -137,6 +151,11 @@ class PostgresSearch:
     """A weighted tsvector per article (table article_search, GIN index)."""
 
     def index(self, session: Session, article_id: int, title: str | None, body: str) -> None:
+        self.index_many(session, [(article_id, title, body)])
+
+    def index_many(self, session: Session, rows: Sequence[Indexed]) -> None:
+        if not rows:
+            return
         session.execute(
             text(
                 "INSERT INTO article_search (article_id, doc) VALUES (:id, "
@@ -144,7 +163,7 @@ class PostgresSearch:
                 f"setweight(to_tsvector('{PG_CONFIG}', :body), 'B')) "
                 "ON CONFLICT (article_id) DO UPDATE SET doc = EXCLUDED.doc"
             ),
-            {"id": article_id, "title": _spaced(title or ""), "body": _spaced(body)},
+            [{"id": i, "title": _spaced(t or ""), "body": _spaced(b)} for i, t, b in rows],
         )
 
     def search(self, session: Session, query: str, limit: int) -> list[Hit]:
