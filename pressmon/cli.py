@@ -18,6 +18,7 @@ from pressmon import digest_cli, figures_cli, report, scheduler_cli, web_cli
 from pressmon.config import CONFIG_ENV, DB_ENV
 from pressmon.context import App, command, dump, parse_date
 from pressmon.errors import EXPECTED, InputError
+from store.paging import Cursor, SearchOrder
 from store.records import article_record
 
 FILE_FAULTS: tuple[type[Exception], ...] = (OSError, *EXPECTED)
@@ -125,32 +126,56 @@ def sample_site_cmd(app: App, edition: int, port: int) -> None:
 
 
 # -- reading the store -------------------------------------------------------------------------
+def parse_cursor(value: str | None) -> Cursor | None:
+    """A page cursor from --after, or one clear line saying what was expected."""
+    try:
+        return Cursor.parse(value) if value is not None else None
+    except ValueError as exc:
+        raise InputError(f"--after: {exc}") from None
+
+
 @command("articles", main)
 @click.option("--since", help="Only articles published (or first seen) on or after this date.")
+@click.option("--until", help="Only articles published (or first seen) on or before this date.")
 @click.option("--source", help="Only articles from this source.")
 @click.option("--lang", type=click.Choice(["en", "zh"]), help="Only this language.")
 @click.option("--limit", default=50, show_default=True, type=click.IntRange(1))
+@click.option("--after", help="Start after this cursor (a previous page printed it).")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
 def articles_cmd(
-    app: App, since: str | None, source: str | None, lang: str | None, limit: int, as_json: bool
+    app: App,
+    since: str | None,
+    until: str | None,
+    source: str | None,
+    lang: str | None,
+    limit: int,
+    after: str | None,
+    as_json: bool,
 ) -> None:
-    """List stored articles, newest first.
+    """List stored articles, newest first, a page at a time.
+
+    When more follow, the last line (on stderr) gives the --after cursor of the next page.
 
     \b
     Example:
       pressmon articles --since 2024-01-01 --lang zh --json
+      pressmon articles --after 2024-07-19~1234
     """
     from store import queries as q
+    from store.paging import ArticleFilters
 
+    filters = ArticleFilters(
+        since=parse_date(since), until=parse_date(until, "--until"), source=source, language=lang
+    )
     with app.store.session() as session:
-        rows = q.list_articles(
-            session, since=parse_date(since), source=source, language=lang, limit=limit
-        )
-        records = [article_record(a) for a in rows]
+        page = q.page_articles(session, filters, after=parse_cursor(after), limit=limit)
+        records = [article_record(a) for a in page.items]
     if as_json:
         dump(records)
     else:
         report.article_table(app.out, records)
+    if page.next is not None:
+        click.echo(f"more: --after {page.next}", err=True)
 
 
 @command("show", main)
@@ -180,37 +205,65 @@ def show_cmd(app: App, article_id: int, versions: bool, as_json: bool) -> None:
 @command("search", main)
 @click.argument("query")
 @click.option("--since", help="Only articles published (or first seen) on or after this date.")
+@click.option("--until", help="Only articles published (or first seen) on or before this date.")
+@click.option("--source", help="Only articles from this source.")
 @click.option("--lang", type=click.Choice(["en", "zh"]), help="Only this language.")
+@click.option(
+    "--order",
+    type=click.Choice(["newest", "relevance"]),
+    default="newest",
+    show_default=True,
+    help="newest: every match, newest first. relevance: the newest 500 matches, best first.",
+)
 @click.option("--limit", default=20, show_default=True, type=click.IntRange(1))
+@click.option("--after", help="Start after this cursor (a previous page printed it).")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
 def search_cmd(
-    app: App, query: str, since: str | None, lang: str | None, limit: int, as_json: bool
+    app: App,
+    query: str,
+    since: str | None,
+    until: str | None,
+    source: str | None,
+    lang: str | None,
+    order: SearchOrder,
+    limit: int,
+    after: str | None,
+    as_json: bool,
 ) -> None:
-    """Full-text search of current article texts, best match first, with a snippet.
+    """Full-text search of current article texts, newest first, with a snippet.
 
     English words match their inflections; Chinese phrases match as written.
+    --order relevance ranks the newest 500 matches, best match first. When more
+    follow, the last line (on stderr) gives the --after cursor of the next page.
 
     \b
     Example:
       pressmon search "unicorns"
-      pressmon search 科學園 --lang zh
+      pressmon search 科學園 --lang zh --order relevance
     """
     from store import queries as q
+    from store.paging import ArticleFilters
 
+    filters = ArticleFilters(
+        since=parse_date(since), until=parse_date(until, "--until"), source=source, language=lang
+    )
     with app.store.session() as session:
-        hits = q.search_articles(
+        page = q.search_page(
             session,
             app.store.search_index,
             query,
-            since=parse_date(since),
-            language=lang,
+            filters,
+            order=order,
+            after=parse_cursor(after),
             limit=limit,
         )
-        records = [{**article_record(a), "snippet": h.snippet} for a, h in hits]
+        records = [{**article_record(a), "snippet": h.snippet} for a, h in page.items]
     if as_json:
         dump(records)
     else:
         report.search_results(app.out, records)
+    if page.next is not None:
+        click.echo(f"more: --after {page.next}", err=True)
 
 
 # -- cleaning local files ----------------------------------------------------------------------

@@ -167,8 +167,11 @@ class Article(Base):
 
 # The day an article is listed under: its publication date, else the day it was first seen.
 # Listings and newest-first search order by (day, id) through the index below.
-ARTICLE_DAY = func.coalesce(Article.published, func.date(Article.first_seen))
-Index("ix_article_day_id", ARTICLE_DAY, Article.id)
+listed_day = func.coalesce(Article.published, func.date(Article.first_seen))
+Index("ix_article_day_id", listed_day, Article.id)
+# a filter on language or source walks its own rows newest first, never sorts them all
+Index("ix_article_language_day_id", Article.language, listed_day, Article.id)
+Index("ix_article_source_day_id", Article.source_id, listed_day, Article.id)
 
 
 class ArticleVersion(Base):

@@ -324,9 +324,7 @@ def insert_versions(session: Session, rows: Sequence[NewVersion]) -> dict[tuple[
         .on_conflict_do_nothing(index_elements=["article_id", "number"])
         .returning(table.c.article_id, table.c.number, table.c.id)
     )
-    return {
-        (r.article_id, r.number): r.id for r in session.execute(stmt, [dict(r) for r in rows])
-    }
+    return {(r.article_id, r.number): r.id for r in session.execute(stmt, [dict(r) for r in rows])}
 
 
 def new_cluster(session: Session, created: datetime) -> int:

@@ -43,7 +43,12 @@ def _ours(obj: object, name: str | None, type_: str, reflected: bool, compare_to
     )
 
 
-EXPRESSION_INDEXES = {"ix_article_day_id": ("coalesce", "published", "date", "first_seen", "id")}
+DAY_ID = ("coalesce", "published", "date", "first_seen", "id")
+EXPRESSION_INDEXES = {
+    "ix_article_day_id": DAY_ID,
+    "ix_article_language_day_id": ("language", *DAY_ID),
+    "ix_article_source_day_id": ("source_id", *DAY_ID),
+}
 
 
 def counts(store: Store) -> dict[str, int]:

@@ -1,4 +1,5 @@
-"""scale: index articles by the day they are listed under, then id (keyset pagination)
+"""scale: index articles by the day they are listed under, then id (keyset pagination),
+also within a language and within a source
 
 Revision ID: 0009
 Revises: 0008
@@ -20,9 +21,18 @@ depends_on = None
 DAY = sa.text('coalesce(published, date(first_seen))')
 
 
+INDEXES = {
+    'ix_article_day_id': [DAY, 'id'],
+    'ix_article_language_day_id': ['language', DAY, 'id'],
+    'ix_article_source_day_id': ['source_id', DAY, 'id'],
+}
+
+
 def upgrade() -> None:
-    op.create_index('ix_article_day_id', 'article', [DAY, 'id'], unique=False)
+    for name, columns in INDEXES.items():
+        op.create_index(name, 'article', columns, unique=False)
 
 
 def downgrade() -> None:
-    op.drop_index('ix_article_day_id', table_name='article')
+    for name in INDEXES:
+        op.drop_index(name, table_name='article')
