@@ -31,6 +31,7 @@ from store.search import PostgresSearch, SearchIndex, SqliteSearch
 MIGRATIONS = str(Path(__file__).with_name("migrations"))
 BUSY_TIMEOUT_MS = 10_000
 BACKENDS = ("sqlite", "postgresql")
+POOL = {"pool_size": 8, "max_overflow": 32, "pool_timeout": 30}
 
 
 def _sqlite_pragmas(dbapi_connection: sqlite3.Connection, _record: object) -> None:
@@ -90,8 +91,11 @@ class Store:
                 raise StoreError(
                     f"database {self.name}: cannot create {folder}: {exc.strerror}"
                 ) from None
+        # A pool big enough that every request thread of the web app (anyio's 40) has its
+        # own connection: a request waits for the database, never for another request.
+        pooled = {} if self.is_sqlite and parsed.database in (None, "", ":memory:") else POOL
         try:
-            self.engine: Engine = create_engine(parsed)
+            self.engine: Engine = create_engine(parsed, **pooled)
         except (ArgumentError, NoSuchModuleError) as exc:
             raise StoreError(f"not a usable database URL: {self.name!r} ({exc})") from None
         except ModuleNotFoundError as exc:
