@@ -318,10 +318,10 @@ def count_articles(
     result above `cap` means "more than cap", and no count reads the whole store."""
     counted = _filtered(select(Article.id), filters)
     if search is not None and query:
-        matching = search.matching(query)
-        if matching is None:
+        walk = search.newest(query, counted, filters, None)  # stops at the cap, as a page does
+        if walk is None:
             return 0
-        counted = counted.where(matching)
+        counted = walk
     return session.scalar(select(func.count()).select_from(counted.limit(cap + 1).subquery())) or 0
 
 

@@ -88,10 +88,6 @@ class SearchIndex(Protocol):
     def search(self, session: Session, query: str, limit: int) -> list[Hit]:
         """The best `limit` articles having every term of `query`, best first."""
 
-    def matching(self, query: str) -> TextClause | None:
-        """A condition on `article.id` that holds for articles having every term of `query`
-        (None: the query has no term), for the store's listing queries to filter by."""
-
     def newest(
         self, query: str, found: Select[Any], filters: ArticleFilters, after: Cursor | None
     ) -> Select[Any] | None:
@@ -168,15 +164,6 @@ class SqliteSearch:
             {"q": expression, "limit": limit},
         )
         return [Hit(row.id, row.rank, _unspaced(row.snip)) for row in rows]
-
-    def matching(self, query: str) -> TextClause | None:
-        expression = fts_query(query)
-        if not expression:
-            return None
-        return text(
-            f"article.id IN (SELECT rowid & {_ID_MASK} FROM article_fts "
-            "WHERE article_fts MATCH :fts_match)"
-        ).bindparams(fts_match=expression)
 
     def newest(
         self, query: str, found: Select[Any], filters: ArticleFilters, after: Cursor | None
@@ -323,7 +310,7 @@ class PostgresSearch:
         tsquery = " && ".join(f"phraseto_tsquery('{PG_CONFIG}', :{name})" for name in params)
         return tsquery, params
 
-    def matching(self, query: str) -> TextClause | None:
+    def _matching(self, query: str) -> TextClause | None:
         tsquery, params = self._tsquery(query)
         if not params:
             return None
@@ -335,7 +322,7 @@ class PostgresSearch:
     def newest(
         self, query: str, found: Select[Any], filters: ArticleFilters, after: Cursor | None
     ) -> Select[Any] | None:
-        matching = self.matching(query)
+        matching = self._matching(query)
         if matching is None:
             return None
         # the planner walks the (day, id) index and checks each row's tsvector when most

@@ -251,6 +251,7 @@ def test_the_articles_page_links_its_next_page(client: TestClient) -> None:
     assert 'rel="next"' not in first  # fits one page of 50
     page = client.get("/articles", params={"q": "HKSTP"}).text
     assert "newest first" in page
+    assert "6 articles" in client.get("/articles", params={"q": "zeolite"}).text  # a0, a7 … a35
 
 
 def test_the_cli_pages_and_orders(store: Store, tied: list[int], tmp_path: Path) -> None:
