@@ -153,3 +153,32 @@ def test_sixteen_clients_get_what_one_gets(served: tuple[Store, int, int]) -> No
     for path, (status, body, _took) in together:
         assert status == 200, (path, body[:200])
         assert json.loads(body) == json.loads(alone[path]), path
+
+
+def test_served_connections_send_without_waiting_for_acks() -> None:
+    """A response's body must not wait for the client's delayed ACK of its headers: the
+    listening socket is one asyncio sets TCP_NODELAY on for each connection it accepts."""
+    import asyncio
+    import socket
+
+    from pressmon.web_cli import listening_socket
+
+    async def accepted_nodelay() -> int:
+        seen: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+
+        def connected(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            sock = writer.get_extra_info("socket")
+            seen.set_result(sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+            writer.close()
+
+        listening = listening_socket("127.0.0.1", 0)
+        server = await asyncio.start_server(connected, sock=listening)
+        port = listening.getsockname()[1]
+        _reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        value = await asyncio.wait_for(seen, 10)
+        writer.close()
+        server.close()
+        await server.wait_closed()
+        return value
+
+    assert asyncio.run(accepted_nodelay()) != 0
