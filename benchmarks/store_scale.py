@@ -12,7 +12,7 @@ runs them). It prints p50, p95 and max per kind of request, errors, and the
 store's size per article.
 
     python benchmarks/store_scale.py [--articles 100000] [--backend sqlite|postgresql|both]
-        [--json FILE] [--keep DIR] [--rounds 5] [--cli-rounds 1]
+        [--json FILE] [--keep DIR] [--rebuild] [--rounds 5] [--cli-rounds 1] [--workers N]
 
 The grown stores are kept under `--keep` (default data/bench/) and reused by the
 next run with the same `--articles`, so a measurement need not rebuild them:
@@ -609,9 +609,12 @@ class Timings:
 class Server:
     """`pressmon serve` on a free port, over one store."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, workers: int) -> None:
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "pressmon", "serve", "--port", "0", "--db", url],
+            [
+                *(sys.executable, "-m", "pressmon", "serve", "--port", "0", "--db", url),
+                *("--workers", str(workers)),
+            ],
             cwd=ROOT,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -667,8 +670,8 @@ def _with_next_page(port: int) -> list[Request]:
     return mix
 
 
-def measure_api(url: str, rounds: int) -> dict[str, dict[str, dict[str, float]]]:
-    server = Server(url)
+def measure_api(url: str, rounds: int, workers: int) -> dict[str, dict[str, dict[str, float]]]:
+    server = Server(url, workers)
     try:
         mix = _with_next_page(server.port)
         lock = threading.Lock()
@@ -721,7 +724,9 @@ def measure_cli(url: str, rounds: int) -> dict[str, dict[str, float]]:
 
 
 def _print(backend: str, figures: dict[str, object]) -> None:
-    print(f"\n== {backend}: {figures['articles']:,} articles ==")
+    print(
+        f"\n== {backend}: {figures['articles']:,} articles, {figures['workers']} server workers =="
+    )
     if figures.get("build_seconds") is not None:
         print(f"grown in {figures['build_seconds']:.0f} s")
     size = figures["bytes_per_article"]
@@ -748,6 +753,9 @@ def main() -> None:
     parser.add_argument("--rebuild", action="store_true", help="grow the stores afresh")
     parser.add_argument("--rounds", type=int, default=5, help="times the API mix runs at 1 client")
     parser.add_argument("--cli-rounds", type=int, default=1)
+    parser.add_argument(
+        "--workers", type=int, default=os.cpu_count() or 1, help="pressmon serve --workers"
+    )
     parser.add_argument("--build-only", action="store_true", help="grow stores, measure nothing")
     args = parser.parse_args()
     args.keep.mkdir(parents=True, exist_ok=True)
@@ -768,7 +776,8 @@ def main() -> None:
                 "articles": args.articles,
                 "build_seconds": seconds,
                 "bytes_per_article": size_per_article(url, args.articles, cluster),
-                "api": measure_api(url, args.rounds),
+                "workers": args.workers,
+                "api": measure_api(url, args.rounds, args.workers),
                 "cli": measure_cli(url, args.cli_rounds),
             }
         finally:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import socket
 import subprocess
 import sys
 import threading
@@ -37,10 +38,10 @@ MIX = [
 ]
 
 
-@pytest.fixture
-def served(tmp_path: Path) -> Iterator[tuple[Store, int, int]]:
-    """A store of 60 articles and one open flag, served by `pressmon serve`; (store, port,
-    flag id)."""
+@pytest.fixture(params=[1, 2], ids=["1 worker", "2 workers"])
+def served(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[tuple[Store, int, int]]:
+    """A store of 60 articles and one open flag, served by `pressmon serve --workers N`;
+    (store, port, flag id). Stopping the server stops every worker."""
     store = Store(database_url(tmp_path))
     rows = [
         (f"c{n}", date(2024, 1 + n % 12, 1 + n % 28), "zh" if n % 3 == 0 else "en", body)
@@ -87,7 +88,10 @@ def served(tmp_path: Path) -> Iterator[tuple[Store, int, int]]:
         )[0]
         flag_id = flag.id
     server = subprocess.Popen(
-        [sys.executable, "-m", "pressmon", "serve", "--port", "0", "--db", store.url],
+        [
+            *(sys.executable, "-m", "pressmon", "serve", "--port", "0", "--db", store.url),
+            *("--workers", str(request.param)),
+        ],
         cwd=tmp_path,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -101,7 +105,19 @@ def served(tmp_path: Path) -> Iterator[tuple[Store, int, int]]:
     yield store, port, flag_id
     server.terminate()
     server.communicate(timeout=30)  # and close its pipes
+    deadline = time.monotonic() + 10
+    while _listening(port) and time.monotonic() < deadline:  # a worker may take a moment
+        time.sleep(0.1)
+    assert not _listening(port), "a worker outlived the server"
     store.close()
+
+
+def _listening(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+    except OSError:
+        return False
+    return True
 
 
 def _get(port: int, path: str, method: str = "GET") -> tuple[int, bytes, float]:
@@ -159,7 +175,6 @@ def test_served_connections_send_without_waiting_for_acks() -> None:
     """A response's body must not wait for the client's delayed ACK of its headers: the
     listening socket is one asyncio sets TCP_NODELAY on for each connection it accepts."""
     import asyncio
-    import socket
 
     from pressmon.web_cli import listening_socket
 
