@@ -321,7 +321,7 @@ def count_articles(
         walk = search.newest(query, counted, filters, None)  # stops at the cap, as a page does
         if walk is None:
             return 0
-        counted = walk
+        counted = walk.order_by(None)  # any order will do for a count
     return session.scalar(select(func.count()).select_from(counted.limit(cap + 1).subquery())) or 0
 
 
