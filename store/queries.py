@@ -6,10 +6,10 @@ The writes are beside them in `store.writes`; no module outside `store` builds a
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from sqlalchemy import Select, Subquery, exists, func, select
@@ -33,8 +33,6 @@ from store.models import (
 )
 from store.paging import ArticleFilters, Cursor, Page, SearchOrder, newest_first, past_cursor
 from store.search import Hit, SearchIndex
-
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -289,11 +287,11 @@ def _day_of(article: Article) -> date:
     return article.published or article.first_seen.date()
 
 
-def _keyset_page(rows: Sequence[T], limit: int, article: Callable[[T], Article]) -> Page[T]:
+def _keyset_page(rows: Sequence[Article], limit: int) -> Page[Article]:
     """The first `limit` of `rows` (fetched one more than a page) and the cursor after them."""
     if len(rows) <= limit:
         return Page(list(rows), None)
-    last = article(rows[limit - 1])
+    last = rows[limit - 1]
     return Page(list(rows[:limit]), Cursor(day=_day_of(last), id=last.id))
 
 
@@ -303,7 +301,7 @@ def page_articles(
     """A page of articles, newest first (published, else first seen; then newest stored)."""
     query = _listed(newest_first(past_cursor(_filtered(select(Article), filters), after)))
     rows = list(session.scalars(query.limit(limit + 1)))
-    return _keyset_page(rows, limit, lambda a: a)
+    return _keyset_page(rows, limit)
 
 
 def count_articles(
@@ -378,7 +376,7 @@ def search_page(
         walk = search.newest(query, _listed(_filtered(select(Article), filters)), filters, after)
         if walk is None:
             return Page([], None)
-        page = _keyset_page(list(session.scalars(walk.limit(limit + 1))), limit, lambda a: a)
+        page = _keyset_page(list(session.scalars(walk.limit(limit + 1))), limit)
         ranks = {a.id: float(i) for i, a in enumerate(page.items)}
         articles = page.items
     else:
