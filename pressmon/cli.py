@@ -213,7 +213,7 @@ def show_cmd(app: App, article_id: int, versions: bool, as_json: bool) -> None:
     type=click.Choice(["newest", "relevance"]),
     default="newest",
     show_default=True,
-    help="newest: every match, newest first. relevance: the newest 500 matches, best first.",
+    help="newest: every match, newest first. relevance: the newest 200 matches, best first.",
 )
 @click.option("--limit", default=20, show_default=True, type=click.IntRange(1))
 @click.option("--after", help="Start after this cursor (a previous page printed it).")
@@ -233,7 +233,7 @@ def search_cmd(
     """Full-text search of current article texts, newest first, with a snippet.
 
     English words match their inflections; Chinese phrases match as written.
-    --order relevance ranks the newest 500 matches, best match first. When more
+    --order relevance ranks the newest 200 matches, best match first. When more
     follow, the last line (on stderr) gives the --after cursor of the next page.
 
     \b
