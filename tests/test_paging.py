@@ -245,6 +245,18 @@ def test_the_api_searches_newest_or_best_first(client: TestClient) -> None:
     assert all("[zeolite]" in a["snippet"] for a in best)
 
 
+def test_relevance_pages_follow_their_next_link(client: TestClient) -> None:
+    best = client.get("/api/articles", params={"q": "zeolite", "order": "relevance"}).json()
+    seen: list[int] = []
+    path: str | None = "/api/articles?q=zeolite&order=relevance&limit=4"
+    while path:
+        response = client.get(path)
+        seen += [a["id"] for a in response.json()]
+        link = response.headers.get("link")
+        path = re.match(r'<([^>]+)>; rel="next"', link)[1] if link else None  # type: ignore[index]
+    assert seen == [a["id"] for a in best]
+
+
 def test_the_articles_page_links_its_next_page(client: TestClient) -> None:
     first = client.get("/articles", params={"lang": "en"}).text
     assert "26 articles" in first  # 40 articles, 26 in English
