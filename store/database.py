@@ -35,6 +35,7 @@ BUSY_TIMEOUT_MS = 10_000
 BACKENDS = ("sqlite", "postgresql")
 MAKE_ONE = "make one with `pressmon crawl`, `pressmon db upgrade` or `pressmon demo`"
 SCHEMA_MARK = "alembic_version"  # the table every migrated pressmon store has
+POOL = {"pool_size": 8, "max_overflow": 32, "pool_timeout": 30}
 
 
 def _sqlite_pragmas(dbapi_connection: sqlite3.Connection, _record: object) -> None:
@@ -129,8 +130,11 @@ class Store:
                 raise StoreError(
                     f"database {self.name}: cannot create {path.parent}: {exc.strerror}"
                 ) from None
+        # A pool big enough that every request thread of the web app (anyio's 40) has its
+        # own connection: a request waits for the database, never for another request.
+        pooled = {} if self.is_sqlite and parsed.database in (None, "", ":memory:") else POOL
         try:
-            self.engine: Engine = create_engine(parsed)
+            self.engine: Engine = create_engine(parsed, **pooled)
         except (ArgumentError, NoSuchModuleError) as exc:
             raise StoreError(f"not a usable database URL: {self.name!r} ({exc})") from None
         except ImportError as exc:  # not installed, or installed without its C library
