@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from datetime import datetime
+from html import escape
 from pathlib import Path
 
 import pytest
@@ -88,7 +89,7 @@ def test_an_empty_store_shows_empty_states(tmp_path: Path, crawled: Cli) -> None
     with TestClient(web_app(store, load_config(crawled.config))) as empty:
         assert "No digest has been made yet" in empty.get("/").text
         assert "No article matches" in empty.get("/articles").text
-        assert "No statement of companies" in empty.get("/figures/companies").text
+        assert "No statement of Companies on record" in empty.get("/figures/companies").text
         assert "No open flags" in empty.get("/flags").text
         assert empty.get("/api/digests/latest").status_code == 404
         assert empty.get("/articles/1").status_code == 404
@@ -101,10 +102,19 @@ def test_the_latest_digest_is_rendered_from_what_is_stored(
     store = crawled.store()
     with store.session() as s:
         flag = q.list_flags(s, kind="changed")[0]
+        source = (flag.mention.article_id, flag.mention.article.title, flag.mention.article.url)
         articles = q.list_articles(s, limit=3)
+        money = flag_record(flag) | {
+            "metric": "funds_raised",
+            "unit": "HKD",
+            "value": 93_700_000_000,
+            "delta": 92_920_000_000,
+            "percent": 11912.8,
+        }
+        count = flag_record(flag) | {"metric": "incubation_graduates", "delta": 3000}
         content = {
             "period": {"start": "2025-11-01T00:00:00", "end": "2025-11-08T00:00:00"},
-            "flags": [flag_record(flag)],
+            "flags": [money, count],
             "articles": [article_record(a) for a in articles[:2]],
             "revised": [article_record(articles[2])],
         }
@@ -117,10 +127,20 @@ def test_the_latest_digest_is_rendered_from_what_is_stored(
         )
     store.close()
     page = client.get("/").text
-    assert "Latest digest" in page and "2025-11-01T00:00:00 – 2025-11-08T00:00:00" in page
+    assert "Latest digest" in page
+    assert "Nov 1, 2025, 00:00 UTC – Nov 8, 2025, 00:00 UTC" in page  # no raw ISO period
     for a in articles:
         assert f'href="/articles/{a.id}"' in page
     assert flag.mention.text in page
+    # grouped digits and scale words, never 9.292e+10 or +3000
+    assert "HK$93.7 billion" in page and "+HK$92.9 billion (+11,912.8%)" in page
+    assert "+3,000" in page and "e+10" not in page and "+3000" not in page
+    # labels where metric ids were, the article's title where its URL was
+    assert ">Funds raised by park companies<" in page
+    assert ">Incubation graduates in the year<" in page
+    assert ">incubation_graduates<" not in page
+    assert f'<a href="/articles/{source[0]}">{escape(source[1])}</a>' in page
+    assert f">{source[2]}<" not in page
     assert client.get("/digests").text.count('href="/digests/') == 3
     latest = client.get("/api/digests/latest").json()
     assert latest["content"] == content and latest["period_end"] == "2025-11-15T00:00:00"

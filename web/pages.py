@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, HTTPException, Query, Request, Response
 from fastapi.responses import RedirectResponse
+from sqlalchemy.orm import Session
 
 from figures.model import FLAG_KINDS
 from figures.records import current_record, history_record
@@ -66,13 +67,24 @@ def _store(request: Request) -> Store:
     return store
 
 
+def _digest_sources(session: Session, record: dict[str, Any] | None) -> dict[str, Any]:
+    """The stored articles a digest's flags cite, by URL (a digest stores URLs only)."""
+    content = (record or {}).get("content")
+    flags = content.get("flags") if isinstance(content, dict) else None
+    if not isinstance(flags, list):
+        return {}
+    urls = [f.get(k) for f in flags if isinstance(f, dict) for k in ("url", "previous_url")]
+    return wq.article_sources(session, urls)
+
+
 # -- digests ---------------------------------------------------------------------------------
 @router.get("/")
 def latest_digest_page(request: Request) -> Response:
     with _store(request).session() as s:
         digest = wq.latest_digest(s)
         record = wq.digest_record(digest) if digest else None
-    return render(request, "digest.html", digest=record, latest=True)
+        sources = _digest_sources(s, record)
+    return render(request, "digest.html", digest=record, latest=True, sources=sources)
 
 
 @router.get("/digests")
@@ -89,7 +101,8 @@ def digest_page(request: Request, digest_id: int) -> Response:
         if digest is None:
             raise HTTPException(404, f"no digest with id {digest_id}")
         record = wq.digest_record(digest)
-    return render(request, "digest.html", digest=record, latest=False)
+        sources = _digest_sources(s, record)
+    return render(request, "digest.html", digest=record, latest=False, sources=sources)
 
 
 # -- articles --------------------------------------------------------------------------------
@@ -260,7 +273,15 @@ def flag_page(request: Request, flag_id: int) -> Response:
         record = flag_record(flag)
         trail = [wq.review_record(r) for r in wq.reviews_of_flag(s, flag_id)]
         article_id = flag.mention.article_id
-    return render(request, "flag.html", flag=record, trail=trail, article_id=article_id)
+        article_title = flag.mention.article.title
+    return render(
+        request,
+        "flag.html",
+        flag=record,
+        trail=trail,
+        article_id=article_id,
+        article_title=article_title,
+    )
 
 
 @router.post("/flags/{flag_id}/review")

@@ -7,11 +7,13 @@ and JSON shapes only the web app asks for.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy.orm import Session
 
+from figures.display import site
 from figures.ledger import Ledger
 from store import queries as q
 from store.clock import now
@@ -29,6 +31,7 @@ from store.search import SearchIndex
 
 __all__ = [  # the store's named queries the routes use, beside the web app's own
     "ArticleFilter",
+    "article_sources",
     "digest_record",
     "find_articles",
     "get_digest",
@@ -84,6 +87,16 @@ def find_articles(
         and (f.cluster is None or a.cluster_id == f.cluster)
     ]
     return kept[: f.limit]
+
+
+def article_sources(session: Session, urls: Iterable[str | None]) -> dict[str, dict[str, object]]:
+    """url -> the stored article there ({"id", "title", "site"}), for the URLs a stored digest
+    or a flag names, so pages show a title and a site where the record has a URL."""
+    wanted = sorted({u for u in urls if u})
+    return {
+        a.url: {"id": a.id, "title": a.title, "site": a.sitename or site(a.url)}
+        for a in (q.articles_by_url(session, wanted) if wanted else [])
+    }
 
 
 def mentions_of_article(session: Session, article_id: int) -> list[FigureMention]:
