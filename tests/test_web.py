@@ -7,11 +7,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from datetime import datetime
-from html import escape
+from html import escape, unescape
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import event
 
 from pressmon.config import load_config
 from pressmon.web_cli import web_app
@@ -200,8 +201,10 @@ def test_the_api_prints_what_the_cli_prints(client: TestClient, crawled: Cli) ->
     assert client.get("/api/figures/companies").json() == crawled.json(
         "figures", "history", "companies"
     )
-    assert client.get("/api/flags", params={"kind": "changed"}).json() == crawled.json(
-        "flags", "--kind", "changed"
+    # the same records; the API pages them in the queue's order (largest change first)
+    by_id = lambda records: sorted(records, key=lambda f: f["id"])  # noqa: E731
+    assert by_id(client.get("/api/flags", params={"kind": "changed"}).json()) == by_id(
+        crawled.json("flags", "--kind", "changed")
     )
     assert client.get("/api/figures").json() == crawled.json("figures", "current")
     assert client.get("/api/articles/999999").status_code == 404
@@ -222,6 +225,101 @@ def test_openapi_describes_every_endpoint(client: TestClient) -> None:
     names = {p["name"] for p in paths["/api/articles"]["get"]["parameters"]}
     assert {"q", "since", "lang", "source"} <= names
     assert not any(p.startswith("/flags") for p in paths)  # HTML pages stay out
+
+
+# -- the flag queue ---------------------------------------------------------------------------
+KIND_RANK = {"changed": 0, "conflict": 1, "outdated": 2, "new": 3}
+
+
+def _queue_pages(client: TestClient, path: str = "/flags?state=all") -> list[list[int]]:
+    """Every page of the HTML queue, following its next links: the flag ids on each."""
+    pages = []
+    while path:
+        page = client.get(path)
+        assert page.status_code == 200, path
+        pages.append([int(i) for i in re.findall(r'<tr id="flag-(\d+)" class="flag">', page.text)])
+        found = re.search(r'class="next" href="([^"]+)"', page.text)
+        path = unescape(found[1]) if found else ""
+    return pages
+
+
+def _size(flag: dict) -> float:
+    return abs(flag["percent"]) if flag["percent"] is not None else -1
+
+
+def test_the_queue_pages_by_kind_then_size_of_change(client: TestClient) -> None:
+    every = {f["id"]: f for f in client.get("/api/flags", params={"limit": 1000}).json()}
+    pages = _queue_pages(client)
+    assert len(pages) > 2 and all(0 < len(p) <= 25 for p in pages)
+    order = [i for p in pages for i in p]
+    assert sorted(order) == sorted(every)  # each flag once, none lost between pages
+    keys = [(KIND_RANK[every[i]["kind"]], -_size(every[i])) for i in order]
+    assert keys == sorted(keys) and keys[0][0] < keys[-1][0]
+    # the API pages the same way, its cursor in X-Next-Cursor and a Link header
+    api, after = [], None
+    while True:
+        params = {"limit": 20} | ({"after": after} if after else {})
+        response = client.get("/api/flags", params=params)
+        api += [f["id"] for f in response.json()]
+        after = response.headers.get("x-next-cursor")
+        if after is None:
+            assert "link" not in response.headers
+            break
+        assert (
+            response.headers["link"].endswith('; rel="next"') and after in response.headers["link"]
+        )
+    assert api == order
+    bad = client.get("/api/flags", params={"after": "1;drop"})
+    assert bad.status_code == 400 and "not a cursor" in bad.json()["detail"]
+    assert client.get("/flags", params={"after": "1;drop"}).status_code == 400
+
+
+def test_the_queue_limits_its_query_in_sql(client: TestClient, crawled: Cli) -> None:
+    store = crawled.store()
+    seen: list[str] = []
+    event.listen(store.engine, "before_cursor_execute", lambda *a: seen.append(a[2]))
+    with store.session() as s:
+        flags, cursor = q.flag_queue(s, limit=7)
+        rest, _ = q.flag_queue(s, after=cursor, limit=1000)
+        total = q.count_flags(s)
+    store.close()
+    assert len(flags) == 7 and cursor is not None and len(flags) + len(rest) == total
+    assert not {f.id for f in flags} & {f.id for f in rest}
+    queue_sql = [sql for sql in seen if "FROM flag" in sql and "ORDER BY" in sql]
+    assert queue_sql and all("LIMIT" in sql for sql in queue_sql)
+
+
+def test_the_queue_shows_each_figure_in_its_sentence(client: TestClient) -> None:
+    page = client.get("/flags", params={"state": "all"}).text
+    first = client.get("/api/flags", params={"limit": 1}).json()[0]
+    before, _, after = first["sentence"].partition(first["text"])
+    assert f"{escape(before)}<mark>{escape(first['text'])}</mark>{escape(after)}" in page
+    assert f">{first['url']}<" not in page  # the article's title and site stand for it
+
+
+def test_several_flags_are_reviewed_in_one_post_and_the_name_is_kept(
+    client: TestClient, crawled: Cli
+) -> None:
+    ids = [
+        f["id"] for f in client.get("/api/flags", params={"state": "open", "kind": "new"}).json()
+    ]
+    chosen = ids[:3]
+    page = client.get("/flags").text
+    token = re.search(r'name="csrf_token" value="([0-9a-f]+)"', page)[1]
+    form = {"action": "dismiss", "flag": chosen, "note": "other programmes", "by": "Chan Tai-man"}
+    refused = client.post("/flags/review", data=form, follow_redirects=False)
+    assert refused.status_code == 403 and all(_trail(crawled, i) == [] for i in chosen)
+    nothing = client.post("/flags/review", data=form | {"flag": [], "csrf_token": token})
+    assert nothing.status_code == 400 and "no flag selected" in nothing.text
+    done = client.post("/flags/review", data=form | {"csrf_token": token}, follow_redirects=False)
+    assert done.status_code == 303 and done.headers["location"] == "/flags"
+    for i in chosen:
+        assert _trail(crawled, i) == [("dismissed", "Chan Tai-man", "other programmes")]
+        assert client.get(f"/api/flags/{i}").json()["state"] == "dismissed"
+    assert ids[3] in [f["id"] for f in client.get("/api/flags", params={"state": "open"}).json()]
+    # the reviewer's name comes back in every review form of this browser
+    assert 'name="by" value="Chan Tai-man"' in client.get("/flags").text
+    assert 'name="by" value="Chan Tai-man"' in client.get(f"/flags/{ids[3]}").text
 
 
 # -- reviews and CSRF -------------------------------------------------------------------------

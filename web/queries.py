@@ -32,6 +32,7 @@ from store.search import SearchIndex
 __all__ = [  # the store's named queries the routes use, beside the web app's own
     "ArticleFilter",
     "article_sources",
+    "cursor_text",
     "digest_record",
     "find_articles",
     "get_digest",
@@ -39,6 +40,7 @@ __all__ = [  # the store's named queries the routes use, beside the web app's ow
     "list_digests",
     "mentions_of_article",
     "metric_names",
+    "parse_cursor",
     "recent_reviews",
     "review",
     "review_record",
@@ -120,6 +122,25 @@ def digest_record(digest: Digest) -> dict[str, object]:
         "period_end": digest.period_end.isoformat(timespec="seconds"),
         "content": digest.content,
     }
+
+
+def cursor_text(cursor: q.FlagCursor) -> str:
+    """A queue cursor as it travels in a URL: "rank.size.id"."""
+    return f"{cursor.rank}.{cursor.size}.{cursor.id}"
+
+
+def parse_cursor(text: str | None) -> q.FlagCursor | None:
+    """The cursor of `cursor_text`; ValueError naming the text when it is not one."""
+    if not text:
+        return None
+    parts = text.split(".")
+    try:
+        rank, size, flag_id = (int(p) for p in parts)
+    except ValueError:
+        raise ValueError(
+            f"after {text!r}: not a cursor of the flag queue (take it from a 'next' link)"
+        ) from None
+    return q.FlagCursor(rank, size, flag_id)
 
 
 def review_record(review: FlagReview) -> dict[str, object]:
