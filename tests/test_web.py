@@ -142,7 +142,9 @@ def test_the_latest_digest_is_rendered_from_what_is_stored(
     assert ">incubation_graduates<" not in page
     assert f'<a href="/articles/{source[0]}">{escape(source[1])}</a>' in page
     assert f">{source[2]}<" not in page
-    assert client.get("/digests").text.count('href="/digests/') == 3
+    listing = client.get("/digests").text
+    assert listing.count('href="/digests/') == 3
+    assert "the beginning – Nov 15, 2025, 00:00 UTC" in listing and "T00:00" not in listing
     latest = client.get("/api/digests/latest").json()
     assert latest["content"] == content and latest["period_end"] == "2025-11-15T00:00:00"
 
