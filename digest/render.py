@@ -17,6 +17,8 @@ from urllib.parse import urlsplit
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from digest.content import DigestContent
+from figures import display
+from figures.catalogue import Catalogue
 
 KIND_TITLES = {
     "changed": "Changed",
@@ -24,7 +26,6 @@ KIND_TITLES = {
     "outdated": "Outdated",
     "new": "New figure",
 }
-QUALIFIER_MARKS = {"at_least": "≥ ", "at_most": "≤ ", "about": "~ ", "exact": ""}
 MARKDOWN_SPECIAL = re.compile(r"([\\`*\[\]<>#|!])")
 
 
@@ -39,17 +40,13 @@ class Rendered:
 
 
 def figure(value: int | float | None, qualifier: str | None, unit: str | None) -> str:
-    """A stated figure for people: "≥ 1,100", "~ 13,000", "68,000,000,000 HKD"."""
-    if value is None:
-        return "—"
-    suffix = "" if unit in (None, "count") else f" {unit}"
-    return f"{QUALIFIER_MARKS.get(qualifier or 'exact', '')}{value:,}{suffix}"
+    """A stated figure for people: "over 1,100", "about 13,000", "HK$68 billion"."""
+    return display.figure(value, qualifier, unit) if value is not None else "—"
 
 
-def change(delta: int | float | None, percent: int | float | None) -> str:
-    if delta is None:
-        return ""
-    return f"{delta:+,}" + (f" ({percent:+}%)" if percent is not None else "")
+def change(delta: int | float | None, percent: int | float | None, unit: str | None) -> str:
+    """A flag's change: "+HK$92.9 billion (+12.3%)", "+3,000"."""
+    return display.change(delta, percent, unit)
 
 
 def href(url: str | None) -> str:
@@ -93,7 +90,13 @@ def _environment(autoescape: bool) -> Environment:
         keep_trailing_newline=True,
     )
     env.filters.update(
-        figure=figure, change=change, href=href, when=when, md=escape_markdown, revision=revision
+        figure=figure,
+        change=change,
+        href=href,
+        when=when,
+        md=escape_markdown,
+        revision=revision,
+        day=display.day,
     )
     env.globals["KIND_TITLES"] = KIND_TITLES
     return env
@@ -103,8 +106,9 @@ _MARKDOWN = _environment(autoescape=False)
 _HTML = _environment(autoescape=True)
 
 
-def _context(content: DigestContent, watched: str) -> dict[str, Any]:
+def _context(content: DigestContent, watched: str, catalogue: Catalogue | None) -> dict[str, Any]:
     return {
+        "label": lambda key: display.metric_label(key, catalogue),
         "watched": watched,
         "period": content.period,
         "counts": content.counts(),
@@ -115,15 +119,16 @@ def _context(content: DigestContent, watched: str) -> dict[str, Any]:
     }
 
 
-def markdown(content: DigestContent, watched: str) -> str:
-    """The digest as Markdown; also the text/plain part of the e-mail."""
-    text = _MARKDOWN.get_template("digest.md.j2").render(_context(content, watched))
+def markdown(content: DigestContent, watched: str, catalogue: Catalogue | None = None) -> str:
+    """The digest as Markdown; also the text/plain part of the e-mail. Metrics show under
+    their labels in `catalogue` (default: the shipped one)."""
+    text = _MARKDOWN.get_template("digest.md.j2").render(_context(content, watched, catalogue))
     return re.sub(r"\n{3,}", "\n\n", text)
 
 
-def html(content: DigestContent, watched: str) -> str:
+def html(content: DigestContent, watched: str, catalogue: Catalogue | None = None) -> str:
     """The digest as one HTML page with inline styles and no scripts, for mail clients."""
-    return _HTML.get_template("digest.html.j2").render(_context(content, watched))
+    return _HTML.get_template("digest.html.j2").render(_context(content, watched, catalogue))
 
 
 def json_text(content: DigestContent) -> str:
@@ -131,10 +136,10 @@ def json_text(content: DigestContent) -> str:
     return json.dumps(content.to_json(), ensure_ascii=False, indent=2)
 
 
-def render(content: DigestContent, watched: str) -> Rendered:
+def render(content: DigestContent, watched: str, catalogue: Catalogue | None = None) -> Rendered:
     return Rendered(
         subject=subject_line(content, watched),
-        markdown=markdown(content, watched),
-        html=html(content, watched),
+        markdown=markdown(content, watched, catalogue),
+        html=html(content, watched, catalogue),
         json=json_text(content),
     )

@@ -25,6 +25,7 @@ from figures.model import Unit
 
 __all__ = [
     "Catalogue",
+    "Label",
     "MetricDef",
     "SubjectDef",
     "Wordings",
@@ -59,11 +60,24 @@ class Wordings:
 
 
 @dataclass(frozen=True)
+class Label:
+    """What people read for a metric, in each language the app writes."""
+
+    __pydantic_config__ = _STRICT
+    en: str
+    zh: str
+
+    def for_language(self, language: str) -> str:
+        return self.zh if language == "zh" else self.en
+
+
+@dataclass(frozen=True)
 class MetricDef:
-    """One catalogue metric: a stable key and the words that state it."""
+    """One catalogue metric: a stable key, its label and the words that state it."""
 
     __pydantic_config__ = _STRICT
     key: str
+    label: Label
     help: str = ""
     units: tuple[Unit, ...] = ("count",)
     wordings: Wordings = field(default_factory=Wordings)
@@ -143,6 +157,10 @@ class Catalogue:
                 return metric
         raise KeyError(key)
 
+    def labels(self, language: str = "en") -> dict[str, str]:
+        """Metric key -> its label in `language` ("en" or "zh")."""
+        return {m.key: m.label.for_language(language) for m in self.metrics}
+
 
 _KEY_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -200,6 +218,12 @@ def load_catalogue(data: Mapping[str, Any] | None = None) -> Catalogue:
             raise CatalogueError(
                 f"figures.metrics[{i}].key: {metric.key!r} is not a lowercase_with_underscores key"
             )
+        for language in ("en", "zh"):
+            if not getattr(metric.label, language).strip():
+                raise CatalogueError(
+                    f"figures.metrics[{i}].label.{language}: {metric.key!r} needs a label "
+                    "in English and in Chinese"
+                )
         if metric.key in keys:
             raise CatalogueError(f"figures.metrics[{i}].key: {metric.key!r} appears twice")
         keys.add(metric.key)

@@ -72,7 +72,9 @@ def digest_cmd(app: App, since: str | None, fmt: str, send: bool, dry_run: bool)
     if not send:
         content = record.preview(app.store, now(), _since(since))
         text = {"md": markdown, "html": html}.get(fmt)
-        click.echo(text(content, watched) if text else json_text(content), nl=False)
+        click.echo(
+            text(content, watched, app.config.catalogue) if text else json_text(content), nl=False
+        )
         if fmt == "json":
             click.echo()
         return

@@ -19,6 +19,7 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from figures.display import metric_label
 from figures.model import FLAG_KINDS
 from store import queries as q
 from store.kinds import BROKEN_LINK, NOT_RELEVANT, RUN_COUNTS
@@ -185,7 +186,7 @@ def flag_table(out: Console, records: Sequence[Mapping[str, Any]]) -> None:
         {
             "id": lambda f: str(f["id"]),
             "kind": lambda f: f["kind"],
-            "metric": lambda f: f["metric"],
+            "metric": lambda f: metric_label(f["metric"]),
             "as of": lambda f: f["as_of"],
             "value": lambda f: _figure(f["value"], f["qualifier"], f["unit"]),
             "previous": _previous,
@@ -287,7 +288,7 @@ def mention_table(out: Console, records: Sequence[Mapping[str, Any]]) -> None:
         records,
         {
             "subject": lambda r: r["subject"],
-            "metric": lambda r: r["metric"],
+            "metric": lambda r: metric_label(r["metric"]),
             "figure": lambda r: _figure(r["value"], r["qualifier"], r["unit"]),
             "as written": lambda r: r["text"],
             "as of": lambda r: r["as_of"] or "",
@@ -322,7 +323,7 @@ def current_table(out: Console, records: Sequence[Mapping[str, Any]]) -> None:
         out,
         records,
         {
-            "metric": lambda r: r["metric"],
+            "metric": lambda r: metric_label(r["metric"]),
             "figure": lambda r: _figure(r["value"], r["qualifier"], r["unit"]),
             "as of": lambda r: r["as_of"],
             "as written": lambda r: r["text"],

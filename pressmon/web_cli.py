@@ -44,6 +44,7 @@ def web_app(
         version=__version__,
         token=token,
         allowed_hosts=allowed_hosts,
+        catalogue=config.catalogue,
     )
 
 

@@ -12,7 +12,20 @@ from datetime import date, datetime
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
-from sqlalchemy import Select, Subquery, bindparam, exists, func, select
+from sqlalchemy import (
+    BigInteger,
+    Numeric,
+    Select,
+    Subquery,
+    and_,
+    bindparam,
+    case,
+    cast,
+    exists,
+    func,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Session, aliased, selectinload
 
 from store.kinds import SourceKind
@@ -532,6 +545,66 @@ def list_flags(
     return sorted(
         flags, key=lambda f: (KIND_ORDER.get(f.kind, 9), -f.mention.as_of.toordinal(), f.id)
     )
+
+
+@dataclass(frozen=True)
+class FlagCursor:
+    """Where a page of the flag queue ended: the last flag's sort key (keyset pagination)."""
+
+    rank: int  # KIND_ORDER of its kind
+    size: int  # its change in hundredths of a per cent, -1 for none (a new flag)
+    id: int
+
+
+def _queue_keys() -> tuple[Any, Any]:
+    """The queue's sort keys as SQL: kind rank, then size of change (largest first)."""
+    rank = case(KIND_ORDER, value=Flag.kind, else_=9)
+    size = func.coalesce(cast(func.abs(cast(Flag.percent, Numeric)) * 100, BigInteger), -1)
+    return rank, size
+
+
+def flag_queue(
+    session: Session,
+    *,
+    kind: str | None = None,
+    state: str | None = None,
+    after: FlagCursor | None = None,
+    limit: int = 25,
+) -> tuple[list[Flag], FlagCursor | None]:
+    """One page of flags for review, in SQL: changed, conflict, outdated, then new, and the
+    largest change first within a kind; with the cursor of the next page (None: the last)."""
+    rank, size = _queue_keys()
+    query = select(Flag, rank.label("rank"), size.label("size")).options(
+        selectinload(Flag.mention).selectinload(FigureMention.article),
+        selectinload(Flag.previous).selectinload(FigureMention.article),
+    )
+    if kind is not None:
+        query = query.where(Flag.kind == kind)
+    if state is not None:
+        query = query.where(Flag.state == state)
+    if after is not None:
+        query = query.where(
+            or_(
+                rank > after.rank,
+                and_(rank == after.rank, size < after.size),
+                and_(rank == after.rank, size == after.size, Flag.id > after.id),
+            )
+        )
+    rows = session.execute(query.order_by(rank, size.desc(), Flag.id).limit(limit + 1)).all()
+    page = rows[:limit]
+    last = page[-1] if page and len(rows) > limit else None
+    cursor = FlagCursor(int(last.rank), int(last.size), last.Flag.id) if last else None
+    return [row.Flag for row in page], cursor
+
+
+def count_flags(session: Session, *, kind: str | None = None, state: str | None = None) -> int:
+    """How many flags the queue holds with these filters."""
+    query = select(func.count(Flag.id))
+    if kind is not None:
+        query = query.where(Flag.kind == kind)
+    if state is not None:
+        query = query.where(Flag.state == state)
+    return session.scalar(query) or 0
 
 
 def get_flag(session: Session, flag_id: int) -> Flag | None:

@@ -4,7 +4,12 @@ Both backends index each article's current title and text and read a query the
 same way: every term is required, a quoted phrase stays a phrase, and nothing a
 user types is parsed as search syntax. Chinese has no spaces between words, so
 Han characters are indexed one token each and a Chinese query becomes a phrase
-of its characters: "科學園" finds 科學園 wherever it stands.
+of its characters: "科學園" finds 科學園 wherever it stands. Traditional and
+Simplified Chinese are one script to search: the index holds text and the query
+is read with Traditional characters as Simplified (OpenCC's table, through
+figures.script), so 科學園 and 科学园 find the same articles. The normalising
+keeps every character in place, so a snippet is cut from the normalised text
+and shown from the article's own text, in the script it was written in.
 
 - SQLite: an FTS5 table (porter stemming), ranked by bm25.
 - PostgreSQL: a weighted tsvector (title above text) under a GIN index, built
@@ -21,9 +26,10 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import Select, TextClause, bindparam, column, table, text
+from sqlalchemy import Connection, Select, TextClause, bindparam, column, table, text
 from sqlalchemy.orm import Session
 
+from figures.script import simplify
 from store.models import Article
 from store.paging import ArticleFilters, Cursor, newest_first, past_cursor
 
@@ -49,6 +55,57 @@ def _unspaced(value: str) -> str:
     """Undo `_spaced` in a snippet: no spaces inside Chinese, one highlight per phrase."""
     joined = _GAP.sub(lambda m: "" if m[1] and m[2] else m[1] + m[2], value)
     return " ".join(joined.split())
+
+
+def indexed(value: str) -> str:
+    """Text as the index holds it: Han characters spaced apart and in Simplified script.
+
+    Character for character the same length as `_spaced(value)`, so an offset into what
+    the index holds is an offset into the spaced original."""
+    return simplify(_spaced(value))
+
+
+# What the database marks a snippet with; characters no text holds (Unicode private use),
+# so they are told apart from the article's own brackets before being shown as [ ] and ….
+_OPEN, _CLOSE, _CUT = "\ue000", "\ue001", "\ue002"
+
+
+def in_original(snippet: str, original: str) -> str:
+    """A snippet the database cut from the normalised text, shown in the article's own
+    script: the same stretch of `original`, with the same words marked ([...])."""
+    cut_start, cut_end = snippet.startswith(_CUT), len(snippet) > 1 and snippet.endswith(_CUT)
+    plain: list[str] = []
+    marks: list[tuple[int, str]] = []
+    for ch in snippet.strip(_CUT):
+        if ch in (_OPEN, _CLOSE):
+            marks.append((len(plain), "[" if ch == _OPEN else "]"))
+        else:
+            plain.append(ch)
+    fragment = "".join(plain)
+    spaced = _spaced(original)
+    at = simplify(spaced).find(fragment)
+    source = spaced[at : at + len(fragment)] if at >= 0 else fragment
+    parts, last = [], 0
+    for position, mark in marks:
+        parts += [source[last:position], mark]
+        last = position
+    parts.append(source[last:])
+    return _unspaced(("…" if cut_start else "") + "".join(parts) + ("…" if cut_end else ""))
+
+
+_ORIGINALS_SQL = text(
+    "SELECT a.id, coalesce(v.text, a.title, '') AS body FROM article a "
+    "LEFT JOIN article_version v ON v.article_id = a.id "
+    "AND v.number = (SELECT max(number) FROM article_version w WHERE w.article_id = a.id) "
+    "WHERE a.id IN :ids"
+).bindparams(bindparam("ids", expanding=True))
+
+
+def _originals(session: Session, article_ids: Sequence[int]) -> dict[int, str]:
+    """The text each article is indexed by, as written (a headline's is its title)."""
+    if not article_ids:
+        return {}
+    return {row.id: row.body for row in session.execute(_ORIGINALS_SQL, {"ids": list(article_ids)})}
 
 
 def fts_query(query: str) -> str:
@@ -80,25 +137,29 @@ class SearchIndex(Protocol):
     """What the store asks of a dialect's full-text index."""
 
     def index(self, session: Session, article_id: int, title: str | None, body: str) -> None:
-        """Make the article's current title and text the ones it is found by."""
+        """Make the article's current title and text the ones it is found by (as `indexed`:
+        Traditional characters read as Simplified)."""
 
     def index_many(self, session: Session, rows: Sequence[Indexed]) -> None:
         """`index` for many articles in batched statements."""
 
     def search(self, session: Session, query: str, limit: int) -> list[Hit]:
-        """The best `limit` articles having every term of `query`, best first."""
+        """The best `limit` articles having every term of `query` in either script, best
+        first, each with a snippet of its text as written."""
 
     def newest(
         self, query: str, found: Select[Any], filters: ArticleFilters, after: Cursor | None
     ) -> Select[Any] | None:
         """`found` (a select from article, narrowed by `filters`) kept to the articles having
-        every term of `query`, newest first (day, then id) from past `after`; None: no term."""
+        every term of `query` (in either script), newest first (day, then id) from past
+        `after`; None: no term."""
 
     def ranks(self, session: Session, query: str, ids: Sequence[int]) -> dict[int, float]:
         """How well each of these matching articles matches `query`: lower is better."""
 
     def snippets(self, session: Session, query: str, ids: Sequence[int]) -> dict[int, str]:
-        """A passage of each article's current text with the query's terms in [brackets]."""
+        """A passage of each article's current text as written (in its own script) with the
+        query's terms in [brackets]."""
 
 
 # SQLite keys each article's FTS5 row by the day it is listed under, then its id: FTS5
@@ -122,6 +183,7 @@ def fts_key(day: date, article_id: int) -> int:
 
 
 _fts = table("article_fts", column("rowid"))
+_FTS_SNIPPET = f"snippet(article_fts, 1, '{_OPEN}', '{_CLOSE}', '{_CUT}', 16)"
 _KEYS_OF = text(f"SELECT {fts_key_sql()} FROM article WHERE id IN :ids").bindparams(
     bindparam("ids", expanding=True)
 )
@@ -148,27 +210,31 @@ class SqliteSearch:
         )
         session.execute(
             text("INSERT INTO article_fts(rowid, title, body) VALUES (:key, :title, :body)"),
-            [{"key": keys[i], "title": _spaced(t or ""), "body": _spaced(b)} for i, t, b in rows],
+            [{"key": keys[i], "title": indexed(t or ""), "body": indexed(b)} for i, t, b in rows],
         )
 
     def search(self, session: Session, query: str, limit: int) -> list[Hit]:
-        expression = fts_query(query)
+        expression = fts_query(simplify(query))
         if not expression:
             return []
         rows = session.execute(
             text(
                 f"SELECT rowid & {_ID_MASK} AS id, bm25(article_fts, 5.0, 1.0) AS rank, "
-                "snippet(article_fts, 1, '[', ']', '…', 16) AS snip "
+                f"{_FTS_SNIPPET} AS snip "
                 "FROM article_fts WHERE article_fts MATCH :q ORDER BY rank LIMIT :limit"
             ),
             {"q": expression, "limit": limit},
-        )
-        return [Hit(row.id, row.rank, _unspaced(row.snip)) for row in rows]
+        ).all()
+        originals = _originals(session, [row.id for row in rows])
+        return [
+            Hit(row.id, row.rank, in_original(row.snip, originals.get(row.id, "")))
+            for row in rows
+        ]
 
     def newest(
         self, query: str, found: Select[Any], filters: ArticleFilters, after: Cursor | None
     ) -> Select[Any] | None:
-        expression = fts_query(query)
+        expression = fts_query(simplify(query))
         if not expression:
             return None
         key = _fts.c.rowid
@@ -185,7 +251,7 @@ class SqliteSearch:
         return walk.order_by(key.desc())
 
     def ranks(self, session: Session, query: str, ids: Sequence[int]) -> dict[int, float]:
-        expression = fts_query(query)
+        expression = fts_query(simplify(query))
         if not expression or not ids:
             return {}
         # Asked one rowid at a time, bm25 recounts the whole index for each; the candidates
@@ -204,7 +270,7 @@ class SqliteSearch:
         return {row.id: row.rank for row in rows if row.id in wanted}
 
     def snippets(self, session: Session, query: str, ids: Sequence[int]) -> dict[int, str]:
-        expression = fts_query(query)
+        expression = fts_query(simplify(query))
         if not expression or not ids:
             return {}
         keys = list(session.scalars(_KEYS_OF, {"ids": list(ids)}))
@@ -215,12 +281,14 @@ class SqliteSearch:
         rows = session.execute(
             text(
                 f"SELECT rowid & {_ID_MASK} AS id, CASE WHEN rowid IN :keys THEN "
-                "snippet(article_fts, 1, '[', ']', '…', 16) END AS snip FROM article_fts "
+                f"{_FTS_SNIPPET} END AS snip FROM article_fts "
                 "WHERE article_fts MATCH :q AND rowid BETWEEN :lo AND :hi"
             ).bindparams(bindparam("keys", expanding=True)),
             {"q": expression, "keys": keys, "lo": min(keys), "hi": max(keys)},
         )
-        return {row.id: _unspaced(row.snip) for row in rows if row.snip is not None}
+        cuts = {row.id: row.snip for row in rows if row.snip is not None}
+        originals = _originals(session, list(cuts))
+        return {i: in_original(cut, originals.get(i, "")) for i, cut in cuts.items()}
 
 
 PG_CONFIG = "pressmon"
@@ -232,7 +300,7 @@ def pg_spaced(expression: str) -> str:
 
 
 _PG_HEADLINE = (
-    "StartSel=[, StopSel=], MaxWords=24, MinWords=12, ShortWord=0, "
+    f"StartSel={_OPEN}, StopSel={_CLOSE}, MaxWords=24, MinWords=12, ShortWord=0, "
     "MaxFragments=1, FragmentDelimiter=…"
 )
 
@@ -246,11 +314,11 @@ def _phrases_only(snippet: str, phrases: set[str]) -> str:
 
     def keep(match: re.Match[str]) -> str:
         marked = match[1]
-        if not _CJK_CHAR.search(marked) or any(p in marked for p in phrases):
+        if not _CJK_CHAR.search(marked) or any(p in simplify(marked) for p in phrases):
             return match[0]
         return marked
 
-    return _MARKED.sub(keep, _unspaced(snippet))
+    return _MARKED.sub(keep, snippet)
 
 
 class PostgresSearch:
@@ -269,43 +337,53 @@ class PostgresSearch:
                 f"setweight(to_tsvector('{PG_CONFIG}', :body), 'B')) "
                 "ON CONFLICT (article_id) DO UPDATE SET doc = EXCLUDED.doc"
             ),
-            [{"id": i, "title": _spaced(t or ""), "body": _spaced(b)} for i, t, b in rows],
+            [{"id": i, "title": indexed(t or ""), "body": indexed(b)} for i, t, b in rows],
         )
 
     def search(self, session: Session, query: str, limit: int) -> list[Hit]:
-        wanted = terms(query)
-        if not wanted:
+        tsquery, params = self._tsquery(query)
+        if not params:
             return []
-        # One phrase query per term, all required: user text never becomes tsquery syntax.
-        tsquery = " && ".join(f"phraseto_tsquery('{PG_CONFIG}', :t{i})" for i in range(len(wanted)))
-        # a headline has no version yet: its title is all the text there is
-        body = pg_spaced("coalesce(v.text, a.title, '')")
         rows = session.execute(
             text(
-                f"WITH q AS (SELECT {tsquery} AS query), "
-                "best AS ("
-                "  SELECT s.article_id, ts_rank_cd(s.doc, q.query) AS score, q.query"
+                f"WITH q AS (SELECT {tsquery} AS query) "
+                "SELECT s.article_id, ts_rank_cd(s.doc, q.query) AS score"
                 "  FROM article_search s, q"
                 "  WHERE numnode(q.query) > 0 AND s.doc @@ q.query"
-                "  ORDER BY score DESC, s.article_id LIMIT :limit) "
-                f"SELECT best.article_id, best.score, ts_headline('{PG_CONFIG}', {body}, "
-                f"best.query, '{_PG_HEADLINE}') AS snip "
-                "FROM best JOIN article a ON a.id = best.article_id "
-                "LEFT JOIN article_version v ON v.article_id = best.article_id "
-                "AND v.number = (SELECT max(number) FROM article_version w "
-                "WHERE w.article_id = best.article_id) "
-                "ORDER BY best.score DESC, best.article_id"
+                "  ORDER BY score DESC, s.article_id LIMIT :limit"
             ),
-            {"limit": limit, **{f"t{i}": term for i, term in enumerate(wanted)}},
-        )
-        phrases = {_unspaced(t) for t in wanted if _CJK_CHAR.search(t)}
-        return [Hit(row.article_id, -row.score, _phrases_only(row.snip, phrases)) for row in rows]
+            {"limit": limit, **params},
+        ).all()
+        cuts = self._headlines(session, tsquery, params, [row.article_id for row in rows])
+        return [Hit(row.article_id, -row.score, cuts[row.article_id]) for row in rows]
+
+    def _headlines(
+        self, session: Session, tsquery: str, params: dict[str, str], ids: Sequence[int]
+    ) -> dict[int, str]:
+        """Snippets cut by ts_headline from the normalised text, where the query's words are
+        found, and shown from the article's own text (a headline's is its title)."""
+        originals = _originals(session, ids)
+        if not originals:
+            return {}
+        found = list(originals)
+        cuts = session.execute(
+            text(
+                f"SELECT ts_headline('{PG_CONFIG}', t.doc, {tsquery}, '{_PG_HEADLINE}') AS snip "
+                "FROM unnest(CAST(:docs AS text[])) WITH ORDINALITY AS t(doc, n) ORDER BY t.n"
+            ),
+            {"docs": [indexed(originals[i]) for i in found], **params},
+        ).scalars()
+        phrases = {_unspaced(t) for t in params.values() if _CJK_CHAR.search(t)}
+        return {
+            i: _phrases_only(in_original(cut, originals[i]), phrases)
+            for i, cut in zip(found, cuts, strict=True)
+        }
 
     @staticmethod
     def _tsquery(query: str) -> tuple[str, dict[str, str]]:
         """The query as a tsquery expression (one phrase per term, all required) and its
         parameters: user text never becomes tsquery syntax."""
-        wanted = terms(query)
+        wanted = terms(simplify(query))
         params = {f"pm_term{i}": term for i, term in enumerate(wanted)}
         tsquery = " && ".join(f"phraseto_tsquery('{PG_CONFIG}', :{name})" for name in params)
         return tsquery, params
@@ -346,15 +424,44 @@ class PostgresSearch:
         tsquery, params = self._tsquery(query)
         if not params or not ids:
             return {}
-        body = pg_spaced("coalesce(v.text, a.title, '')")  # a headline's title is its text
-        rows = session.execute(
-            text(
-                f"SELECT a.id, ts_headline('{PG_CONFIG}', {body}, {tsquery}, '{_PG_HEADLINE}') "
-                "AS snip FROM article a LEFT JOIN article_version v ON v.article_id = a.id "
-                "AND v.number = (SELECT max(number) FROM article_version w "
-                "WHERE w.article_id = a.id) WHERE a.id IN :ids"
-            ).bindparams(bindparam("ids", expanding=True)),
-            {**params, "ids": list(ids)},
+        return self._headlines(session, tsquery, params, ids)
+
+
+_BATCH_SQL = (
+    "SELECT a.id, {key} AS key, a.title, coalesce(v.text, a.title, '') AS body FROM article a "
+    "LEFT JOIN article_version v ON v.article_id = a.id "
+    "AND v.number = (SELECT max(number) FROM article_version w WHERE w.article_id = a.id) "
+    "WHERE a.id > :after ORDER BY a.id LIMIT :size"
+)
+
+
+def rebuild_index(connection: Connection, *, normalised: bool = True, batch: int = 500) -> int:
+    """Index every article's current title and text again, for a migration that changes what
+    the index holds: `normalised` (Simplified script) or as written. Returns how many.
+
+    On SQLite each row is keyed by (day, id) (`fts_key_sql`), as `SqliteSearch` keys it."""
+    prepare = indexed if normalised else _spaced
+    if connection.dialect.name == "sqlite":
+        connection.execute(text("DELETE FROM article_fts"))
+        select_rows = text(_BATCH_SQL.format(key=fts_key_sql("a.")))
+        write = text("INSERT INTO article_fts(rowid, title, body) VALUES (:key, :title, :body)")
+    else:
+        select_rows = text(_BATCH_SQL.format(key="a.id"))
+        write = text(
+            "INSERT INTO article_search (article_id, doc) VALUES (:key, "
+            f"setweight(to_tsvector('{PG_CONFIG}', :title), 'A') || "
+            f"setweight(to_tsvector('{PG_CONFIG}', :body), 'B')) "
+            "ON CONFLICT (article_id) DO UPDATE SET doc = EXCLUDED.doc"
         )
-        phrases = {_unspaced(t) for t in params.values() if _CJK_CHAR.search(t)}
-        return {row.id: _phrases_only(row.snip, phrases) for row in rows}
+    done, after = 0, 0
+    while rows := connection.execute(select_rows, {"after": after, "size": batch}).all():
+        connection.execute(
+            write,
+            [
+                {"key": r.key, "title": prepare(r.title or ""), "body": prepare(r.body)}
+                for r in rows
+            ],
+        )
+        done += len(rows)
+        after = rows[-1].id
+    return done

@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import text
 
 from pressmon.config import load_config
 from pressmon.web_cli import web_app
@@ -15,6 +16,7 @@ from samplesite import SampleSite
 from samplesite.aggregators import ELSEWHERE, decodable, plainly_redirected, searched
 from store import Store
 from store import queries as q
+from store.search import _CLOSE, _CUT, _OPEN, fts_key_sql, in_original, indexed
 from tests.conftest import Cli, crawl_runs, database_url, write_config
 
 
@@ -147,3 +149,78 @@ def test_irrelevant_pages_are_counted_in_the_summary_and_listed_in_the_record(cr
     text = " ".join(out.split())
     assert "skipped [bing] 1 page(s): not relevant" in text
     assert f"{skips[0][0]}: not relevant" not in text
+
+
+# -- one script to search -----------------------------------------------------------------------
+def _ids(hits: list[dict]) -> set[int]:
+    return {hit["id"] for hit in hits}
+
+
+def test_traditional_and_simplified_queries_find_the_same_articles(crawled) -> None:
+    cli, _, _ = crawled
+    traditional, simplified = cli.json("search", "科學園"), cli.json("search", "科学园")
+    assert traditional and _ids(traditional) == _ids(simplified)
+    snippets = [hit["snippet"] for hit in traditional]
+    # each snippet is cut from the article as written, in its own script
+    assert any("[科學園]" in s for s in snippets) and any("[科学园]" in s for s in snippets)
+    for hit in traditional:
+        if "[" not in hit["snippet"]:
+            continue  # found by its title alone: the snippet is the text's opening
+        text = cli.json("show", str(hit["id"]))[0]["text"]
+        marked = hit["snippet"].split("[", 1)[1].split("]", 1)[0]
+        assert marked in text, (hit["id"], hit["snippet"])
+    # a phrase mixing the scripts, and a word in the other script's spelling, match too
+    assert _ids(cli.json("search", "香港科学園")) == _ids(cli.json("search", "香港科學园"))
+
+
+def test_the_web_search_finds_both_scripts(crawled) -> None:
+    cli, _, _ = crawled
+    store = Store(cli.db_url)
+    try:
+        app = web_app(store, load_config(cli.config), allowed_hosts=["127.0.0.1"])
+        with TestClient(app, base_url="http://127.0.0.1") as client:
+            hits = client.get("/api/articles", params={"q": "科学园"}).json()
+            page = client.get("/articles", params={"q": "科学园"}).text
+    finally:
+        store.close()
+    assert _ids(hits) == _ids(cli.json("search", "科學園"))
+    assert "<mark>科學園</mark>" in page and "<mark>科学园</mark>" in page
+
+
+def test_a_store_indexed_before_is_rebuilt_by_its_migration(crawled) -> None:
+    cli, _, _ = crawled
+    store = Store(cli.db_url)
+    try:
+        everywhere = _ids(cli.json("search", "科學園"))
+        store.downgrade("0010")  # the index as stores made before hold it: text as written
+
+        def found() -> set[int]:
+            with store.session() as session:
+                return {h.article_id for h in store.search_index.search(session, "科学园", 100)}
+
+        before = found()
+        store.upgrade()
+        after = found()
+        keys: set[int] = set()
+        wanted: set[int] = set()
+        if store.is_sqlite:  # rebuilt under the (day, id) keys newest-first search walks
+            with store.engine.connect() as connection:
+                keys = set(connection.execute(text("SELECT rowid FROM article_fts")).scalars())
+                every = text(f"SELECT {fts_key_sql()} FROM article")
+                wanted = set(connection.execute(every).scalars())
+    finally:
+        store.close()
+    assert before and before < after == everywhere
+    assert keys == wanted
+
+
+def test_a_snippet_is_shown_from_the_text_as_written() -> None:
+    original = "香港科學園[1]今日表示，科學園的公司。"
+    held = indexed(original)  # what the index holds: Simplified, Han characters spaced apart
+    assert held.count("学") == 2 and "學" not in held
+    start = held.index("[1]")
+    second = held.index("科", start)
+    phrase = held.index("园", second) + 1
+    end = held.index("的", phrase) + 1
+    cut = f"{_CUT}{held[start:second]}{_OPEN}{held[second:phrase]}{_CLOSE}{held[phrase:end]}{_CUT}"
+    assert in_original(cut, original) == "…[1] 今日表示，[科學園]的…"

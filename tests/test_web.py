@@ -7,10 +7,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from datetime import datetime
+from html import escape, unescape
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import event
 
 from pressmon.config import load_config
 from pressmon.web_cli import web_app
@@ -88,7 +90,7 @@ def test_an_empty_store_shows_empty_states(tmp_path: Path, crawled: Cli) -> None
     with TestClient(web_app(store, load_config(crawled.config))) as empty:
         assert "No digest has been made yet" in empty.get("/").text
         assert "No article matches" in empty.get("/articles").text
-        assert "No statement of companies" in empty.get("/figures/companies").text
+        assert "No statement of Companies on record" in empty.get("/figures/companies").text
         assert "No open flags" in empty.get("/flags").text
         assert empty.get("/api/digests/latest").status_code == 404
         assert empty.get("/articles/1").status_code == 404
@@ -101,10 +103,19 @@ def test_the_latest_digest_is_rendered_from_what_is_stored(
     store = crawled.store()
     with store.session() as s:
         flag = q.list_flags(s, kind="changed")[0]
+        source = (flag.mention.article_id, flag.mention.article.title, flag.mention.article.url)
         articles = q.list_articles(s, limit=3)
+        money = flag_record(flag) | {
+            "metric": "funds_raised",
+            "unit": "HKD",
+            "value": 93_700_000_000,
+            "delta": 92_920_000_000,
+            "percent": 11912.8,
+        }
+        count = flag_record(flag) | {"metric": "incubation_graduates", "delta": 3000}
         content = {
             "period": {"start": "2025-11-01T00:00:00", "end": "2025-11-08T00:00:00"},
-            "flags": [flag_record(flag)],
+            "flags": [money, count],
             "articles": [article_record(a) for a in articles[:2]],
             "revised": [article_record(articles[2])],
         }
@@ -117,11 +128,23 @@ def test_the_latest_digest_is_rendered_from_what_is_stored(
         )
     store.close()
     page = client.get("/").text
-    assert "Latest digest" in page and "2025-11-01T00:00:00 – 2025-11-08T00:00:00" in page
+    assert "Latest digest" in page
+    assert "Nov 1, 2025, 00:00 UTC – Nov 8, 2025, 00:00 UTC" in page  # no raw ISO period
     for a in articles:
         assert f'href="/articles/{a.id}"' in page
     assert flag.mention.text in page
-    assert client.get("/digests").text.count('href="/digests/') == 3
+    # grouped digits and scale words, never 9.292e+10 or +3000
+    assert "HK$93.7 billion" in page and "+HK$92.9 billion (+11,912.8%)" in page
+    assert "+3,000" in page and "e+10" not in page and "+3000" not in page
+    # labels where metric ids were, the article's title where its URL was
+    assert ">Funds raised by park companies, to date<" in page
+    assert ">Incubation graduates in the year<" in page
+    assert ">incubation_graduates<" not in page
+    assert f'<a href="/articles/{source[0]}">{escape(source[1])}</a>' in page
+    assert f">{source[2]}<" not in page
+    listing = client.get("/digests").text
+    assert listing.count('href="/digests/') == 3
+    assert "the beginning – Nov 15, 2025, 00:00 UTC" in listing and "T00:00" not in listing
     latest = client.get("/api/digests/latest").json()
     assert latest["content"] == content and latest["period_end"] == "2025-11-15T00:00:00"
 
@@ -180,8 +203,10 @@ def test_the_api_prints_what_the_cli_prints(client: TestClient, crawled: Cli) ->
     assert client.get("/api/figures/companies").json() == crawled.json(
         "figures", "history", "companies"
     )
-    assert client.get("/api/flags", params={"kind": "changed"}).json() == crawled.json(
-        "flags", "--kind", "changed"
+    # the same records; the API pages them in the queue's order (largest change first)
+    by_id = lambda records: sorted(records, key=lambda f: f["id"])  # noqa: E731
+    assert by_id(client.get("/api/flags", params={"kind": "changed"}).json()) == by_id(
+        crawled.json("flags", "--kind", "changed")
     )
     assert client.get("/api/figures").json() == crawled.json("figures", "current")
     assert client.get("/api/articles/999999").status_code == 404
@@ -210,6 +235,101 @@ def test_openapi_describes_every_endpoint(client: TestClient) -> None:
     names = {p["name"] for p in paths["/api/articles"]["get"]["parameters"]}
     assert {"q", "since", "lang", "source"} <= names
     assert not any(p.startswith("/flags") for p in paths)  # HTML pages stay out
+
+
+# -- the flag queue ---------------------------------------------------------------------------
+KIND_RANK = {"changed": 0, "conflict": 1, "outdated": 2, "new": 3}
+
+
+def _queue_pages(client: TestClient, path: str = "/flags?state=all") -> list[list[int]]:
+    """Every page of the HTML queue, following its next links: the flag ids on each."""
+    pages = []
+    while path:
+        page = client.get(path)
+        assert page.status_code == 200, path
+        pages.append([int(i) for i in re.findall(r'<tr id="flag-(\d+)" class="flag">', page.text)])
+        found = re.search(r'class="next" href="([^"]+)"', page.text)
+        path = unescape(found[1]) if found else ""
+    return pages
+
+
+def _size(flag: dict) -> float:
+    return abs(flag["percent"]) if flag["percent"] is not None else -1
+
+
+def test_the_queue_pages_by_kind_then_size_of_change(client: TestClient) -> None:
+    every = {f["id"]: f for f in client.get("/api/flags", params={"limit": 1000}).json()}
+    pages = _queue_pages(client)
+    assert len(pages) > 2 and all(0 < len(p) <= 25 for p in pages)
+    order = [i for p in pages for i in p]
+    assert sorted(order) == sorted(every)  # each flag once, none lost between pages
+    keys = [(KIND_RANK[every[i]["kind"]], -_size(every[i])) for i in order]
+    assert keys == sorted(keys) and keys[0][0] < keys[-1][0]
+    # the API pages the same way, its cursor in X-Next-Cursor and a Link header
+    api, after = [], None
+    while True:
+        params = {"limit": 20} | ({"after": after} if after else {})
+        response = client.get("/api/flags", params=params)
+        api += [f["id"] for f in response.json()]
+        after = response.headers.get("x-next-cursor")
+        if after is None:
+            assert "link" not in response.headers
+            break
+        assert (
+            response.headers["link"].endswith('; rel="next"') and after in response.headers["link"]
+        )
+    assert api == order
+    bad = client.get("/api/flags", params={"after": "1;drop"})
+    assert bad.status_code == 400 and "not a cursor" in bad.json()["detail"]
+    assert client.get("/flags", params={"after": "1;drop"}).status_code == 400
+
+
+def test_the_queue_limits_its_query_in_sql(client: TestClient, crawled: Cli) -> None:
+    store = crawled.store()
+    seen: list[str] = []
+    event.listen(store.engine, "before_cursor_execute", lambda *a: seen.append(a[2]))
+    with store.session() as s:
+        flags, cursor = q.flag_queue(s, limit=7)
+        rest, _ = q.flag_queue(s, after=cursor, limit=1000)
+        total = q.count_flags(s)
+    store.close()
+    assert len(flags) == 7 and cursor is not None and len(flags) + len(rest) == total
+    assert not {f.id for f in flags} & {f.id for f in rest}
+    queue_sql = [sql for sql in seen if "FROM flag" in sql and "ORDER BY" in sql]
+    assert queue_sql and all("LIMIT" in sql for sql in queue_sql)
+
+
+def test_the_queue_shows_each_figure_in_its_sentence(client: TestClient) -> None:
+    page = client.get("/flags", params={"state": "all"}).text
+    first = client.get("/api/flags", params={"limit": 1}).json()[0]
+    before, _, after = first["sentence"].partition(first["text"])
+    assert f"{escape(before)}<mark>{escape(first['text'])}</mark>{escape(after)}" in page
+    assert f">{first['url']}<" not in page  # the article's title and site stand for it
+
+
+def test_several_flags_are_reviewed_in_one_post_and_the_name_is_kept(
+    client: TestClient, crawled: Cli
+) -> None:
+    ids = [
+        f["id"] for f in client.get("/api/flags", params={"state": "open", "kind": "new"}).json()
+    ]
+    chosen = ids[:3]
+    page = client.get("/flags").text
+    token = re.search(r'name="csrf_token" value="([0-9a-f]+)"', page)[1]
+    form = {"action": "dismiss", "flag": chosen, "note": "other programmes", "by": "Chan Tai-man"}
+    refused = client.post("/flags/review", data=form, follow_redirects=False)
+    assert refused.status_code == 403 and all(_trail(crawled, i) == [] for i in chosen)
+    nothing = client.post("/flags/review", data=form | {"flag": [], "csrf_token": token})
+    assert nothing.status_code == 400 and "no flag selected" in nothing.text
+    done = client.post("/flags/review", data=form | {"csrf_token": token}, follow_redirects=False)
+    assert done.status_code == 303 and done.headers["location"] == "/flags"
+    for i in chosen:
+        assert _trail(crawled, i) == [("dismissed", "Chan Tai-man", "other programmes")]
+        assert client.get(f"/api/flags/{i}").json()["state"] == "dismissed"
+    assert ids[3] in [f["id"] for f in client.get("/api/flags", params={"state": "open"}).json()]
+    # the reviewer's name comes back in every review form of this browser
+    assert 'name="by" value="Chan Tai-man"' in client.get("/flags").text
+    assert 'name="by" value="Chan Tai-man"' in client.get(f"/flags/{ids[3]}").text
 
 
 # -- reviews and CSRF -------------------------------------------------------------------------

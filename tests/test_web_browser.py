@@ -1,7 +1,8 @@
 """The web app end to end in a real headless browser (Debian's chromium, driven by Playwright)
 against a real `pressmon serve` on 127.0.0.1: search, read, chart, review, hostile titles.
 
-Screenshots of each page go to test-artifacts/. Outside CI the tests skip when
+Screenshots of each page go to test-artifacts/; the first screen of those the README shows
+(the digest, the flag queue) also to docs/screenshots/. Outside CI the tests skip when
 /usr/bin/chromium is missing; in CI (the CI variable set) they always run.
 """
 
@@ -22,6 +23,7 @@ from tests.test_web import XSS_TITLE, XSS_URL, crawl_with_hostile_article
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = ROOT / "test-artifacts"
+SCREENSHOTS = ROOT / "docs" / "screenshots"
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -43,7 +45,9 @@ if not CHROMIUM.exists() and not os.environ.get("CI"):
 
 @pytest.fixture(scope="module")
 def crawled(tmp_path_factory: pytest.TempPathFactory) -> Cli:
-    return crawl_with_hostile_article(tmp_path_factory.mktemp("browser"))
+    cli = crawl_with_hostile_article(tmp_path_factory.mktemp("browser"))
+    cli("digest", "--send")  # to the test config's folder channel; the web app shows it
+    return cli
 
 
 @pytest.fixture(scope="module")
@@ -107,9 +111,13 @@ def page(browser, base_url: str):
     context.close()
 
 
-def shot(page, name: str) -> None:
+def shot(page, name: str, keep: bool = False) -> None:
+    """The whole page into test-artifacts/; with `keep`, its first screen into docs/screenshots/
+    too, where the README shows it."""
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    if keep:
+        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
 
 
 def _search_and_open(page, query: str, name: str) -> str:
@@ -150,21 +158,76 @@ def test_a_metric_page_draws_its_history(page) -> None:
     shot(page, "metric-companies")
 
 
+def _queue_count(page) -> int:
+    return int(page.locator(".queue-count").inner_text().split()[0])
+
+
 def test_accepting_a_flag_takes_it_off_the_queue(page) -> None:
     page.goto("/flags")
     row = page.locator("tr.flag").first
     flag_row_id = row.get_attribute("id")
-    before = page.locator("tr.flag").count()
-    row.locator("input[name=note]").fill("checked against the annual report")
-    row.locator("input[name=by]").fill("browser-test")
+    before = _queue_count(page)
+    page.locator(".toolbar input[name=note]").fill("checked against the annual report")
+    page.locator(".toolbar input[name=by]").fill("browser-test")
     with page.expect_navigation():
         row.locator("button.accept").click()
     assert page.locator(f"#{flag_row_id}").count() == 0
-    assert page.locator("tr.flag").count() == before - 1
+    assert _queue_count(page) == before - 1
     trail = page.locator("table.trail")
     assert "checked against the annual report" in trail.inner_text()
     assert "browser-test" in trail.inner_text()
     shot(page, "flags-after-accept")
+
+
+def test_the_queue_pages_fits_the_page_and_shows_each_sentence(page) -> None:
+    page.goto("/flags")
+    rows = page.locator("tr.flag")
+    assert 0 < rows.count() <= 25 < _queue_count(page)
+    assert rows.first.locator(".sentence mark").count() == 1
+    fits = "document.documentElement.scrollWidth <= document.documentElement.clientWidth"
+    assert page.evaluate(fits), "the queue is wider than the page"
+    shot(page, "flags-queue")
+    first_ids = [rows.nth(i).get_attribute("id") for i in range(rows.count())]
+    with page.expect_navigation():
+        page.locator("a.next").click()
+    following = page.locator("tr.flag")
+    assert following.count() > 0
+    assert not {following.nth(i).get_attribute("id") for i in range(following.count())} & set(
+        first_ids
+    )
+
+
+def test_several_flags_are_accepted_at_once_and_the_reviewer_is_remembered(page) -> None:
+    page.goto("/flags?kind=new")
+    rows = page.locator("tr.flag")
+    chosen = [rows.nth(i).get_attribute("id") for i in range(3)]
+    before = _queue_count(page)
+    for row_id in chosen:
+        page.locator(f"#{row_id} input[name=flag]").check()
+    page.locator(".toolbar input[name=note]").fill("first statements, checked")
+    page.locator(".toolbar input[name=by]").fill("Chan Tai-man")
+    shot(page, "flags", keep=True)
+    with page.expect_navigation():
+        page.locator(".toolbar button.accept").click()
+    assert _queue_count(page) == before - 3
+    assert all(page.locator(f"#{row_id}").count() == 0 for row_id in chosen)
+    assert page.locator("table.trail").inner_text().count("Chan Tai-man") == 3
+    page.goto("/flags")  # a later visit: the name is filled in
+    assert page.locator(".toolbar input[name=by]").input_value() == "Chan Tai-man"
+
+
+def test_the_digest_reads_as_figures_labels_dates_and_titles(page) -> None:
+    page.goto("/")
+    table = page.locator("table.digest-flags")
+    assert table.count() == 1
+    text = table.inner_text()
+    assert "e+" not in text and "_" not in text  # no 9.292e+10, no metric ids
+    changes = [c for c in page.locator("td.change").all_inner_texts() if c]
+    assert changes and all(c[0] in "+−±" for c in changes)
+    assert any("billion" in c for c in changes) and any("," in c for c in changes)
+    assert "http" not in page.locator("table.digest-flags td:last-child").first.inner_text()
+    assert "UTC" in page.locator("main p.muted").first.inner_text()
+    shot(page, "digest", keep=True)
 
 
 def test_a_hostile_title_shows_as_text_and_runs_nothing(page, base_url: str) -> None:

@@ -98,12 +98,30 @@ def get_article(request: Request, article_id: int) -> Record:
 @router.get("/flags", tags=["flags"])
 def list_flags(
     request: Request,
+    response: Response,
     state: Literal["open", "accepted", "dismissed"] | None = None,
     kind: Literal["new", "changed", "conflict", "outdated"] | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000, description="Flags per page.")] = 100,
+    after: Annotated[
+        str | None, Query(description="The cursor of the next page, from `X-Next-Cursor`.")
+    ] = None,
 ) -> list[Record]:
-    """Figure flags, changed first, then conflict, outdated and new."""
+    """A page of figure flags: changed first, then conflict, outdated and new, the largest
+    change first within a kind. When more follow, the `X-Next-Cursor` header holds the
+    cursor to pass as `after`, and `Link` (rel="next") the URL of the next page."""
+    try:
+        cursor = wq.parse_cursor(after)
+    except ValueError as exc:
+        raise HTTPException(400, str(exc)) from None
     with _store(request).session() as s:
-        return [flag_record(f) for f in q.list_flags(s, state=state, kind=kind)]
+        flags, following = q.flag_queue(s, state=state, kind=kind, after=cursor, limit=limit)
+        records: list[Record] = [flag_record(f) for f in flags]
+    if following is not None:
+        token = wq.cursor_text(following)
+        url = request.url.include_query_params(after=token)
+        response.headers["X-Next-Cursor"] = token
+        response.headers["Link"] = f'<{url.path}?{url.query}>; rel="next"'
+    return records
 
 
 @router.get("/flags/{flag_id}", tags=["flags"])

@@ -16,6 +16,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse, RedirectResponse
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
+from figures.catalogue import Catalogue, load_catalogue
 from figures.ledger import Ledger
 from store import Store
 from web import api, pages
@@ -66,11 +67,13 @@ def create_app(
     version: str,
     token: str | None = None,
     allowed_hosts: Sequence[str] | None = None,
+    catalogue: Catalogue | None = None,
 ) -> FastAPI:
     """The app over `store`, showing figures of `watched` (a `window_days` conflict window)
     and `version` in its API description. With `token`, every request must carry it; with
     `allowed_hosts`, other Host headers are refused (against DNS rebinding of a loopback
-    server). The shell composes these from its configuration; the app never reads it."""
+    server). Metrics show under their labels in `catalogue` (default: the shipped one).
+    The shell composes these from its configuration; the app never reads it."""
     app = FastAPI(
         title="pressmon",
         version=version,
@@ -81,6 +84,7 @@ def create_app(
     app.state.store = store
     app.state.watched = watched
     app.state.ledger = Ledger(watched, window_days)
+    app.state.catalogue = catalogue or load_catalogue()
     app.state.access = Access(token=token)
     app.include_router(pages.router)
     app.include_router(api.router)

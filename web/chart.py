@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from figures.display import day
+
 WIDTH, HEIGHT = 720, 300
 LEFT, RIGHT, TOP, BOTTOM = 80, 20, 20, 40
 BOUND_TICK = 12  # pixels of the arrow showing "at least" / "at most"
@@ -112,7 +114,7 @@ def build_chart(records: list[dict[str, Any]], unit: str, href: Any = lambda r: 
         Point(
             x=x(d),
             y=y(v),
-            label=f"{r['as_of']}: {r['text']} — {r['title'] or r['url']}",
+            label=f"{day(r['as_of'])}: {r['text']} — {r['title'] or r['url']}",
             qualifier=r["qualifier"],
             state="flagged" if any(f["state"] == "open" for f in r["flags"]) else "ok",
             href=href(r),

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Annotated, Any
+from urllib.parse import quote, unquote, urlencode
 
 from fastapi import APIRouter, Form, HTTPException, Query, Request, Response
 from fastapi.responses import RedirectResponse
+from sqlalchemy.orm import Session
 
 from figures.model import FLAG_KINDS
 from figures.records import current_record, history_record
@@ -68,13 +70,24 @@ def _store(request: Request) -> Store:
     return store
 
 
+def _digest_sources(session: Session, record: dict[str, Any] | None) -> dict[str, Any]:
+    """The stored articles a digest's flags cite, by URL (a digest stores URLs only)."""
+    content = (record or {}).get("content")
+    flags = content.get("flags") if isinstance(content, dict) else None
+    if not isinstance(flags, list):
+        return {}
+    urls = [f.get(k) for f in flags if isinstance(f, dict) for k in ("url", "previous_url")]
+    return wq.article_sources(session, urls)
+
+
 # -- digests ---------------------------------------------------------------------------------
 @router.get("/")
 def latest_digest_page(request: Request) -> Response:
     with _store(request).session() as s:
         digest = wq.latest_digest(s)
         record = wq.digest_record(digest) if digest else None
-    return render(request, "digest.html", digest=record, latest=True)
+        sources = _digest_sources(s, record)
+    return render(request, "digest.html", digest=record, latest=True, sources=sources)
 
 
 @router.get("/digests")
@@ -91,7 +104,8 @@ def digest_page(request: Request, digest_id: int) -> Response:
         if digest is None:
             raise HTTPException(404, f"no digest with id {digest_id}")
         record = wq.digest_record(digest)
-    return render(request, "digest.html", digest=record, latest=False)
+        sources = _digest_sources(s, record)
+    return render(request, "digest.html", digest=record, latest=False, sources=sources)
 
 
 # -- articles --------------------------------------------------------------------------------
@@ -117,7 +131,7 @@ def articles_page(
         cluster=_int(cluster, "cluster"),
         limit=PAGE_SIZE,
         order="relevance" if order == "relevance" else "newest",
-        after=_cursor(after),
+        after=_article_cursor(after),
     )
     store = _store(request)
     with store.session() as s:
@@ -151,7 +165,7 @@ def articles_page(
     )
 
 
-def _cursor(value: str | None) -> Cursor | None:
+def _article_cursor(value: str | None) -> Cursor | None:
     try:
         return Cursor.parse(value) if value else None
     except ValueError as exc:
@@ -252,25 +266,67 @@ def metric_page(request: Request, metric: str, subject: str | None = None) -> Re
 
 
 # -- flags -----------------------------------------------------------------------------------
-@router.get("/flags")
-def flags_page(request: Request, state: str = "open", kind: str | None = None) -> Response:
-    with _store(request).session() as s:
-        flags = q.list_flags(
-            s,
-            state=state if state in FLAG_STATES else None,
-            kind=kind if kind in FLAG_KINDS else None,
+REVIEWER_COOKIE = "pressmon_reviewer"
+QUEUE_PAGE = 25
+
+
+def _reviewer(request: Request) -> str:
+    return unquote(request.cookies.get(REVIEWER_COOKIE, ""))
+
+
+def _remember_reviewer(response: Response, by: str) -> Response:
+    """The reviewer's name for the next form, kept a year in this browser."""
+    if by.strip():
+        response.set_cookie(
+            REVIEWER_COOKIE,
+            quote(by.strip()[:200]),
+            max_age=365 * 24 * 3600,
+            httponly=True,
+            samesite="lax",
         )
-        records = [flag_record(f) for f in flags]
+    return response
+
+
+def _flag_cursor(after: str | None) -> q.FlagCursor | None:
+    try:
+        return wq.parse_cursor(after)
+    except ValueError as exc:
+        raise HTTPException(400, str(exc)) from None
+
+
+@router.get("/flags")
+def flags_page(
+    request: Request, state: str = "open", kind: str | None = None, after: str | None = None
+) -> Response:
+    wanted_state = state if state in FLAG_STATES else None
+    wanted_kind = kind if kind in FLAG_KINDS else None
+    with _store(request).session() as s:
+        flags, cursor = q.flag_queue(
+            s, state=wanted_state, kind=wanted_kind, after=_flag_cursor(after), limit=QUEUE_PAGE
+        )
+        total = q.count_flags(s, state=wanted_state, kind=wanted_kind)
+        records = [
+            flag_record(f) | {"article_id": f.mention.article_id, "title": f.mention.article.title}
+            for f in flags
+        ]
         trail = [wq.review_record(r) for r in wq.recent_reviews(s)]
+    here = {"state": state} | ({"kind": kind} if kind else {})
     return render(
         request,
         "flags.html",
         flags=records,
+        total=total,
+        paged=after is not None,
+        first_page="/flags?" + urlencode(here),
+        next_page="/flags?" + urlencode(here | {"after": wq.cursor_text(cursor)})
+        if cursor
+        else None,
         trail=trail,
         state=state,
         kind=kind or "",
         states=FLAG_STATES,
         kinds=FLAG_KINDS,
+        reviewer=_reviewer(request),
     )
 
 
@@ -283,7 +339,54 @@ def flag_page(request: Request, flag_id: int) -> Response:
         record = flag_record(flag)
         trail = [wq.review_record(r) for r in wq.reviews_of_flag(s, flag_id)]
         article_id = flag.mention.article_id
-    return render(request, "flag.html", flag=record, trail=trail, article_id=article_id)
+        article_title = flag.mention.article.title
+    return render(
+        request,
+        "flag.html",
+        flag=record,
+        trail=trail,
+        article_id=article_id,
+        article_title=article_title,
+        reviewer=_reviewer(request),
+    )
+
+
+REVIEW_STATES: dict[str, ReviewDecision] = {"accept": "accepted", "dismiss": "dismissed"}
+
+
+def _decision(request: Request, csrf_token: str, action: str) -> ReviewDecision:
+    """The review a form asks for, once its CSRF token is checked."""
+    access: Access = request.app.state.access
+    if not access.csrf_ok(request.cookies.get(SESSION_COOKIE), csrf_token):
+        raise HTTPException(403, "the form's CSRF token is missing or stale: reload the page")
+    if action not in REVIEW_STATES:
+        raise HTTPException(400, f"action {action!r}: expected accept or dismiss")
+    return REVIEW_STATES[action]
+
+
+@router.post("/flags/review")
+def review_many_form(
+    request: Request,
+    action: Annotated[str, Form()],
+    flag: Annotated[list[int] | None, Form()] = None,
+    csrf_token: Annotated[str, Form()] = "",
+    note: Annotated[str, Form()] = "",
+    by: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "/flags",
+) -> Response:
+    """Accept or dismiss every ticked flag of the queue at once, with one note and reviewer."""
+    state = _decision(request, csrf_token, action)
+    ids = sorted(set(flag or []))
+    if not ids:
+        raise HTTPException(400, "no flag selected: tick the flags to accept or dismiss")
+    with _store(request).session() as s:
+        found = {f.id: f for f in (q.get_flag(s, i) for i in ids) if f is not None}
+        missing = [i for i in ids if i not in found]
+        if missing:
+            raise HTTPException(404, f"no flag with id {', '.join(map(str, missing))}")
+        for flag_id in ids:
+            wq.review(s, request.app.state.ledger, found[flag_id], state, by, note)
+    return _remember_reviewer(local_redirect(next, "/flags"), by)
 
 
 @router.post("/flags/{flag_id}/review")
@@ -293,21 +396,16 @@ def review_form(
     action: Annotated[str, Form()],
     csrf_token: Annotated[str, Form()] = "",
     note: Annotated[str, Form()] = "",
-    by: Annotated[str, Form()] = "web",
+    by: Annotated[str, Form()] = "",
     next: Annotated[str, Form()] = "/flags",
 ) -> Response:
-    access: Access = request.app.state.access
-    if not access.csrf_ok(request.cookies.get(SESSION_COOKIE), csrf_token):
-        raise HTTPException(403, "the form's CSRF token is missing or stale: reload the page")
-    states: dict[str, ReviewDecision] = {"accept": "accepted", "dismiss": "dismissed"}
-    if action not in states:
-        raise HTTPException(400, f"action {action!r}: expected accept or dismiss")
+    state = _decision(request, csrf_token, action)
     with _store(request).session() as s:
         flag = q.get_flag(s, flag_id)
         if flag is None:
             raise HTTPException(404, f"no flag with id {flag_id}")
-        wq.review(s, request.app.state.ledger, flag, states[action], by, note)
-    return local_redirect(next, "/flags")
+        wq.review(s, request.app.state.ledger, flag, state, by, note)
+    return _remember_reviewer(local_redirect(next, "/flags"), by)
 
 
 # -- login (only when a token is required) ---------------------------------------------------

@@ -7,11 +7,13 @@ and JSON shapes only the web app asks for.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy.orm import Session
 
+from figures.display import site
 from figures.ledger import Ledger
 from store import queries as q
 from store.clock import now
@@ -30,7 +32,9 @@ from store.search import SearchIndex
 
 __all__ = [  # the store's named queries the routes use, beside the web app's own
     "ArticleFilter",
+    "article_sources",
     "count_articles",
+    "cursor_text",
     "digest_record",
     "find_articles",
     "get_digest",
@@ -38,6 +42,7 @@ __all__ = [  # the store's named queries the routes use, beside the web app's ow
     "list_digests",
     "mentions_of_article",
     "metric_names",
+    "parse_cursor",
     "recent_reviews",
     "review",
     "review_record",
@@ -91,6 +96,16 @@ def count_articles(session: Session, search: SearchIndex, f: ArticleFilter) -> i
     return q.count_articles(session, f.filters, search=search, query=f.query, cap=COUNT_CAP)
 
 
+def article_sources(session: Session, urls: Iterable[str | None]) -> dict[str, dict[str, object]]:
+    """url -> the stored article there ({"id", "title", "site"}), for the URLs a stored digest
+    or a flag names, so pages show a title and a site where the record has a URL."""
+    wanted = sorted({u for u in urls if u})
+    return {
+        a.url: {"id": a.id, "title": a.title, "site": a.sitename or site(a.url)}
+        for a in (q.articles_by_url(session, wanted) if wanted else [])
+    }
+
+
 def mentions_of_article(session: Session, article_id: int) -> list[FigureMention]:
     """The figures the article's current version states, in reading order."""
     return sorted(q.current_mentions_of_article(session, article_id), key=lambda m: m.start)
@@ -112,6 +127,25 @@ def digest_record(digest: Digest) -> dict[str, object]:
         "period_end": digest.period_end.isoformat(timespec="seconds"),
         "content": digest.content,
     }
+
+
+def cursor_text(cursor: q.FlagCursor) -> str:
+    """A queue cursor as it travels in a URL: "rank.size.id"."""
+    return f"{cursor.rank}.{cursor.size}.{cursor.id}"
+
+
+def parse_cursor(text: str | None) -> q.FlagCursor | None:
+    """The cursor of `cursor_text`; ValueError naming the text when it is not one."""
+    if not text:
+        return None
+    parts = text.split(".")
+    try:
+        rank, size, flag_id = (int(p) for p in parts)
+    except ValueError:
+        raise ValueError(
+            f"after {text!r}: not a cursor of the flag queue (take it from a 'next' link)"
+        ) from None
+    return q.FlagCursor(rank, size, flag_id)
 
 
 def review_record(review: FlagReview) -> dict[str, object]:

@@ -2,7 +2,8 @@
 
 Apart from `web.app` so the pages can render without importing the module that
 mounts them. Every template is autoescaped; the filters turn stored values into
-safe text (figures, search highlights, outside links).
+safe text (figures, changes and dates through figures.display, search
+highlights, outside links).
 """
 
 from __future__ import annotations
@@ -15,19 +16,11 @@ from fastapi import Request, Response
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader
 
+from figures import display
+from figures.display import figure
 from web.access import Access
 
 TEMPLATES = Path(__file__).with_name("templates")
-QUALIFIER_WORDS = {"at_least": "over ", "at_most": "up to ", "about": "about ", "exact": ""}
-
-
-def figure(value: Any, qualifier: str | None = None, unit: str | None = None) -> str:
-    """A stated figure for people: "over 1,800", "about 93,700,000,000 HKD"."""
-    if value is None:
-        return ""
-    shown = f"{value:,}" if isinstance(value, int | float) else str(value)
-    suffix = "" if unit in (None, "count") else f" {unit}"
-    return f"{QUALIFIER_WORDS.get(qualifier or 'exact', '')}{shown}{suffix}"
 
 
 def highlights(snippet: str) -> list[tuple[str, bool]]:
@@ -52,6 +45,11 @@ def link(url: str | None) -> str:
 def _environment() -> Environment:
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True)
     env.filters["figure"] = figure
+    env.filters["change"] = display.change
+    env.filters["day"] = display.day
+    env.filters["moment"] = display.moment
+    env.filters["site"] = display.site
+    env.globals["period"] = display.period
     env.filters["highlights"] = highlights
     env.filters["link"] = link
     env.filters["segment"] = lambda value: quote(str(value), safe="")
@@ -62,9 +60,12 @@ templates = Jinja2Templates(env=_environment())
 
 
 def render(request: Request, name: str, status_code: int = 200, **context: Any) -> Response:
-    """A page, with what every page needs: the CSRF token and whether a login is in play."""
+    """A page, with what every page needs: the CSRF token, whether a login is in play, and
+    `label`, a metric's name from the app's catalogue."""
     access: Access = request.app.state.access
+    catalogue = request.app.state.catalogue
     context |= {
+        "label": lambda key: display.metric_label(key, catalogue),
         "csrf_token": access.csrf_token(request.state.session_id),
         "login": access.token is not None,
     }
