@@ -9,6 +9,23 @@ from crawler.pdf import PdfLimits
 
 
 @dataclass(frozen=True)
+class CleanPage:
+    """What the rest of the flow knows about a page after cleaning (`crawler.clean`).
+
+    Kept here, apart from the cleaning code, so the crawl process can receive one from a
+    cleaning worker without importing trafilatura.
+    """
+
+    title: str | None
+    text: str  # main text, paragraphs separated by "\n", comments excluded
+    date: date | None
+    author: str | None
+    sitename: str | None
+    language: str
+    description: str | None
+
+
+@dataclass(frozen=True)
 class Hints:
     """What a feed or news sitemap said about a page before it was fetched.
 

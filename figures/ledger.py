@@ -4,6 +4,9 @@ Runs right after the store writes an article version. The flags of a series
 are always recomputed from the whole record (`figures.record.evaluate`), so
 they never depend on the order articles were crawled in; reviewed flags are
 kept as the reviewer left them, and a dismissal feeds back into the record.
+Crawls run side by side as separate processes: every change to mentions and flags
+happens under the store's figures lock (`store.writes.lock_figures`), so a replay
+reads the record the previous one left and never adds a flag another one added.
 """
 
 from __future__ import annotations
@@ -41,11 +44,15 @@ def to_mention(row: FigureMention) -> Mention:
 
 def observation(row: FigureMention) -> Observation:
     """A stored mention as the record replays it: keyed by its id, ordered within its article,
-    undated when its article has no publication date (its as-of is only evidence)."""
+    undated when its article has no publication date (its as-of is only evidence).
+
+    Same-date articles are ordered by URL key, not by id: ids follow the order the pages
+    were stored in, which differs between one crawl and several side by side.
+    """
     return Observation(
         key=row.id,
         mention=to_mention(row),
-        article=row.article_id,
+        article=row.article.url_key,
         position=row.start,
         url=row.article.url,
         dated=row.article.published is not None,
@@ -86,6 +93,7 @@ class Ledger:
         """Store `version`'s mentions (the article's earlier ones stop counting); new flags.
 
         `evidence` dates an undated article (see `as_of`)."""
+        w.lock_figures(session)
         when = as_of(article, evidence)
         earlier = q.current_mentions_of_article(session, article.id)
         w.retire_mentions(session, article.id)
@@ -116,8 +124,12 @@ class Ledger:
         notes: dict[int, str] | None = None,
     ) -> list[Flag]:
         """Recompute the flags of these series; returns the flags that did not exist before."""
+        keys = sorted(series)  # a fixed order: flag ids must not depend on hashing
+        if not keys:
+            return []
+        w.lock_figures(session)  # before the first read: the record as the last replay left it
         created: list[Flag] = []
-        for key in sorted(series):  # a fixed order: flag ids must not depend on hashing
+        for key in keys:
             subject, metric, _family = key
             if subject != self.watched:
                 continue  # other subjects keep their mentions but are not watched
@@ -169,6 +181,7 @@ class Ledger:
         now: datetime,
     ) -> None:
         """Accept or dismiss a flag; a dismissal takes its mention out of the record."""
+        w.lock_figures(session)
         w.review_flag(session, flag, state, by, note, now)
         self.refresh(session, [series_key(to_mention(flag.mention))], now)
 

@@ -97,7 +97,7 @@ class SitemapSpider(SourceSpider):
                 and entry.lastmod
                 and entry.lastmod <= known.last_fetched
             ):
-                self.context.processor.touch(entry.loc)
+                self.context.processor.touch(entry.loc, known)
                 self.tally.counts["unchanged"] += 1
                 continue
             hints = Hints(
