@@ -27,10 +27,16 @@ class CleanPage:
 
 @dataclass(frozen=True)
 class Hints:
-    """What a feed or news sitemap said about a page before it was fetched."""
+    """What a feed or news sitemap said about a page before it was fetched.
+
+    `modified` (an Atom entry's `updated`, a sitemap's `lastmod`) is no publication date,
+    but it is evidence of one: the page existed by then. It dates an undated article's
+    figures (crawler.process) better than the day the crawler first saw it.
+    """
 
     title: str | None = None
     published: date | None = None
+    modified: date | None = None
 
 
 @dataclass(frozen=True)

@@ -292,8 +292,8 @@ class PageProcessor:
             if outcome is not Outcome.UNCHANGED and self.ledger is not None:
                 version = q.current_version(session, article.id)
                 assert version is not None  # the article was just stored with a version
-                flags = self.ledger.record_version(
-                    session, article, version, analysis.mentions, stamp
+                flags = self.ledger.record_version(  # an undated page: dated by the evidence
+                    session, article, version, analysis.mentions, stamp, fetched.hints.modified
                 )
                 tally.created_flags.extend(flags)
             self._remember(session, fetched, body_hash, True, article.id)

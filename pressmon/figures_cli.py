@@ -114,7 +114,7 @@ def current_cmd(app: App, subject: str | None, as_json: bool) -> None:
         report.current_table(app.out, records)
 
 
-@command("ingest")
+@command("ingest", creates_store=True)
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--url", help="Where the text was published (default: the file's path).")
 @click.option("--published", help="Its publication date (default: the page's own).")
@@ -180,8 +180,8 @@ def flags_group(
     from pressmon.errors import EXPECTED
     from store import queries as q
 
-    app = App(config_path, db_url)
     try:
+        app = App(config_path, db_url)
         with app.store.session() as session:
             flags = q.list_flags(
                 session,

@@ -100,8 +100,11 @@ class SitemapSpider(SourceSpider):
                 self.context.processor.touch(entry.loc, known)
                 self.tally.counts["unchanged"] += 1
                 continue
-            request = self.article_request(
-                response.urljoin(entry.loc), Hints(entry.title, entry.published)
+            hints = Hints(
+                title=entry.title,
+                published=entry.published,
+                modified=entry.lastmod.date() if entry.lastmod else None,
             )
+            request = self.article_request(response.urljoin(entry.loc), hints)
             if request is not None:
                 yield request
