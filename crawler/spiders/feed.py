@@ -17,7 +17,6 @@ from scrapy.http import Request, Response
 from crawler.headlines import Headline, keep_headline
 from crawler.items import Fetched, Hints
 from crawler.spiders.base import SourceSpider
-from crawler.urls import url_key
 from crawler.wrappers import headline_title, is_interstitial, resolve_link
 
 # feedparser flags these but parses the feed in full: no reason to count an error.
@@ -62,7 +61,7 @@ class FeedSpider(SourceSpider):
             self.tally.skip(url, "not an http(s) link")
         elif not self.follow(url):
             self.tally.skip(url, "outside the source's allow/deny patterns")
-        elif url_key(url) in self.requested:
+        else:  # asked for already, in this crawl or by another worker
             self.tally.skip(url, "listed twice")
 
 
