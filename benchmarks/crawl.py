@@ -440,10 +440,12 @@ def _not_modified(headers, res: Resource) -> bool:
 
 
 class SiteServer:
-    """ThreadingHTTPServer on a thread, counting the statuses it answers."""
+    """ThreadingHTTPServer on a thread, counting the statuses it answers; `latency` seconds
+    pass before each answer, as over a real network (benchmarks/scale.py)."""
 
-    def __init__(self, site: GeneratedSite) -> None:
+    def __init__(self, site: GeneratedSite, latency: float = 0.0) -> None:
         self.site = site
+        self.latency = latency
         self.statuses: Counter[int] = Counter()
         lock = threading.Lock()
         outer = self
@@ -452,6 +454,8 @@ class SiteServer:
             protocol_version = "HTTP/1.1"
 
             def do_GET(self) -> None:
+                if outer.latency:
+                    time.sleep(outer.latency)
                 res = outer.site.get(self.path.split("?")[0], outer.base_url)
                 if res is None:
                     status, body = 404, b"not found"

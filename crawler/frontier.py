@@ -239,14 +239,10 @@ class Frontier:
                 )
             )
         workers.sort(key=lambda w: -w.heartbeat)
-        return FrontierStatus(
-            self.url, self.queued(), tuple(workers), self.redis.zcard(SEEN)
-        )
+        return FrontierStatus(self.url, self.queued(), tuple(workers), self.redis.zcard(SEEN))
 
     # -- politeness ----------------------------------------------------------------------------
-    def take_slot(
-        self, domain: str, token: str, limit: int, delay: float, stale: float
-    ) -> float:
+    def take_slot(self, domain: str, token: str, limit: int, delay: float, stale: float) -> float:
         """Take one of `domain`'s `limit` download slots: 0, or seconds to wait and ask again.
 
         A slot held longer than `stale` seconds (its worker died mid-download) is free again.

@@ -419,7 +419,7 @@ def work(
     def cluster_lock() -> AbstractContextManager[object]:
         return cast(
             AbstractContextManager[object],
-            frontier.redis.lock(CLUSTER_LOCK, timeout=max(60.0, settings.timeout)),
+            frontier.redis.lock(CLUSTER_LOCK, timeout=max(300.0, settings.timeout)),
         )
 
     pool = _start_pool(settings.clean_workers)
@@ -493,22 +493,31 @@ def work(
         beat.stop()
         if pool is not None:
             pool.shutdown(cancel_futures=True)
-        _finish_runs(store, runs, stopping, fatal)
+        _finish_runs(store, runs, stopping, fatal, cluster_lock)
     if fatal:
         raise fatal[0]
     return [run.run_id for run in runs.values()]
 
 
 def _finish_runs(
-    store: Store, runs: dict[str, _Run], stopping: list[int], fatal: list[Exception]
+    store: Store,
+    runs: dict[str, _Run],
+    stopping: list[int],
+    fatal: list[Exception],
+    serialise: Callable[[], AbstractContextManager[object]],
 ) -> None:
-    """Close each source's run with its tally, then let its lease go."""
+    """Close each source's run with its tally, then let its lease go.
+
+    The flags are settled under `serialise`, the lock the workers cluster under: each
+    worker then replays the series on the flags the others committed, never beside them.
+    """
     for run in runs.values():
         spider = run.spider
         tally = spider.tally
         try:
             if spider.context.fatal is None:
-                spider.context.processor.settle_flags(tally)
+                with serialise():
+                    spider.context.processor.settle_flags(tally)
             status: RunStatus = "ok"
             error_text = None
             if spider.context.fatal is not None or fatal:

@@ -47,9 +47,7 @@ def main() -> None:
 @click.option(
     "--seed", is_flag=True, help="Queue the sources' start requests in the shared frontier."
 )
-@click.option(
-    "--worker", is_flag=True, help="Crawl from the shared frontier until it stays empty."
-)
+@click.option("--worker", is_flag=True, help="Crawl from the shared frontier until it stays empty.")
 @click.option(
     "--status", "show_status", is_flag=True, help="Show the shared frontier and its workers."
 )

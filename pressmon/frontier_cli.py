@@ -18,6 +18,15 @@ from pressmon.errors import ConfigError
 
 
 def frontier_url(app: App) -> str:
+    """crawl.frontier, once the scale extra is known to be installed."""
+    try:
+        import redis  # noqa: F401
+        import scrapy_redis  # noqa: F401
+    except ImportError as exc:
+        raise ConfigError(
+            f"the shared frontier needs the scale extra ({exc.name} is missing): "
+            "pip install 'pressmon[scale]'"
+        ) from None
     url = app.config.crawl.frontier
     if url is None:
         raise ConfigError(
@@ -29,10 +38,11 @@ def frontier_url(app: App) -> str:
 
 def seed(app: App, names: tuple[str, ...]) -> None:
     """Queue the start requests of the enabled (or named) sources; each starts a new round."""
+    url = frontier_url(app)
     from crawler.frontier import Frontier
 
     sources = app.config.select_sources(names)
-    frontier = Frontier(frontier_url(app)).check()
+    frontier = Frontier(url).check()
     queued = frontier.seed(sources)
     click.echo(
         f"queued {queued} start requests of {len(sources)} sources "
@@ -42,9 +52,9 @@ def seed(app: App, names: tuple[str, ...]) -> None:
 
 def work(app: App, worker: str | None) -> list[int]:
     """Crawl from the frontier until idle; the summary of each source's run, as `crawl` prints."""
+    frontier_url(app)
     from crawler.worker import work as run_worker
 
-    frontier_url(app)
     config = app.config
     with report.progress(app.err) as tick:
         run_ids = run_worker(
@@ -63,9 +73,10 @@ def work(app: App, worker: str | None) -> list[int]:
 
 def status(app: App, as_json: bool) -> None:
     """The frontier's length and every worker seen, with its last heartbeat."""
+    url = frontier_url(app)
     from crawler.frontier import Frontier
 
-    frontier = Frontier(frontier_url(app)).check()
+    frontier = Frontier(url).check()
     state = frontier.status()
     clock = frontier.now()
     workers = [

@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 
 from samplesite import SampleSite
 from store import Store
@@ -67,9 +68,7 @@ def reference(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[int, 
     with SampleSite() as site:
         cli = Cli(write_config(tmp / "config.yaml", site.base_url), database_url(tmp), tmp)
         cli("crawl")
-        return {
-            url.removeprefix(site.base_url): value for url, value in stored(cli.db_url).items()
-        }
+        return {url.removeprefix(site.base_url): value for url, value in stored(cli.db_url).items()}
 
 
 class Workers:
@@ -173,9 +172,7 @@ def test_a_worker_killed_mid_crawl_loses_nothing(
 ) -> None:
     with SampleSite() as site:
         site.delay = 0.3  # slow enough to be killed with requests taken and unfinished
-        cli = frontier_cli(
-            tmp_path, site, worker_idle=6, lease_timeout=2, concurrency_per_domain=4
-        )
+        cli = frontier_cli(tmp_path, site, worker_idle=6, lease_timeout=2, concurrency_per_domain=4)
         cli("crawl", "--seed")
         group = workers(cli)  # type: ignore[operator]
         doomed = group.start()
@@ -227,3 +224,57 @@ def test_per_domain_limits_hold_across_workers(tmp_path: Path, workers: object) 
     # nine gaps in ten must still show the domain's delay, whichever worker asked.
     gaps = sorted(b - a for a, b in itertools.pairwise(starts))
     assert gaps[len(gaps) // 10] >= 0.25 * 0.9
+
+
+def test_the_scheduler_seeds_the_frontier_instead_of_crawling(
+    tmp_path: Path, workers: object
+) -> None:
+    with SampleSite() as site:
+        cli = frontier_cli(tmp_path, site, worker_idle=2)
+        data = yaml.safe_load(cli.config.read_text(encoding="utf-8"))
+        every = {"every": "1s", "min_every": "1s", "max_every": "1s"}
+        data["sources"] = [{**s, "schedule": every} for s in data["sources"] if s["name"] == "wire"]
+        data["digest"] = {"schedule": {"cron": "0 7 1 1 *"}, "folder": str(tmp_path)}
+        cli.config.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+        env = {**os.environ, "PRESSMON_CONFIG": str(cli.config), "PRESSMON_DB": cli.db_url}
+        log = tmp_path / "run.log"
+        with log.open("wb") as out:
+            scheduler = subprocess.Popen(
+                [sys.executable, "-m", "pressmon", "run"],
+                cwd=tmp_path,
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+        try:
+            deadline = time.monotonic() + 120
+            while "crawl:wire: seeded the frontier" not in log.read_text(errors="replace"):
+                assert scheduler.poll() is None, log.read_text(errors="replace")
+                assert time.monotonic() < deadline, log.read_text(errors="replace")
+                time.sleep(0.2)
+            queued = json.loads(cli("crawl", "--status", "--json").stdout)["queued"]
+            runs_by_scheduler = stored_runs(cli.db_url)
+        finally:
+            scheduler.send_signal(signal.SIGTERM)
+            assert scheduler.wait(timeout=60) == 0
+        fetched_by_scheduler = [r.path for r in site.requests]
+
+        group = workers(cli)  # type: ignore[operator]
+        out = group.finish(group.start())
+
+    assert queued >= 1  # the wire's start request, waiting for a worker
+    assert runs_by_scheduler == [] and fetched_by_scheduler == []  # it crawled nothing itself
+    assert "Traceback" not in log.read_text(errors="replace")
+    assert "wire" in out and stored_runs(cli.db_url) == [("wire", "ok")]
+    assert stored(cli.db_url)  # the worker stored the wire's articles
+
+
+def stored_runs(url: str) -> list[tuple[str, str]]:
+    from store import queries as q
+
+    store = Store(url)
+    try:
+        with store.session() as session:
+            return [(r.source, r.status) for r in q.last_runs(session, 100)]
+    finally:
+        store.close()
