@@ -131,6 +131,10 @@ class WorkerSpider(scrapy.Spider):
             self.spiders[source] = self._open_source(source)
         return self.spiders[source]
 
+    def failing(self) -> bool:
+        """The store failed under one of the sources: pages are dropped, not stored."""
+        return any(s is not None and s.context.fatal is not None for s in self.spiders.values())
+
     # -- staying alive while the frontier may still fill ----------------------------------------
     def on_opened(self, spider: scrapy.Spider) -> None:
         self._poller = task.LoopingCall(self.poll)
@@ -151,7 +155,11 @@ class WorkerSpider(scrapy.Spider):
         engine, scheduler = self.crawler.engine, self.scheduler
         if engine is None or scheduler is None or self._closing:
             return
-        if scheduler.busy() or not engine.spider_is_idle():
+        try:
+            idle = engine.spider_is_idle()
+        except RuntimeError:  # the engine is closing the spider
+            return
+        if scheduler.busy() or not idle:
             self.last_busy = time.monotonic()
         if engine.downloader.needs_backout() or scheduler.local:
             return
@@ -278,8 +286,8 @@ class FrontierScheduler(RedisScheduler):
         """Drop from the taken list every handed-out request the engine has finished:
         downloaded, its callback run, its items stored and its new requests queued."""
         engine = self.crawler.engine
-        if engine is None:
-            return
+        if engine is None or self.spider.failing():
+            return  # a store that failed kept nothing more: what is held goes back at exit
         working = {id(r) for r in engine.downloader.active}
         slot = engine.scraper.slot
         if slot is not None:
