@@ -43,6 +43,7 @@ ROUNDS = f"{PREFIX}:round"  # hash: source -> when its current round began (ms)
 LSH_BASENAME = f"{PREFIX}:lsh".encode()
 SIGNATURES = f"{PREFIX}:lsh:signatures"  # hash: article id -> MinHash signature
 CLUSTER_LOCK = f"{PREFIX}:lock:cluster"
+FORGET_AFTER = 86400  # seconds after its last heartbeat that a dead worker is still listed
 
 
 def taken_key(worker: str) -> str:
@@ -209,12 +210,19 @@ class Frontier:
         self.redis.delete(alive_key(worker))
 
     def recover(self) -> int:
-        """Requeue what dead workers (heartbeat expired) had taken; how many requests."""
+        """Requeue what dead workers (heartbeat expired) had taken; how many requests.
+
+        A worker gone for a day, holding nothing, is forgotten (`status` stops listing it).
+        """
         moved = 0
-        for raw in cast(list[bytes], self.redis.hkeys(WORKERS)):
+        forget_before = self.now() - FORGET_AFTER
+        for raw, info in cast(dict[bytes, bytes], self.redis.hgetall(WORKERS)).items():
             worker = raw.decode()
-            if not self.redis.exists(alive_key(worker)):
-                moved += self._give_back(worker)
+            if self.redis.exists(alive_key(worker)):
+                continue
+            moved += self._give_back(worker)
+            if json.loads(info).get("heartbeat", 0) < forget_before:
+                self.redis.hdel(WORKERS, worker)
         return moved
 
     def _give_back(self, worker: str) -> int:
