@@ -152,3 +152,23 @@ def test_two_workers_storing_copies_of_one_release_at_once_give_one_cluster(
             assert cluster is not None and cluster.truth_id is not None  # one source of truth
     for store in stores:
         store.close()
+
+
+def test_two_workers_starting_at_once_record_the_sources_once(tmp_path: Path) -> None:
+    """Each worker upserts the configured sources as it starts; at the same moment on a
+    fresh store that must give one row per source, never a unique-key error."""
+    from store import writes as w
+
+    url = database_url(tmp_path)
+    config = parse_config(yaml.safe_load(sample_config("http://127.0.0.1:8765")), "sample")
+    stores = [Store(url), Store(url)]
+
+    def sync(store: Store) -> dict[str, int]:
+        with store.session() as session:
+            return w.sync_sources(session, config.sources)
+
+    for _ in range(3):
+        first, second = together(lambda: sync(stores[0]), lambda: sync(stores[1]))
+        assert first == second and set(first) == {s.name for s in config.sources}
+    for store in stores:
+        store.close()
