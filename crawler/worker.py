@@ -1,9 +1,10 @@
 """A crawl worker: takes requests from the shared frontier until it has been idle a while.
 
 The scale-out sibling of `crawler.run`, built on scrapy-redis: its Redis scheduler,
-given a reliable queue (`crawler.frontier`), feeds one Scrapy engine with the requests of
-every source. Each source met gets its own spider (the same per-kind spiders as a
-one-process crawl, for their callbacks), crawl run, tally and page processor, so the
+given a reliable queue (`crawler.frontier_scheduler`), feeds one Scrapy engine with the
+requests of every source; `crawler.politeness` keeps the domains' limits across workers.
+Each source met gets its own spider (the same per-kind spiders as a one-process crawl,
+for their callbacks), crawl run, tally and page processor, so the
 worker ends with the same summary as `pressmon crawl`. What it shares with the other
 workers lives in Redis: the queue, the pages claimed, each domain's download slots and
 delay, and the near-duplicate index; the store is shared through its upserts.
@@ -21,8 +22,6 @@ import logging
 import signal
 import threading
 import time
-import uuid
-from collections import deque
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -31,11 +30,7 @@ from typing import Any, cast
 import scrapy
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DontCloseSpider
-from scrapy.http import Request, Response
-from scrapy.utils.httpobj import urlparse_cached
-from scrapy.utils.request import request_from_dict
-from scrapy_redis.queue import Base as RedisQueue
-from scrapy_redis.scheduler import Scheduler as RedisScheduler
+from scrapy.http import Request
 from twisted.internet import task
 
 from crawler.context import CrawlContext, KnownUrls, Progress
@@ -44,19 +39,16 @@ from crawler.errors import FrontierError
 from crawler.frontier import (
     CLUSTER_LOCK,
     LSH_BASENAME,
-    QUEUE,
     SIGNATURES,
     Frontier,
-    decode,
-    encode,
     new_worker_id,
 )
+from crawler.frontier_scheduler import FrontierScheduler
 from crawler.process import PageProcessor, Tally
 from crawler.relevance import Watch
 from crawler.settings import CrawlSettings
 from crawler.sources import Source
 from crawler.spiders.base import SourceSpider
-from crawler.urls import url_key
 from figures.catalogue import Catalogue
 from figures.ledger import Ledger
 from store import Store
@@ -172,176 +164,6 @@ class WorkerSpider(scrapy.Spider):
             self._close = asyncio.ensure_future(engine.close_spider_async(reason="finished"))
 
 
-class FrontierQueue(RedisQueue):
-    """scrapy-redis's queue on the shared frontier: requests are taken into this worker's
-    taken list, not popped, and each is encoded with the source it belongs to."""
-
-    def __init__(self, server: Any, spider: WorkerSpider, key: str) -> None:
-        super().__init__(server, spider, key)
-        self.frontier = spider.frontier
-        self.owner = spider
-
-    def _encode_request(self, request: Request) -> bytes:
-        owner = getattr(request.callback, "__self__", None)
-        if not isinstance(owner, SourceSpider):
-            raise ValueError(f"request without a source spider's callback: {request}")
-        return encode(owner.source.name, request.to_dict(spider=owner))
-
-    def _decode_request(self, encoded_request: bytes) -> Request | None:
-        source, data = decode(encoded_request)
-        spider = self.owner.source_spider(source)
-        if spider is None:
-            return None
-        return request_from_dict(data, spider=spider)
-
-    def __len__(self) -> int:
-        return self.frontier.queued()
-
-    def push(self, request: Request) -> None:
-        self.frontier.push([self._encode_request(request)])
-
-    def pop(self, timeout: int = 0) -> tuple[Request, bytes] | None:
-        """The next request and its entry, already in the taken list; None when empty."""
-        while (entry := self.frontier.take(self.owner.worker)) is not None:
-            request = self._decode_request(entry)
-            if request is not None:
-                return request, entry
-            log.error("frontier request of a source not in config.yaml dropped: %r", entry[:200])
-            self.frontier.done(self.owner.worker, [entry])
-        return None
-
-
-class FrontierScheduler(RedisScheduler):
-    """scrapy-redis's scheduler, never blocking the reactor and acknowledging what it hands
-    out only once the engine is done with it."""
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> FrontierScheduler:
-        instance = cls(server=None, persist=True, queue_key=QUEUE)
-        instance.crawler = crawler
-        instance.stats = crawler.stats
-        return instance
-
-    def open(self, spider: scrapy.Spider) -> None:
-        owner = cast(WorkerSpider, spider)
-        self.spider = owner
-        self.server = owner.frontier.redis
-        self.frontier = owner.frontier
-        self.worker = owner.worker
-        self.queue = FrontierQueue(self.server, owner, self.queue_key)
-        owner.scheduler = self
-        self.local: deque[Request] = deque()  # taken by the poller, not yet handed out
-        self.entries: dict[int, bytes] = {}  # id(request) -> its entry, for the taken
-        self.handed: dict[int, Request] = {}  # taken requests the engine is working on
-        self._ack = task.LoopingCall(self.acknowledge)
-        self._ack.start(POLL, now=False)
-
-    def close(self, reason: str) -> None:
-        if self._ack.running:
-            self._ack.stop()
-        self.acknowledge()
-
-    def take(self) -> Request | None:
-        """One request from the frontier for the engine's `crawl` (it comes back here)."""
-        taken = self.queue.pop()
-        if taken is None:
-            return None
-        request, entry = taken
-        self.entries[id(request)] = entry
-        return request
-
-    def enqueue_request(self, request: Request) -> bool:
-        if id(request) in self.entries and id(request) not in self.handed:
-            self.local.append(request)  # taken already: the poller woke the engine with it
-            return True
-        owner = getattr(request.callback, "__self__", None)
-        source = owner.source.name if isinstance(owner, SourceSpider) else ""
-        if not request.dont_filter and not self.frontier.claim(source, url_key(request.url)):
-            return False
-        redirected = request.meta.get("redirect_urls")
-        if redirected and not self.frontier.claim(source, url_key(request.url)):
-            if isinstance(owner, SourceSpider):  # a page fetched once, whatever led to it
-                owner.tally.skip(redirected[0], "redirects to a page requested already")
-            return False
-        self.queue.push(request)
-        if self.stats:
-            self.stats.inc_value("scheduler/enqueued/redis")
-        return True
-
-    def next_request(self) -> Request | None:
-        request = self.local.popleft() if self.local else self.take()
-        if request is not None:
-            self.handed[id(request)] = request
-            if self.stats:
-                self.stats.inc_value("scheduler/dequeued/redis")
-        return request
-
-    def has_pending_requests(self) -> bool:
-        return bool(self.local) or len(self.queue) > 0
-
-    def busy(self) -> bool:
-        return bool(self.local or self.handed)
-
-    def acknowledge(self) -> None:
-        """Drop from the taken list every handed-out request the engine has finished:
-        downloaded, its callback run, its items stored and its new requests queued."""
-        engine = self.crawler.engine
-        if engine is None or self.spider.failing():
-            return  # a store that failed kept nothing more: what is held goes back at exit
-        working = {id(r) for r in engine.downloader.active}
-        slot = engine.scraper.slot
-        if slot is not None:
-            working |= {id(r) for r in slot.active} | {id(r) for _, r, _ in slot.queue}
-        finished = [key for key in self.handed if key not in working]
-        if finished:
-            self.frontier.done(self.worker, [self.entries.pop(k) for k in finished])
-            for key in finished:
-                del self.handed[key]
-
-
-class SharedPoliteness:
-    """A downloader middleware: each domain's concurrency limit and delay, across workers.
-
-    Each download first takes one of the domain's `concurrency_per_domain` slots in Redis
-    (waiting while all are taken or the domain's delay has not passed) and frees it when
-    the response or failure comes back. A slot a dead worker held frees itself later.
-    """
-
-    def __init__(self, crawler: Crawler) -> None:
-        self.crawler = crawler
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> SharedPoliteness:
-        return cls(crawler)
-
-    async def process_request(self, request: Request) -> None:
-        spider = cast(WorkerSpider, self.crawler.spider)
-        settings = spider.crawl_settings
-        domain = urlparse_cached(request).hostname or ""
-        token = uuid.uuid4().hex
-        stale = settings.timeout * (settings.retries + 1) + 30
-        while True:
-            wait = spider.frontier.take_slot(
-                domain, token, settings.concurrency_per_domain, settings.download_delay, stale
-            )
-            if wait <= 0:
-                break
-            await asyncio.sleep(wait)
-        request.meta["frontier_slot"] = (domain, token)
-
-    def process_response(self, request: Request, response: Response) -> Response:
-        self._free(request)
-        return response
-
-    def process_exception(self, request: Request, exception: Exception) -> None:
-        self._free(request)
-
-    def _free(self, request: Request) -> None:
-        held = request.meta.pop("frontier_slot", None)
-        if held is not None:
-            cast(WorkerSpider, self.crawler.spider).frontier.free_slot(*held)
-
-
 class _Beat:
     """A thread that keeps the worker alive in Redis and gives dead workers' requests back."""
 
@@ -380,9 +202,9 @@ def worker_settings(settings: CrawlSettings) -> dict[str, object]:
 
     base = scrapy_settings(settings)
     middlewares = dict(cast(dict[str, int | None], base["DOWNLOADER_MIDDLEWARES"]))
-    middlewares["crawler.worker.SharedPoliteness"] = 950
+    middlewares["crawler.politeness.SharedPoliteness"] = 950
     return base | {
-        "SCHEDULER": "crawler.worker.FrontierScheduler",
+        "SCHEDULER": "crawler.frontier_scheduler.FrontierScheduler",
         "SCHEDULER_PERSIST": True,
         "DOWNLOADER_MIDDLEWARES": middlewares,
         "DOWNLOAD_DELAY": 0,  # the delay is the domain's, kept in Redis
