@@ -52,8 +52,8 @@ def sync_sources(session: Session, sources: Iterable[SourceRecord]) -> dict[str,
     One INSERT ... ON CONFLICT, so crawl workers starting at once on a fresh store never
     both insert a source.
     """
-    rows = [
-        {
+    rows = {  # by name: a source listed twice (the demo crawls each twice) is one row
+        src.name: {
             "name": src.name,
             "kind": src.kind,
             "start_urls": list(src.start_urls),
@@ -61,9 +61,9 @@ def sync_sources(session: Session, sources: Iterable[SourceRecord]) -> dict[str,
             "enabled": src.enabled,
         }
         for src in sources
-    ]
+    }
     if rows:
-        stmt = _insert(session, Source).values(rows)
+        stmt = _insert(session, Source).values(list(rows.values()))
         changed = {k: stmt.excluded[k] for k in ("kind", "start_urls", "schedule", "enabled")}
         session.execute(
             stmt.on_conflict_do_update(index_elements=["name"], set_=changed),

@@ -172,3 +172,30 @@ def test_two_workers_starting_at_once_record_the_sources_once(tmp_path: Path) ->
         assert first == second and set(first) == {s.name for s in config.sources}
     for store in stores:
         store.close()
+
+
+def test_a_headline_and_its_article_stored_at_once_give_one_article(tmp_path: Path) -> None:
+    """One worker keeps a news-search headline while another stores the article it names:
+    under the workers' lock one sees the other, so one article results, never two."""
+    from crawler.headlines import Headline, keep_headline
+
+    (a, b), watch, stores = workers(tmp_path, lock=True)
+    for release in RELEASES:
+        article = page(f"https://news.example/{release}", "Hong Kong (Newsdesk)", release)
+        analysis = analyse(article, watch)
+        assert analysis.page.title is not None
+        headline = Headline(
+            analysis.page.title, f"https://aggregator.example/rss/{release}", "News",
+            "https://news.example", None,
+        )  # fmt: skip
+
+        def keep(item: Headline = headline) -> object:
+            with a.serialise():
+                return keep_headline(stores[0], watch, None, item)
+
+        together(keep, lambda: b.record(article, analysis, Tally()))  # noqa: B023
+    with stores[0].session() as session:
+        urls = sorted(x.url for x in q.list_articles(session, limit=10))
+    assert urls == sorted(f"https://news.example/{r}" for r in RELEASES)
+    for store in stores:
+        store.close()

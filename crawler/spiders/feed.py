@@ -87,12 +87,15 @@ class SearchSpider(FeedSpider):
             self.tally.skip(link, "unresolvable link and no title")
             return
         item = Headline(title, link, publisher, source.get("href") or None, hints.published)
-        kept = keep_headline(
-            self.context.store,
-            self.context.watch,
-            self.context.processor.source_ids.get(self.source.name),
-            item,
-        )
+        # Under the lock crawl workers store pages under: a headline and its article stored
+        # at once by two workers would otherwise both be kept, neither seeing the other.
+        with self.context.processor.serialise():
+            kept = keep_headline(
+                self.context.store,
+                self.context.watch,
+                self.context.processor.source_ids.get(self.source.name),
+                item,
+            )
         if kept in ("headline", "known"):  # new, or stored by an earlier crawl
             self.tally.counts["headlines"] += 1
         elif kept == "article":
