@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import hashlib
 import os
 import pstats
 import random
@@ -35,8 +34,6 @@ import time
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from email.utils import format_datetime, parsedate_to_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from xml.sax.saxutils import escape as xml_escape
 
@@ -48,6 +45,8 @@ sys.path.insert(0, str(ROOT))
 from crawler.items import Fetched  # noqa: E402
 from crawler.process import analyse  # noqa: E402
 from pressmon.config import Config, parse_config  # noqa: E402
+from samplesite.render import Resource  # noqa: E402
+from samplesite.server import SampleSite  # noqa: E402
 
 SEED = 20261122
 WARMUP_PAGES = 20
@@ -274,14 +273,6 @@ class Article:
     published: datetime
 
 
-@dataclass(frozen=True)
-class Resource:
-    body: bytes
-    content_type: str
-    etag: str
-    last_modified: str
-
-
 class GeneratedSite:
     """The pages, sitemap and robots.txt, all in memory."""
 
@@ -317,8 +308,7 @@ class GeneratedSite:
 
     @staticmethod
     def _resource(body: bytes, content_type: str, modified: datetime) -> Resource:
-        etag = '"' + hashlib.sha1(body).hexdigest()[:20] + '"'
-        return Resource(body, content_type, etag, format_datetime(modified, usegmt=True))
+        return Resource(body, content_type, modified)
 
     def _sitemap(self, lastmod: bool) -> bytes:
         rows = []
@@ -413,84 +403,23 @@ class GeneratedSite:
 </body></html>
 """
 
-    def get(self, path: str, base: str) -> Resource | None:
+    def get(self, path: str, _query: str, base: str) -> Resource | None:
+        """What `path` serves (a `samplesite.server.Resolver`); the sitemap names `base`."""
         if path == "/sitemap.xml":
             res = self.sitemaps[self.sitemap_lastmod]
             return Resource(
-                res.body.replace(b"{base}", base.encode()),
-                res.content_type,
-                res.etag,
-                res.last_modified,
+                res.body.replace(b"{base}", base.encode()), res.content_type, res.modified
             )
         return self.resources.get(path)
 
-
-# -- the server ---------------------------------------------------------------------------------
-def _not_modified(headers, res: Resource) -> bool:
-    tags = headers.get("If-None-Match")
-    if tags is not None:
-        return any(t.strip().removeprefix("W/") in (res.etag, "*") for t in tags.split(","))
-    since = headers.get("If-Modified-Since")
-    if since:
-        try:
-            return parsedate_to_datetime(res.last_modified) <= parsedate_to_datetime(since)
-        except (TypeError, ValueError):
-            return False
-    return False
+    def serve(self) -> SampleSite:
+        """The sample newsroom's server (conditional GET, request log) serving this site."""
+        return SampleSite(resolver=self.get)
 
 
-class SiteServer:
-    """ThreadingHTTPServer on a thread, counting the statuses it answers; `latency` seconds
-    pass before each answer, as over a real network (benchmarks/scale.py)."""
-
-    def __init__(self, site: GeneratedSite, latency: float = 0.0) -> None:
-        self.site = site
-        self.latency = latency
-        self.statuses: Counter[int] = Counter()
-        lock = threading.Lock()
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_GET(self) -> None:
-                if outer.latency:
-                    time.sleep(outer.latency)
-                res = outer.site.get(self.path.split("?")[0], outer.base_url)
-                if res is None:
-                    status, body = 404, b"not found"
-                elif _not_modified(self.headers, res):
-                    status, body = 304, b""
-                else:
-                    status, body = 200, res.body
-                with lock:
-                    outer.statuses[status] += 1
-                self.send_response(status)
-                if res is not None:
-                    self.send_header("ETag", res.etag)
-                    self.send_header("Last-Modified", res.last_modified)
-                if status != 304:
-                    self.send_header("Content-Type", res.content_type if res else "text/plain")
-                    self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, format: str, *args: object) -> None:
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.base_url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-
-    def __enter__(self) -> SiteServer:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-        self.thread.join(timeout=10)
+def statuses(server: SampleSite, since: int = 0) -> Counter[int]:
+    """What the server answered, by status, from its `since`-th request on."""
+    return Counter(record.status for record in server.requests[since:])
 
 
 # -- the measurements ---------------------------------------------------------------------------
@@ -568,10 +497,10 @@ def _tree_rss(pid: int) -> float | None:
 
 
 def run_crawl(
-    config: Path, db_url: str, server: SiteServer, cwd: Path, profile: Path | None = None
+    config: Path, db_url: str, server: SampleSite, cwd: Path, profile: Path | None = None
 ) -> CrawlResult:
     """One `pressmon crawl` subprocess: its wall time, memory and crawl_run record."""
-    before = Counter(server.statuses)
+    before = len(server.requests)
     command = [sys.executable]
     if profile is not None:
         command += ["-m", "cProfile", "-o", str(profile)]
@@ -621,7 +550,7 @@ def run_crawl(
         usage.ru_maxrss / 1024,
         max(peak) if peak else None,
         counts,
-        server.statuses - before,
+        statuses(server, before),
         b"".join(output).decode(errors="replace"),
     )
 
@@ -707,7 +636,7 @@ def main() -> None:
         f"clean_workers {'unset' if args.workers is None else args.workers}"
     )
 
-    with SiteServer(site) as server, tempfile.TemporaryDirectory() as tmp:
+    with site.serve() as server, tempfile.TemporaryDirectory() as tmp:
         data = config_data(server.base_url, args.workers)
         a, relevant = clean_only(site, server.base_url, parse_config(data, "benchmark config"))
         print(

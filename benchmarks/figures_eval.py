@@ -43,15 +43,27 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from figures.catalogue import load_catalogue
 from figures.extract import extract
-from figures.scoring import extract_article, labelled_mention, score
+from figures.scoring import extract_article, labelled_mention, score, split_by_period
 
 SUBJECT = "HKSTP"
 
 
 def load_articles(folder: Path) -> list[dict]:
-    """The labelled articles in a folder; other JSON files (a gate's baseline) are skipped."""
+    """The labelled articles in a folder; other JSON files (a gate's baseline) are skipped.
+
+    Labels of a metric the catalogue now splits by period (funds_raised: one year or a
+    running total) take the metric their sentence names; see figures.scoring.split_by_period.
+    """
     loaded = [json.loads(p.read_text(encoding="utf-8")) for p in sorted(folder.glob("*.json"))]
-    return [a for a in loaded if isinstance(a, dict) and "text" in a and "figures" in a]
+    labelled = [a for a in loaded if isinstance(a, dict) and "text" in a and "figures" in a]
+    return split_by_period(labelled, load_catalogue())[0]
+
+
+def relabelled(folder: Path) -> int:
+    """How many labels in the folder `load_articles` moves to a period metric."""
+    loaded = [json.loads(p.read_text(encoding="utf-8")) for p in sorted(folder.glob("*.json"))]
+    labelled = [a for a in loaded if isinstance(a, dict) and "text" in a and "figures" in a]
+    return split_by_period(labelled, load_catalogue())[1]
 
 
 def evaluate(folder: Path) -> tuple[dict[str, dict], list[str]]:
@@ -205,6 +217,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"{mv['precision']:.3f}/{mv['recall']:.3f}/{mv['f1']:.3f}".ljust(56)
                 + f"{full['precision']:.3f}/{full['recall']:.3f}/{full['f1']:.3f}"
             )
+        print(f"labels moved to a period metric by their wording: {relabelled(args.path)}")
         print(f"magnitude errors: {len(errors)}")
         print(f"extraction cost: {report['cost']['ms_per_1000_chars']:.3f} ms per 1,000 characters")
         for line in errors:

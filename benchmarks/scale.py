@@ -1,11 +1,12 @@
 """One crawl worker against two sharing a frontier: pages/s of each, the ratio, a worker's share.
 
 Generates the crawl benchmark's site (`benchmarks/crawl.py`: news-sized article pages and
-a sitemap) and serves it on 127.0.0.1, answering each request after `--latency` seconds
-(50 ms, as real sites do). Then for one worker and for two: a fresh PostgreSQL database
-and Redis database, `pressmon crawl --seed`, and that many `pressmon crawl --worker`
-subprocesses, each with its own cleaning pool (`--clean-workers`). The crawl's time runs
-from the site's first request to the moment the frontier is empty with nothing taken.
+a sitemap) and serves it with the sample newsroom's server on 127.0.0.1, answering each
+request after `--latency` seconds (its `delay`; 50 ms, as real sites do). Then for one
+worker and for two: a fresh PostgreSQL database and Redis database, `pressmon crawl
+--seed`, and that many `pressmon crawl --worker` subprocesses, each with its own cleaning
+pool (`--clean-workers`). The crawl's time runs from the site's first request to the
+moment the frontier is empty with nothing taken.
 
     python benchmarks/scale.py [--pages 2000] [--latency 0.05] [--concurrency 4]
                                [--clean-workers 1] [--db URL] [--redis URL]
@@ -35,8 +36,9 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.crawl import WATCH, GeneratedSite, SiteServer  # noqa: E402
+from benchmarks.crawl import WATCH, GeneratedSite, statuses  # noqa: E402
 from crawler.frontier import Frontier  # noqa: E402
+from samplesite import SampleSite  # noqa: E402
 
 TIMEOUT = 900  # seconds one run may take
 
@@ -89,7 +91,7 @@ def stored_articles(db_url: str) -> int:
 
 def run(
     count: int,
-    server: SiteServer,
+    server: SampleSite,
     db_url: str,
     redis_url: str,
     folder: Path,
@@ -106,7 +108,7 @@ def run(
     subprocess.run([*pressmon, "db", "upgrade", *common], env=env, check=True, cwd=folder)
     frontier = Frontier(redis_url).check()
     frontier.redis.flushdb()
-    before = Counter(server.statuses)
+    before = len(server.requests)
     subprocess.run([*base, "--seed"], env=env, check=True, cwd=folder, capture_output=True)
     procs = [
         subprocess.Popen(
@@ -126,7 +128,7 @@ def run(
                 proc.kill()
             sys.exit(f"{count} worker(s) did not finish in {TIMEOUT} s")
         now = time.monotonic()
-        if first is None and sum((server.statuses - before).values()):
+        if first is None and len(server.requests) > before:
             first = now
         if first is not None:
             state = frontier.status()
@@ -141,10 +143,10 @@ def run(
             log = (folder / f"worker-{count}-{procs.index(proc)}.log").read_text()[-3000:]
             sys.exit(f"a worker failed ({code}):\n{log}")
         cpu += usage.ru_utime + usage.ru_stime
-    statuses = server.statuses - before
+    answered = statuses(server, before)
     assert first is not None
-    pages = statuses[200] - 1 - count  # less the sitemap and each worker's robots.txt
-    return Result(count, pages, done - first, cpu, statuses, stored_articles(db_url))
+    pages = answered[200] - 1 - count  # less the sitemap and each worker's robots.txt
+    return Result(count, pages, done - first, cpu, answered, stored_articles(db_url))
 
 
 def main() -> None:
@@ -171,7 +173,9 @@ def main() -> None:
             f"cpu cores {os.cpu_count()} (shared with whatever else runs)"
         )
         results = []
-        with SiteServer(site, latency=args.latency) as server, tempfile.TemporaryDirectory() as tmp:
+        server = site.serve()
+        server.delay = args.latency
+        with server, tempfile.TemporaryDirectory() as tmp:
             for count in (1, 2):
                 name = f"scale_{count}_{os.getpid()}"
                 if cluster is not None:

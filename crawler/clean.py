@@ -14,18 +14,17 @@ from __future__ import annotations
 
 import datetime
 import re
-from dataclasses import dataclass
 from html import escape
 from typing import Any
 
 from htmldate import find_date
-from lxml.etree import XPath
 from lxml.html import HtmlElement
 from trafilatura import bare_extraction, extract_metadata
 from trafilatura.utils import load_html
 
 from crawler.encoding import decode_html
 from crawler.errors import CleaningError
+from crawler.items import CleanPage
 from crawler.language import detect_language
 from crawler.pdf import DEFAULT_PDF_LIMITS, PdfLimits, is_pdf, read_pdf
 
@@ -34,19 +33,6 @@ from crawler.pdf import DEFAULT_PDF_LIMITS, PdfLimits, is_pdf, read_pdf
 RECALL_FALLBACK_SHARE = 0.5
 
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
-
-
-@dataclass(frozen=True)
-class CleanPage:
-    """What the rest of the flow knows about a page after cleaning."""
-
-    title: str | None
-    text: str  # main text, paragraphs separated by "\n", comments excluded
-    date: datetime.date | None
-    author: str | None
-    sitename: str | None
-    language: str
-    description: str | None
 
 
 def clean_document(
@@ -148,8 +134,8 @@ def extract_text(tree: HtmlElement, url: str | None = None) -> str:
     the caller's tree stays intact for metadata.
     """
     precise = _extract(tree, url, precision=True)
-    if len(precise) >= RECALL_FALLBACK_SHARE * _visible_text_length(tree):
-        return precise  # recall cannot find twice as much: spare its run (half the pages)
+    if len(precise) >= RECALL_FALLBACK_SHARE * _prose_length(tree):
+        return precise  # recall will not find twice as much: one pass (most pages)
     broad = _extract(tree, url, precision=False)
     if len(precise) < RECALL_FALLBACK_SHARE * len(broad):
         return broad
@@ -170,14 +156,36 @@ def _extract(tree: HtmlElement, url: str | None, *, precision: bool) -> str:
     return text.strip()
 
 
-_VISIBLE_TEXT = XPath(
-    "//body//text()[not(ancestor::script or ancestor::style or ancestor::noscript)]"
-)
+# Where no article text lives: code, links and the page's chrome. Recall mode finds
+# little there, so the text outside them bounds what it can add to precision's text.
+_NOT_PROSE = frozenset(
+    {"script", "style", "noscript", "a", "nav", "header", "footer", "aside", "form", "select"}
+) | {"button"}
 
 
-def _visible_text_length(tree: HtmlElement) -> int:
-    """Characters of text a reader could see, an upper bound for any extraction of the page."""
-    return sum(len(" ".join(node.split())) + 1 for node in _VISIBLE_TEXT(tree))
+def _prose_length(tree: HtmlElement) -> int:
+    """Characters of body text outside links and page chrome, whitespace runs counted once.
+
+    A cheap stand-in for the length of recall mode's text: on the extraction benchmark
+    it never let precision's text stand where recall's was chosen (F1 unchanged), and it
+    spares the recall pass on most pages, where counting all visible text (menus and
+    link lists included) did not. A walk of the tree, several times faster than XPath.
+    """
+    body = tree.find("body")
+    if body is None:
+        return 0
+    total = 0
+    stack: list[HtmlElement] = [body]
+    while stack:
+        element = stack.pop()
+        if element.text:
+            total += len(" ".join(element.text.split())) + 1
+        for child in element:
+            if isinstance(child.tag, str) and child.tag not in _NOT_PROSE:
+                stack.append(child)
+            if child.tail:
+                total += len(" ".join(child.tail.split())) + 1
+    return total
 
 
 def _parse(html: str) -> HtmlElement | None:

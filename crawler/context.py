@@ -41,3 +41,12 @@ class CrawlContext:
     progress: Progress = lambda outcome: None
     catalogue: Catalogue | None = None  # None: no figures step
     fatal: Exception | None = None  # set when the store fails: the crawl stops
+    # Starts the cleaning processes; called on the first page to clean, so a re-crawl
+    # that meets only unchanged pages never pays for starting (and importing) them.
+    start_pool: Callable[[], Executor | None] | None = None
+
+    def cleaning_pool(self) -> Executor | None:
+        """The worker pool that cleans pages, started now if not yet; None cleans inline."""
+        if self.start_pool is not None:
+            self.pool, self.start_pool = self.start_pool(), None
+        return self.pool

@@ -15,12 +15,15 @@ from collections.abc import Hashable, Iterable, MutableMapping
 from typing import Any
 
 import numpy as np
-from datasketch import MinHash, MinHashLSH
+from datasketch import LeanMinHash, MinHash, MinHashLSH
 
 NUM_PERM = 128
 SCHEME = "affine32"  # pinned: signatures in the store must stay comparable
 _WORD = re.compile(r"[^\W\d_]+|\d+", re.UNICODE)
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+SEED = 1  # datasketch's default, which the stored signatures were made with
+# The random permutations are the costly part of a new MinHash: drawn once per process.
+_PERMUTATIONS = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME).permutations
 
 
 def content_hash(data: bytes | str) -> str:
@@ -45,14 +48,15 @@ def signature(text: str, shingle: int = 3) -> bytes:
     """A MinHash of the text's token shingles, as bytes for the store."""
     tokens = _tokens(text)
     grams = {" ".join(tokens[i : i + shingle]) for i in range(max(1, len(tokens) - shingle + 1))}
-    mh = MinHash(num_perm=NUM_PERM, scheme=SCHEME)
+    mh = MinHash(num_perm=NUM_PERM, seed=SEED, permutations=_PERMUTATIONS, scheme=SCHEME)
     mh.update_batch([g.encode("utf-8") for g in grams])
     packed: bytes = mh.hashvalues.astype(np.uint64).tobytes()
     return packed
 
 
-def _minhash(sig: bytes) -> MinHash:
-    return MinHash(num_perm=NUM_PERM, scheme=SCHEME, hashvalues=np.frombuffer(sig, dtype=np.uint64))
+def _minhash(sig: bytes) -> LeanMinHash:
+    """A stored signature, ready to compare: no permutations needed, so none are drawn."""
+    return LeanMinHash(seed=SEED, hashvalues=np.frombuffer(sig, dtype=np.uint64), scheme=SCHEME)
 
 
 def similarity(a: bytes, b: bytes) -> float:

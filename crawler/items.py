@@ -9,11 +9,34 @@ from crawler.pdf import PdfLimits
 
 
 @dataclass(frozen=True)
+class CleanPage:
+    """What the rest of the flow knows about a page after cleaning (`crawler.clean`).
+
+    Kept here, apart from the cleaning code, so the crawl process can receive one from a
+    cleaning worker without importing trafilatura.
+    """
+
+    title: str | None
+    text: str  # main text, paragraphs separated by "\n", comments excluded
+    date: date | None
+    author: str | None
+    sitename: str | None
+    language: str
+    description: str | None
+
+
+@dataclass(frozen=True)
 class Hints:
-    """What a feed or news sitemap said about a page before it was fetched."""
+    """What a feed or news sitemap said about a page before it was fetched.
+
+    `modified` (an Atom entry's `updated`, a sitemap's `lastmod`) is no publication date,
+    but it is evidence of one: the page existed by then. It dates an undated article's
+    figures (crawler.process) better than the day the crawler first saw it.
+    """
 
     title: str | None = None
     published: date | None = None
+    modified: date | None = None
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from scrapy.exceptions import DropItem
 from crawler.errors import CleaningError
 from crawler.items import Fetched
 from crawler.process import Outcome, analyse
+from crawler.urls import url_key
 from store.errors import StoreError, WriteRefused
 
 if TYPE_CHECKING:
@@ -69,16 +70,21 @@ class StorePipeline:
 
     async def _process(self, spider: SourceSpider, item: Fetched) -> Outcome:
         context = spider.context
-        outcome = context.processor.settle_unchanged(item, spider.tally)
-        if outcome is not None:
-            return outcome
+        if item.status == 304 or any(
+            url_key(url) in context.known for url in (item.url, item.final_url)
+        ):  # a page never fetched before has no state to compare with: spare the lookup
+            known = context.known.get(url_key(item.final_url))
+            outcome = context.processor.settle_unchanged(item, spider.tally, known)
+            if outcome is not None:
+                return outcome
         try:
-            if context.pool is None:
+            pool = context.cleaning_pool()
+            if pool is None:
                 analysis = analyse(item, context.watch, context.catalogue)
             else:
                 loop = asyncio.get_running_loop()
                 analysis = await loop.run_in_executor(
-                    context.pool, analyse, item, context.watch, context.catalogue
+                    pool, analyse, item, context.watch, context.catalogue
                 )
         except CleaningError as exc:
             spider.record_error(item.final_url, str(exc), item.status)

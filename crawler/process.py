@@ -8,35 +8,39 @@ unchanged, skipped as irrelevant — so a re-run never duplicates anything.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import enum
 import html
 import re
+import time
 from collections import Counter
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import cast
+from typing import TypeVar, cast
 from urllib.parse import urljoin, urlsplit
 
 from sqlalchemy.orm import Session
 
-from crawler.clean import CleanPage, clean_document
 from crawler.dedupe import NearDuplicates, content_hash, signature
-from crawler.items import Fetched
+from crawler.items import CleanPage, Fetched
 from crawler.relevance import Relevance, Watch
 from crawler.urls import url_key
 from figures.catalogue import Catalogue
-from figures.extract import extract
 from figures.ledger import Ledger
 from figures.model import Mention
 from store import Store
 from store import queries as q
 from store import writes as w
 from store.clock import Clock, now
+from store.errors import WriteRefused
 from store.kinds import BROKEN_LINK, NOT_RELEVANT
 from store.models import Article, Flag
+from store.queries import KnownUrl
+
+T = TypeVar("T")
 
 
 class Outcome(enum.StrEnum):
@@ -59,7 +63,12 @@ class Analysis:
 
 
 def analyse(fetched: Fetched, watch: Watch, catalogue: Catalogue | None = None) -> Analysis:
-    """Clean a page or a PDF, judge it and, if relevant, find its figures; CleaningError if none."""
+    """Clean a page or a PDF, judge it and, if relevant, find its figures; CleaningError if none.
+
+    Runs in the cleaning workers: the crawl process never imports the cleaning code.
+    """
+    from crawler.clean import clean_document
+
     page = clean_document(
         fetched.body,
         url=fetched.final_url,
@@ -74,6 +83,8 @@ def analyse(fetched: Fetched, watch: Watch, catalogue: Catalogue | None = None) 
 
 def analyse_page(page: CleanPage, watch: Watch, catalogue: Catalogue | None = None) -> Analysis:
     """Judge clean text and, if relevant, find its figures (the part after cleaning)."""
+    from figures.extract import extract
+
     relevance = watch.matcher.judge(page.title, page.text)
     mentions: tuple[Mention, ...] = ()
     if relevance.relevant and catalogue is not None:
@@ -138,6 +149,18 @@ def canonical_link(body: bytes, page_url: str) -> str | None:
     return None
 
 
+def _first(
+    lookup: Callable[[Session, str], T | None], session: Session, *urls: str | None
+) -> T | None:
+    """What `lookup` finds for the first of these URLs it knows, each url_key asked once."""
+    keys = dict.fromkeys(url_key(url) for url in urls if url)
+    for key in keys:
+        found = lookup(session, key)
+        if found is not None:
+            return found
+    return None
+
+
 def _moved_to(fetched: Fetched, stored_key: str, canonical: str | None = None) -> str | None:
     """Where the crawler saw the stored article go: a redirect from its URL, or its canonical."""
     if url_key(fetched.url) == stored_key and url_key(fetched.final_url) != stored_key:
@@ -145,6 +168,45 @@ def _moved_to(fetched: Fetched, stored_key: str, canonical: str | None = None) -
     if canonical is not None and url_key(fetched.final_url) == stored_key:
         return canonical
     return None
+
+
+UNCHANGED_BATCH = 500  # unchanged pages written per transaction ...
+UNCHANGED_SECONDS = 2.0  # ... or fewer, once the oldest has waited this long
+
+
+@dataclass(frozen=True)
+class Settled:
+    """An unchanged page whose writes wait for the batch: its fetch state (None for a page
+    the sitemap vouches for, which is not fetched), its article and the outcome counted."""
+
+    url: str
+    state: w.FetchRow | None
+    article_id: int | None
+    seen: datetime
+    outcome: Outcome | None
+
+
+@dataclass
+class UnchangedBatch:
+    """The unchanged pages that wait for one transaction (`PageProcessor.flush_unchanged`)."""
+
+    pages: list[Settled] = field(default_factory=list)
+    started: float = 0.0  # time.monotonic() when the first page joined
+
+    def add(self, page: Settled) -> None:
+        if not self.pages:
+            self.started = time.monotonic()
+        self.pages.append(page)
+
+    def write(self, session: Session, run_id: int | None) -> None:
+        """Every page's writes in the caller's transaction, a few statements in all."""
+        w.upsert_fetch_states(session, [p.state for p in self.pages if p.state is not None])
+        w.touch_articles(
+            session, {p.article_id: p.seen for p in self.pages if p.article_id is not None}
+        )
+        counts = Counter(p.outcome.value for p in self.pages if p.outcome is not None)
+        if run_id is not None and counts:
+            w.count_run(session, run_id, {"pages": counts.total(), **counts})
 
 
 class PageProcessor:
@@ -170,6 +232,8 @@ class PageProcessor:
         self.source_ids = source_ids
         self.ledger = ledger  # the figures step; None stores articles only
         self.run_id: int | None = None  # the crawl run whose counters the page writes add to
+        self.tally: Tally | None = None  # the running source's tally (for refused batches)
+        self._batch = UnchangedBatch()
         self.serialise = serialise
         self.near = near if near is not None else NearDuplicates(near_duplicate_threshold)
         if near is None or len(near) == 0:
@@ -177,16 +241,20 @@ class PageProcessor:
                 self.near.add_all(q.current_signatures(session))
 
     # -- before analysis: is there anything to do? -------------------------------------------
-    def settle_unchanged(self, fetched: Fetched, tally: Tally | None = None) -> Outcome | None:
+    def settle_unchanged(
+        self, fetched: Fetched, tally: Tally | None = None, known: KnownUrl | None = None
+    ) -> Outcome | None:
         """Handle a 304 or byte-identical page without cleaning it; None if it needs analysis.
 
-        A page judged irrelevant before stays so: `tally` notes the skip's reason.
+        A page judged irrelevant before stays so: `tally` notes the skip's reason. `known`
+        is what the crawl read of the URL when it started: given, and with no redirect to
+        follow, the page's writes join the batch of unchanged pages (`flush_unchanged`).
         """
         body_hash = content_hash(fetched.body) if fetched.status != 304 else None
+        if known is not None and url_key(fetched.url) == url_key(fetched.final_url):
+            return self._settle_batched(fetched, body_hash, known, tally)
         with self.store.session() as session:
-            state = q.fetch_state(session, url_key(fetched.final_url)) or q.fetch_state(
-                session, url_key(fetched.url)
-            )
+            state = _first(q.fetch_state, session, fetched.final_url, fetched.url)
             if state is None or (body_hash is not None and state.content_hash != body_hash):
                 return None
             article_id = state.article_id
@@ -217,12 +285,9 @@ class PageProcessor:
             # redirect started from, or its same-site canonical link. Another page with the
             # same text is a copy (a wire reprinting a release), never the article moved.
             canonical = canonical_link(fetched.body, fetched.final_url)
-            article = (
-                q.article_by_key(session, url_key(fetched.final_url))
-                or q.article_by_key(session, url_key(fetched.url))
-                or (q.article_by_key(session, url_key(canonical)) if canonical else None)
-                or q.headline_for(session, analysis.page.title, fetched.final_url)
-            )
+            article = _first(
+                q.article_by_key, session, fetched.final_url, fetched.url, canonical
+            ) or q.headline_for(session, analysis.page.title, fetched.final_url)
             if article is None:
                 article, outcome = self._new_article(session, fetched, analysis, stamp)
             elif article.kind == "headline":  # a news-search headline gets its text, in place
@@ -236,8 +301,8 @@ class PageProcessor:
             if outcome is not Outcome.UNCHANGED and self.ledger is not None:
                 version = q.current_version(session, article.id)
                 assert version is not None  # the article was just stored with a version
-                flags = self.ledger.record_version(
-                    session, article, version, analysis.mentions, stamp
+                flags = self.ledger.record_version(  # an undated page: dated by the evidence
+                    session, article, version, analysis.mentions, stamp, fetched.hints.modified
                 )
                 tally.created_flags.extend(flags)
             self._remember(session, fetched, body_hash, True, article.id)
@@ -420,8 +485,85 @@ class PageProcessor:
         with self.store.session() as session:
             tally.created_flags.extend(self.ledger.flush(session, self.now()))
 
-    def touch(self, url: str) -> None:
-        """A page the sitemap says is unchanged: only its article's last_seen moves."""
+    def _settle_batched(
+        self, fetched: Fetched, body_hash: str | None, known: KnownUrl, tally: Tally | None
+    ) -> Outcome | None:
+        """settle_unchanged from what the crawl read at its start, written with the batch."""
+        if body_hash is not None and known.content_hash != body_hash:
+            return None
+        stamp = self.now()
+        row: w.FetchRow = {
+            "url_key": url_key(fetched.final_url),
+            "url": fetched.final_url,
+            "last_status": fetched.status,
+            "last_fetched": stamp,
+            "content_hash": known.content_hash,
+            "relevant": known.relevant,
+            "article_id": known.article_id,
+            "error": None,
+        }
+        if fetched.status != 304:  # a 304 keeps the validators it answered
+            row |= {"etag": fetched.etag, "last_modified": fetched.last_modified}
+        outcome = Outcome.UNCHANGED if known.relevant is not False else Outcome.SKIPPED
+        if outcome is Outcome.SKIPPED and tally is not None:
+            tally.skip(fetched.final_url, NOT_RELEVANT, count=False)
+        self._batch.add(Settled(fetched.final_url, row, known.article_id, stamp, outcome))
+        self._flush_if_due()
+        return outcome
+
+    def _flush_if_due(self) -> None:
+        batch = self._batch
+        if len(batch.pages) >= UNCHANGED_BATCH or (
+            batch.pages and time.monotonic() - batch.started >= UNCHANGED_SECONDS
+        ):
+            self.flush_unchanged()
+
+    def flush_unchanged(self) -> None:
+        """Write the batch of unchanged pages in one transaction, with their run's counters.
+
+        Called before the run's record is finished. A crash before it loses only these
+        pages' `last_seen` moves and their counts together, never a stored page; the next
+        crawl settles them again. If the database refuses the batch, each page is written
+        alone, and one it refuses again is a counted error naming its URL.
+        """
+        batch, self._batch = self._batch, UnchangedBatch()
+        if not batch.pages:
+            return
+        try:
+            with self.store.session() as session:
+                batch.write(session, self.run_id)
+        except WriteRefused:
+            for page in batch.pages:
+                one = UnchangedBatch([page])
+                try:
+                    with self.store.session() as session:
+                        one.write(session, self.run_id)
+                except WriteRefused as exc:
+                    self._refused(page, f"not stored: {exc}")
+
+    def _refused(self, page: Settled, reason: str) -> None:
+        """An unchanged page the database would not record: an error, not an outcome.
+
+        Its fetch state is marked failed when the database lets us, so the next crawl
+        asks for the page afresh; the error is counted either way.
+        """
+        if self.tally is not None:
+            if page.outcome is not None:
+                self.tally.counts[page.outcome] -= 1
+            self.tally.error(page.url, reason)
+        with contextlib.suppress(WriteRefused):
+            self.remember_error(page.url, None, reason)
+
+    def touch(self, url: str, known: KnownUrl | None = None) -> None:
+        """A page the sitemap says is unchanged: only its article's last_seen moves.
+
+        With `known` (what the crawl read of it at its start), the move joins the batch.
+        """
+        if known is not None:
+            if known.article_id is not None:
+                self._batch.add(Settled(url, None, known.article_id, self.now(), None))
+                self._flush_if_due()
+            return
         with self.store.session() as session:
             state = q.fetch_state(session, url_key(url))
             if state is not None and state.article_id is not None:

@@ -69,13 +69,25 @@ def _ignore_interrupts() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
+# What a cleaning worker runs (and `crawler.run`, where its initializer lives), imported
+# once by the fork server rather than by each worker.
+WORKER_MODULES = ["crawler.clean", "figures.extract", "crawler.process", "crawler.run"]
+
+
 def _start_pool(workers: int | None) -> Executor | None:
-    """Cleaning processes: `workers` of them, one per core when None, none (inline) for 0."""
+    """Cleaning processes: `workers` of them, one per core when None, none (inline) for 0.
+
+    They are forked from a fork server that imported the cleaning code once: cheaper
+    than spawning each (every spawned worker paid a second or more of imports), and
+    safer than forking the crawl process itself, which runs threads.
+    """
     count = (os.cpu_count() or 1) if workers is None else workers
     if count == 0:
         return None
+    context = get_context("forkserver")
+    context.set_forkserver_preload(WORKER_MODULES)
     return ProcessPoolExecutor(
-        max_workers=count, mp_context=get_context("spawn"), initializer=_ignore_interrupts
+        max_workers=count, mp_context=context, initializer=_ignore_interrupts
     )
 
 
@@ -107,16 +119,16 @@ def crawl(
         known = KnownUrls(q.known_urls(session))
     ledger = Ledger(watch.name, window_days, deferred=True) if catalogue is not None else None
     processor = PageProcessor(store, watch, source_ids, settings.near_duplicate_threshold, ledger)
-    pool = _start_pool(settings.clean_workers)
     context = CrawlContext(
         store,
         watch,
         settings,
         processor,
         known,
-        pool,
+        None,
         progress or (lambda outcome: None),
         catalogue,
+        start_pool=lambda: _start_pool(settings.clean_workers),
     )
     process = AsyncCrawlerProcess(scrapy_settings(settings))
     run_ids: list[int] = []
@@ -166,6 +178,7 @@ def crawl(
                 status: RunStatus = "ok"
                 error_text: str | None = None
                 tally = Tally()
+                processor.tally = tally
                 try:
                     await process.crawl(
                         SPIDERS[source.kind], source=source, context=context, tally=tally
@@ -174,6 +187,7 @@ def crawl(
                     status, error_text = "failed", f"{type(exc).__name__}: {exc}"
                 if context.fatal is not None:
                     raise context.fatal  # the store is unusable: recording the run would fail too
+                processor.flush_unchanged()  # the batch of unchanged pages, before the record
                 processor.settle_flags(tally)
                 if stopping:
                     status, error_text = "stopped", f"stopped by signal {stopping[0]}"
@@ -192,7 +206,7 @@ def crawl(
                     )
                     context.known.update(q.known_urls(session))
             finally:  # the run is closed before its lease is let go
-                processor.run_id = None
+                processor.run_id = processor.tally = None
                 heartbeat.stop()
 
     async def run_then_stop() -> None:
@@ -212,8 +226,8 @@ def crawl(
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-        if pool is not None:
-            pool.shutdown(cancel_futures=True)
+        if context.pool is not None:
+            context.pool.shutdown(cancel_futures=True)
     if refused:
         raise LeaseHeld("; ".join(refused), run_ids)
     return run_ids

@@ -276,10 +276,12 @@ def work(
             serialise=cluster_lock,
         )
         processor.run_id = run_id
+        tally = Tally()
+        processor.tally = tally
         context = CrawlContext(
             store, watch, settings, processor, known, pool, progress or (lambda o: None), catalogue
         )
-        spider = SPIDERS[source.kind](source=source, context=context, tally=Tally())
+        spider = SPIDERS[source.kind](source=source, context=context, tally=tally)
         spider.claim = functools.partial(frontier.claim, name)  # type: ignore[method-assign]
         runs[name] = _Run(run_id, heartbeat, spider)
         return spider
@@ -346,6 +348,7 @@ def _finish_runs(
         tally = spider.tally
         try:
             if spider.context.fatal is None:
+                spider.context.processor.flush_unchanged()  # before the record, as run.py
                 with serialise():
                     spider.context.processor.settle_flags(tally)
             status: RunStatus = "ok"

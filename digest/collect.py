@@ -6,6 +6,7 @@ only reads; `record.py` marks what went out.
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -28,8 +29,22 @@ def flags_for_digest(session: Session, period: Period, *, unsent_only: bool = Tr
 
 
 # -- the digest ----------------------------------------------------------------------------------
-def collect(session: Session, period: Period, *, unsent_only: bool = True) -> DigestContent:
-    """Everything the period brought: flags first, new articles by cluster, revised articles."""
+def collect(
+    session: Session,
+    period: Period,
+    *,
+    unsent_only: bool = True,
+    published_since: date | None = None,
+) -> DigestContent:
+    """Everything the period brought: flags first, new articles by cluster, revised articles.
+
+    With `published_since` (`pressmon digest --since DATE`) the date is the news's, not the
+    crawl's: articles published on or after it (undated ones: first seen), each listed once,
+    under "revised" if it has more than one version; flags on figures stated as of that
+    date or later. What was crawled after `period.end` stays out either way.
+    """
+    if published_since is not None:
+        return _published_since(session, period, published_since)
     flags = flags_for_digest(session, period, unsent_only=unsent_only)
     new = q.articles_first_seen_in(session, period.start, period.end)
     new_ids = {a.id for a in new}
@@ -42,6 +57,29 @@ def collect(session: Session, period: Period, *, unsent_only: bool = True) -> Di
         articles=_grouped(session, new),
         revised=[_revision(session, a, period, flags) for a in revised],
     )
+
+
+def _published_since(session: Session, period: Period, since: date) -> DigestContent:
+    flags = [
+        f
+        for f in q.list_flags(session, since=since)
+        if f.state != "dismissed" and f.mention.current and f.created <= period.end
+    ]
+    articles = [
+        a for a in q.list_articles(session, since=since, limit=None) if a.first_seen <= period.end
+    ]
+    revised = [a for a in articles if _versions_until(a, period.end) > 1]
+    new = [a for a in articles if a not in revised]
+    return DigestContent(
+        period=period,
+        flags=[dict(flag_record(f)) for f in flags],
+        articles=_grouped(session, new),
+        revised=[_revision(session, a, period, flags) for a in revised],
+    )
+
+
+def _versions_until(article: Article, end: datetime) -> int:
+    return sum(1 for v in article.versions if v.fetched_at <= end)
 
 
 def _grouped(session: Session, articles: list[Article]) -> list[dict[str, Any]]:

@@ -43,10 +43,12 @@ class DigestContent:
         return not (self.flags or self.articles or self.revised)
 
     def counts(self) -> dict[str, int]:
-        copies = sum(len(a["also_published_by"]) for a in self.articles)
+        """What every form of the digest counts: an article is an entry of `articles` (one
+        release), its syndicated copies are counted apart, never as more articles."""
         return {
             "flags": len(self.flags),
-            "articles": len(self.articles) + copies,
+            "articles": len(self.articles),
+            "copies": sum(len(a["also_published_by"]) for a in self.articles),
             "revised": len(self.revised),
         }
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from http.client import HTTPException
 from typing import Any
 
@@ -72,7 +72,12 @@ def preview(store: Store, now: datetime, since: datetime | None = None) -> Diges
     """The digest the next `--send` would make; records nothing."""
     with store.session() as session:
         period = next_period(session, now, since)
-        return collect(session, period, unsent_only=since is None)
+        return collect(session, period, unsent_only=since is None, published_since=_day(since))
+
+
+def _day(since: datetime | None) -> date | None:
+    """`--since` counts publication dates (collect), so only its day matters."""
+    return since.date() if since is not None else None
 
 
 def past_digests(session: Session, limit: int | None = None) -> list[Digest]:
@@ -137,7 +142,7 @@ def send_digest(
     retried = _retry(store, channels, watched, settings.link, now, dry_run)
     with store.session() as session:
         period = next_period(session, now, since)
-        content = collect(session, period, unsent_only=since is None)
+        content = collect(session, period, unsent_only=since is None, published_since=_day(since))
     if content.empty and not settings.send_empty:
         return SendReport(retried, content, None, [], dry_run)
     if dry_run:

@@ -60,6 +60,12 @@ def href(url: str | None) -> str:
     return url.replace(" ", "%20").replace(">", "%3E").replace("<", "%3C").replace('"', "%22")
 
 
+def revision(note: str | None) -> str:
+    """A flag's revision note under a "Revision" label: what the previous version said,
+    without the note's own "revised:" lead, which the label already says."""
+    return (note or "").removeprefix("revised: ")
+
+
 def when(value: datetime | None) -> str:
     return value.strftime("%Y-%m-%d %H:%M UTC") if value else "the beginning"
 
@@ -86,7 +92,9 @@ def _environment(autoescape: bool) -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters.update(figure=figure, change=change, href=href, when=when, md=escape_markdown)
+    env.filters.update(
+        figure=figure, change=change, href=href, when=when, md=escape_markdown, revision=revision
+    )
     env.globals["KIND_TITLES"] = KIND_TITLES
     return env
 

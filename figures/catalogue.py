@@ -34,6 +34,7 @@ __all__ = [
 
 DEFAULT_PATH = Path(__file__).with_name("catalogue.yaml")
 SubjectKind = Literal["place", "part", "programme", "government", "city"]
+Period = Literal["one_year", "cumulative"]
 _STRICT = ConfigDict(extra="forbid")
 
 
@@ -73,6 +74,7 @@ class MetricDef:
     default_for: tuple[Unit, ...] = ()
     measures: tuple[str, ...] = ()
     unless: Wordings = field(default_factory=Wordings)
+    period: Period | None = None
 
 
 @dataclass(frozen=True)
@@ -205,4 +207,9 @@ def load_catalogue(data: Mapping[str, Any] | None = None) -> Catalogue:
         for ref in metric.refines:
             if ref not in keys:
                 raise CatalogueError(f"figures.metrics[{i}].refines: unknown metric {ref!r}")
+        if metric.period and not metric.refines:
+            raise CatalogueError(
+                f"figures.metrics[{i}].period: {metric.key!r} needs `refines`, the metric "
+                "whose amounts over that period it takes"
+            )
     return catalogue

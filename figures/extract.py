@@ -31,7 +31,7 @@ from figures.packs import pack
 from figures.script import normalise_chinese
 from figures.subjects import Discourse
 
-__all__ = ["extract"]
+__all__ = ["extract", "period_metric"]
 
 _MONEY: set[str] = {"HKD", "USD", "RMB"}
 _AREA: set[str] = {"sqm", "sqft", "ha"}
@@ -243,6 +243,20 @@ class _Matcher:
             for m in catalogue.metrics
             if m.requires.for_language(language)
         }
+        self.periods: dict[str, dict[str, str]] = {}  # base metric -> period -> metric
+        for metric in catalogue.metrics:
+            for base in metric.refines if metric.period else ():
+                self.periods.setdefault(base, {})[metric.period] = metric.key  # type: ignore[index]
+
+    def by_period(self, key: str, clause: str, before: str) -> str:
+        """The metric of the period an amount covers (HK$780m in the year: funds_raised_year),
+        where the catalogue splits `key` by period: as the amount's clause says, else as the
+        sentence before it says ("In the past four years, ..., raising HK$68 billion")."""
+        siblings = self.periods.get(key)
+        if not siblings:
+            return key
+        period = _period_of(clause, self.language) or _period_of(before, self.language)
+        return siblings.get(period or "", key)
 
     def refine(self, key: str, clause: str, noun: str) -> str:
         """Context in the clause turns a base metric into a narrower one (graduated...),
@@ -343,6 +357,14 @@ _EN_LIST_COMMA = re.compile(r",(?=\s+[A-Z][\w-]*(?:\s+[A-Z][\w-]*)?(?:,|\s+(?:an
 def _clause(text: str, start: int, end: int, s_start: int, s_end: int, zh: bool) -> str:
     """The number's clause, with a short fronted adverbial ("Since inception, ...",
     自計劃推出以來，...) that scopes it."""
+    c_start, c_end = _clause_span(text, start, end, s_start, s_end, zh)
+    return text[c_start:c_end]
+
+
+def _clause_span(
+    text: str, start: int, end: int, s_start: int, s_end: int, zh: bool
+) -> tuple[int, int]:
+    """Where `_clause` starts and ends."""
     c_start = _clause_start(text, s_start, start, zh)
     fronted = text[s_start:c_start]
     if fronted and _clause_start(text, s_start, c_start - 1, zh) == s_start:
@@ -354,7 +376,73 @@ def _clause(text: str, start: int, end: int, s_start: int, s_end: int, zh: bool)
         rest = _EN_RELATIVE.sub(lambda r: " " * len(r.group(0)), rest)  # skip the aside
         rest = _EN_LIST_COMMA.sub(" ", rest)  # "the Ideation, Incubation and ... programmes"
     m = re.search(r"[，；：;:,。]" if zh else r"[,;:](?=\s)|\s[—–]\s|\)", rest)
-    return text[c_start : end + (m.start() if m else len(rest))]
+    return c_start, end + (m.start() if m else len(rest))
+
+
+_PERIOD_SLOTS = {
+    "en": {
+        "<year>": r"(?:19|20)\d\d",
+        "<n>": r"(?:[2-9]|\d\d+|two|three|four|five|six|seven"
+        r"|eight|nine|ten|eleven|twelve|several|few)",
+    },
+    "zh": {"<year>": r"(?:19|20)\d\d", "<n>": r"(?:[2-9]|\d\d+|[两二三四五六七八九十数几])"},
+}
+
+
+@cache
+def _period_patterns(language: str) -> tuple[tuple[str, re.Pattern[str]], ...]:
+    """Each period class of the pack as one pattern, longest wordings first."""
+    zh = language == "zh"
+    out = []
+    for period, cues in pack(language).period_cues.items():
+        alternatives = []
+        for cue in sorted(cues, key=len, reverse=True):
+            body = re.escape(simplify(cue) if zh else cue).replace(r"\ ", r"\s+")
+            for slot, pattern in _PERIOD_SLOTS[language].items():
+                body = body.replace(re.escape(slot), pattern)
+            alternatives.append(body)
+        joined = "|".join(alternatives)
+        out.append(
+            (period, re.compile(joined if zh else rf"(?<![\w-])(?:{joined})(?![\w-])", re.I))
+        )
+    return tuple(out)
+
+
+def _period_of(scope: str, language: str) -> str | None:
+    """The period class a sentence gives its amount: a cue inside a longer cue of another
+    class belongs to that one ("so far this year", 今年至今: one year); otherwise a
+    cumulative cue wins over a one-year one (HK$93.7bn since FY2018, to May this year)."""
+    hits = [
+        (period, m.start(), m.end())
+        for period, pattern in _period_patterns(language)
+        for m in pattern.finditer(scope)
+    ]
+    kept = {
+        period
+        for period, start, end in hits
+        if not any(
+            o != period and s <= start and end <= e and e - s > end - start for o, s, e in hits
+        )
+    }
+    if "cumulative" in kept:
+        return "cumulative"
+    return "one_year" if "one_year" in kept else None
+
+
+def period_metric(
+    text: str, start: int, end: int, *, language: str, metric: str, catalogue: Catalogue
+) -> str:
+    """The metric of a figure stated at text[start:end] once the catalogue's period split
+    is applied: `metric`, or its one-year (or cumulative) sibling when its clause or the
+    sentence before it says so. For labels written before a split."""
+    zh = language.lower().startswith("zh")
+    simple = normalise_chinese(text) if zh else text
+    s_start, s_end = next(
+        ((a, b) for a, b in _sentences(simple, zh) if a <= start < b), (0, len(simple))
+    )
+    c_start, c_end = _clause_span(simple, start, end, s_start, s_end, zh)
+    matcher = _matcher_for(catalogue, "zh" if zh else "en")
+    return matcher.by_period(metric, simple[c_start:c_end], simple[s_start:c_start])
 
 
 def _is_distractor(text: str, n: Number, zh: bool, s_start: int = 0) -> bool:
@@ -845,7 +933,8 @@ def extract(
                 continue
             if _is_distractor(simple, n, zh, s_start) or (zh and _in_range(simple, n)):
                 continue
-            clause = _clause(simple, n.start, n.end, s_start, s_end, zh)
+            c_span = _clause_span(simple, n.start, n.end, s_start, s_end, zh)
+            clause = simple[c_span[0] : c_span[1]]
             found = (
                 _find_zh(simple, n, matcher, (s_start, s_end), clause)
                 if zh and n.kind != "words" and not _en_like(simple, n)
@@ -857,6 +946,9 @@ def extract(
                 simple, n, (s_start, s_end), found.np_end, published, zh
             ):
                 found = dataclasses.replace(found, metric=f"other:past-{found.metric}")
+            if found.metric in matcher.periods:  # HK$780m in one year: not the running total
+                period = matcher.by_period(found.metric, clause, simple[s_start : c_span[0]])
+                found = dataclasses.replace(found, metric=period)
             if _quoted_wording(simple, n, s_start, s_end):
                 continue
             noun_follows = re.match(r"\s*[A-Za-z\u4e00-\u9fff]", simple[n.end : found.end])

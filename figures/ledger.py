@@ -4,6 +4,9 @@ Runs right after the store writes an article version. The flags of a series
 are always recomputed from the whole record (`figures.record.evaluate`), so
 they never depend on the order articles were crawled in; reviewed flags are
 kept as the reviewer left them, and a dismissal feeds back into the record.
+Crawls run side by side as separate processes: every change to mentions and flags
+happens under the store's figures lock (`store.writes.lock_figures`), so a replay
+reads the record the previous one left and never adds a flag another one added.
 """
 
 from __future__ import annotations
@@ -40,14 +43,30 @@ def to_mention(row: FigureMention) -> Mention:
 
 
 def observation(row: FigureMention) -> Observation:
-    """A stored mention as the record replays it: keyed by its id, ordered within its article."""
+    """A stored mention as the record replays it: keyed by its id, ordered within its article,
+    undated when its article has no publication date (its as-of is only evidence).
+
+    Same-date articles are ordered by URL key, not by id: ids follow the order the pages
+    were stored in, which differs between one crawl and several side by side.
+    """
     return Observation(
         key=row.id,
         mention=to_mention(row),
-        article=row.article_id,
+        article=row.article.url_key,
         position=row.start,
         url=row.article.url,
+        dated=row.article.published is not None,
     )
+
+
+def as_of(article: Article, evidence: date | None = None) -> date:
+    """The date an article's figures speak for: its publication date; for an undated
+    article the best evidence, the earlier of a feed's or sitemap's modification date
+    (`evidence`) and the day it was first seen."""
+    if article.published is not None:
+        return article.published
+    seen = article.first_seen.date()
+    return min(evidence, seen) if evidence is not None else seen
 
 
 class Ledger:
@@ -69,13 +88,17 @@ class Ledger:
         version: ArticleVersion,
         mentions: Sequence[Mention],
         now: datetime,
+        evidence: date | None = None,
     ) -> list[Flag]:
-        """Store `version`'s mentions (the article's earlier ones stop counting); new flags."""
-        as_of = article.published or article.first_seen.date()
+        """Store `version`'s mentions (the article's earlier ones stop counting); new flags.
+
+        `evidence` dates an undated article (see `as_of`)."""
+        w.lock_figures(session)
+        when = as_of(article, evidence)
         earlier = q.current_mentions_of_article(session, article.id)
         w.retire_mentions(session, article.id)
         rows = w.add_mentions(
-            session, [_new_row(m, version.id, article.id, as_of) for m in mentions]
+            session, [_new_row(m, version.id, article.id, when) for m in mentions]
         )
         if earlier:
             _carry_flags(session, earlier, rows)
@@ -101,8 +124,12 @@ class Ledger:
         notes: dict[int, str] | None = None,
     ) -> list[Flag]:
         """Recompute the flags of these series; returns the flags that did not exist before."""
+        keys = sorted(series)  # a fixed order: flag ids must not depend on hashing
+        if not keys:
+            return []
+        w.lock_figures(session)  # before the first read: the record as the last replay left it
         created: list[Flag] = []
-        for key in sorted(series):  # a fixed order: flag ids must not depend on hashing
+        for key in keys:
             subject, metric, _family = key
             if subject != self.watched:
                 continue  # other subjects keep their mentions but are not watched
@@ -154,6 +181,7 @@ class Ledger:
         now: datetime,
     ) -> None:
         """Accept or dismiss a flag; a dismissal takes its mention out of the record."""
+        w.lock_figures(session)
         w.review_flag(session, flag, state, by, note, now)
         self.refresh(session, [series_key(to_mention(flag.mention))], now)
 

@@ -60,6 +60,7 @@ class Pack:
     change_to: tuple[str, ...] = ()
     qualifiers_before: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     qualifiers_after: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    period_cues: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 def _frozen(value: object) -> object:

@@ -30,6 +30,20 @@ Rules, in one place:
 - Evaluation order: as-of date, then article key, then position in the
   article, then observation key. Keys are `int | str` so that this order is
   total and the same whichever order the input came in.
+- One article states each figure once: within one article and series, a
+  mention that agrees with another (a headline repeating the body, "over
+  1,100" beside "1,100") is a repetition. The narrowest of them is the
+  article's statement (ties: the first in the text); the others raise no flag
+  and do not enter the record.
+- Undated mentions (the article gave no publication date; the as-of is only
+  evidence such as a feed's or sitemap's modification date, or first seen) are
+  placed by that date and may fill history: they are new when nothing came
+  before, and join a period they agree with. They never raise `changed`,
+  `conflict` or `outdated` on their own; where they would, they stay out of
+  the record, so the standing value and its history do not move.
+- Noise: a series outside the catalogue (metric `other:...`) is replayed, so it
+  has a state, but raises no flag; adding its wording to the catalogue gives it
+  a catalogue key, and flags.
 - Review: a dismissed new, changed or conflict mention keeps its flag but does
   not enter the record; a dismissed new mention lets the next one be new.
   Dismissing anything else changes nothing (it never entered the record).
@@ -74,6 +88,7 @@ class Observation:
     article: Key  # article id: breaks same-date ties, and names the source
     position: int  # order within the article (mention.start will do)
     url: str | None = None
+    dated: bool = True  # False: the as-of is date evidence, not a publication date
 
     @property
     def as_of(self) -> date:
@@ -231,12 +246,16 @@ class _Series:
             if _meets(o.mention, standing.mention):
                 self._join(o)
                 return None
+            if not o.dated:
+                return None  # an undated statement never conflicts on its own
             if o.key not in dismissed:
                 self._join(o)
             return _compared("conflict", o, standing)
         if any(_agree(o.mention, p.mention) for p in self.period):
             self._join(o)
             return None
+        if not o.dated:
+            return None  # nor is it outdated or a change: it stays out of the record
         repeated = [s for s in self.superseded if _agree(o.mention, s.mention)]
         if repeated:
             return _compared("outdated", o, standing, restates=repeated[-1])
@@ -275,11 +294,32 @@ def evaluate(
     dismissed_keys = frozenset(dismissed)
     series: dict[SeriesKey, _Series] = defaultdict(_Series)
     flags: list[Flag] = []
-    for o in sorted(items, key=_order):
+    for o in sorted(_statements(items), key=_order):
         flag = series[series_key(o.mention)].add(o, window_days, dismissed_keys)
-        if flag is not None:
+        if flag is not None and not o.mention.metric.startswith("other:"):
             flags.append(flag)
     return flags, {k: s.state() for k, s in sorted(series.items())}
+
+
+def _statements(items: Iterable[Observation]) -> list[Observation]:
+    """Each article's statements: of the mentions of one series in one article that
+    agree, only the narrowest (ties: the first in the text) is kept."""
+    by_article: dict[tuple[SeriesKey, tuple[int, int | str], date], list[Observation]] = (
+        defaultdict(list)
+    )
+    for o in items:
+        by_article[(series_key(o.mention), _key_order(o.article), o.as_of)].append(o)
+    kept: list[Observation] = []
+    for group in by_article.values():
+        statements: list[Observation] = []
+        for o in sorted(group, key=lambda o: (o.position, _key_order(o.key))):
+            same = next((s for s in statements if _agree(o.mention, s.mention)), None)
+            if same is None:
+                statements.append(o)
+            elif _tightness(o.mention) < _tightness(same.mention):
+                statements[statements.index(same)] = o
+        kept += statements
+    return kept
 
 
 # --- revisions of one article --------------------------------------------------

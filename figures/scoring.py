@@ -25,7 +25,7 @@ from decimal import Decimal
 from typing import Any
 
 from figures.catalogue import Catalogue
-from figures.extract import extract
+from figures.extract import extract, period_metric
 from figures.model import Mention
 from figures.numbers import interval
 from figures.record import Observation, evaluate
@@ -38,6 +38,7 @@ __all__ = [
     "flag_sets",
     "labelled_mention",
     "score",
+    "split_by_period",
 ]
 
 GROUPS = ("en", "zh", "overall")
@@ -173,6 +174,32 @@ def _flags(observations: list[Observation], window_days: int) -> set[FlagKey]:
         )
         for f in flags
     }
+
+
+def split_by_period(
+    articles: Iterable[dict[str, Any]], catalogue: Catalogue
+) -> tuple[list[dict[str, Any]], int]:
+    """Articles labelled before the catalogue split a metric by period (the shared
+    LABELS.md has one funds_raised), relabelled the way the catalogue now reads them: a
+    label moves to the one-year metric when its clause or sentence says one year. Returns
+    the articles and how many labels moved. The period rule is then not scored by them."""
+    out, moved = [], 0
+    for article in articles:
+        labels = []
+        for label in article["figures"]:
+            start = article["text"].find(label["text"])
+            metric = period_metric(
+                article["text"],
+                start,
+                start + len(label["text"]),
+                language=group_of(article),
+                metric=label["metric"],
+                catalogue=catalogue,
+            )
+            moved += metric != label["metric"]
+            labels.append({**label, "metric": metric})
+        out.append({**article, "figures": labels})
+    return out, moved
 
 
 def labelled_mention(article: dict[str, Any], label: dict[str, Any], subject: str) -> Mention:

@@ -11,14 +11,17 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from pressmon import digest_cli, figures_cli, report, scheduler_cli, web_cli
+from pressmon import digest_cli, figures_cli, scheduler_cli, web_cli
 from pressmon.config import CONFIG_ENV, DB_ENV
 from pressmon.context import App, command, dump, parse_date
 from pressmon.errors import EXPECTED, InputError
-from store.records import article_record
+
+if TYPE_CHECKING:  # imported where used: `pressmon --help` must not load SQLAlchemy
+    from store.paging import Cursor, SearchOrder
 
 FILE_FAULTS: tuple[type[Exception], ...] = (OSError, *EXPECTED)
 
@@ -35,7 +38,7 @@ def main() -> None:
 
 
 # -- crawling ----------------------------------------------------------------------------------
-@command("crawl", main)
+@command("crawl", main, creates_store=True)
 @click.option("--source", "names", multiple=True, help="Crawl only this source (repeatable).")
 @click.option(
     "--run-ids",
@@ -91,7 +94,8 @@ def crawl_cmd(
             frontier_cli.status(app, as_json)
         return
     from crawler.run import crawl
-    from store.errors import LeaseHeld
+    from pressmon import report
+    from store.errors import LeaseHeld, StoreError
 
     def note(line: str) -> None:
         if run_ids_file is not None:
@@ -116,6 +120,9 @@ def crawl_cmd(
         note(f"held: {exc}")
         if exc.run_ids:  # the other sources were crawled: say what they did
             report.crawl_summary(app.out, app.store, exc.run_ids)
+        raise
+    except StoreError as exc:  # the scheduler does not count it against the source's site
+        note(f"store: {exc}")
         raise
     report.crawl_summary(app.out, app.store, run_ids)
 
@@ -161,32 +168,60 @@ def sample_site_cmd(app: App, edition: int, port: int) -> None:
 
 
 # -- reading the store -------------------------------------------------------------------------
+def parse_cursor(value: str | None) -> Cursor | None:
+    """A page cursor from --after, or one clear line saying what was expected."""
+    from store.paging import Cursor
+
+    try:
+        return Cursor.parse(value) if value is not None else None
+    except ValueError as exc:
+        raise InputError(f"--after: {exc}") from None
+
+
 @command("articles", main)
 @click.option("--since", help="Only articles published (or first seen) on or after this date.")
+@click.option("--until", help="Only articles published (or first seen) on or before this date.")
 @click.option("--source", help="Only articles from this source.")
 @click.option("--lang", type=click.Choice(["en", "zh"]), help="Only this language.")
 @click.option("--limit", default=50, show_default=True, type=click.IntRange(1))
+@click.option("--after", help="Start after this cursor (a previous page printed it).")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
 def articles_cmd(
-    app: App, since: str | None, source: str | None, lang: str | None, limit: int, as_json: bool
+    app: App,
+    since: str | None,
+    until: str | None,
+    source: str | None,
+    lang: str | None,
+    limit: int,
+    after: str | None,
+    as_json: bool,
 ) -> None:
-    """List stored articles, newest first.
+    """List stored articles, newest first, a page at a time.
+
+    When more follow, the last line (on stderr) gives the --after cursor of the next page.
 
     \b
     Example:
       pressmon articles --since 2024-01-01 --lang zh --json
+      pressmon articles --after 2024-07-19~1234
     """
+    from pressmon import report
     from store import queries as q
+    from store.paging import ArticleFilters
+    from store.records import article_record
 
+    filters = ArticleFilters(
+        since=parse_date(since), until=parse_date(until, "--until"), source=source, language=lang
+    )
     with app.store.session() as session:
-        rows = q.list_articles(
-            session, since=parse_date(since), source=source, language=lang, limit=limit
-        )
-        records = [article_record(a) for a in rows]
+        page = q.page_articles(session, filters, after=parse_cursor(after), limit=limit)
+        records = [article_record(a) for a in page.items]
     if as_json:
         dump(records)
     else:
         report.article_table(app.out, records)
+    if page.next is not None:
+        click.echo(f"more: --after {page.next}", err=True)
 
 
 @command("show", main)
@@ -200,7 +235,9 @@ def show_cmd(app: App, article_id: int, versions: bool, as_json: bool) -> None:
     Example:
       pressmon show 3 --versions
     """
+    from pressmon import report
     from store import queries as q
+    from store.records import article_record
 
     with app.store.session() as session:
         article = q.get_article(session, article_id)
@@ -216,63 +253,106 @@ def show_cmd(app: App, article_id: int, versions: bool, as_json: bool) -> None:
 @command("search", main)
 @click.argument("query")
 @click.option("--since", help="Only articles published (or first seen) on or after this date.")
+@click.option("--until", help="Only articles published (or first seen) on or before this date.")
+@click.option("--source", help="Only articles from this source.")
 @click.option("--lang", type=click.Choice(["en", "zh"]), help="Only this language.")
+@click.option(
+    "--order",
+    type=click.Choice(["newest", "relevance"]),
+    default="newest",
+    show_default=True,
+    help="newest: every match, newest first. relevance: the newest 200 matches, best first.",
+)
 @click.option("--limit", default=20, show_default=True, type=click.IntRange(1))
+@click.option("--after", help="Start after this cursor (a previous page printed it).")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
 def search_cmd(
-    app: App, query: str, since: str | None, lang: str | None, limit: int, as_json: bool
+    app: App,
+    query: str,
+    since: str | None,
+    until: str | None,
+    source: str | None,
+    lang: str | None,
+    order: SearchOrder,
+    limit: int,
+    after: str | None,
+    as_json: bool,
 ) -> None:
-    """Full-text search of current article texts, best match first, with a snippet.
+    """Full-text search of current article texts, newest first, with a snippet.
 
     English words match their inflections; Chinese phrases match as written.
+    --order relevance ranks the newest 200 matches, best match first. When more
+    follow, the last line (on stderr) gives the --after cursor of the next page.
 
     \b
     Example:
       pressmon search "unicorns"
-      pressmon search 科學園 --lang zh
+      pressmon search 科學園 --lang zh --order relevance
     """
+    from pressmon import report
     from store import queries as q
+    from store.paging import ArticleFilters
+    from store.records import article_record
 
+    filters = ArticleFilters(
+        since=parse_date(since), until=parse_date(until, "--until"), source=source, language=lang
+    )
     with app.store.session() as session:
-        hits = q.search_articles(
+        page = q.search_page(
             session,
             app.store.search_index,
             query,
-            since=parse_date(since),
-            language=lang,
+            filters,
+            order=order,
+            after=parse_cursor(after),
             limit=limit,
         )
-        records = [{**article_record(a), "snippet": h.snippet} for a, h in hits]
+        records = [{**article_record(a), "snippet": h.snippet} for a, h in page.items]
     if as_json:
         dump(records)
     else:
         report.search_results(app.out, records)
+    if page.next is not None:
+        click.echo(f"more: --after {page.next}", err=True)
 
 
 # -- cleaning local files ----------------------------------------------------------------------
 @main.command("clean")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--url", help="The URL the page came from (helps dates and links).")
-@click.option("--json", "as_json", is_flag=True, help="One JSON object per line per file.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array, one object per file.")
+@click.option("--jsonl", "as_jsonl", is_flag=True, help="Print one JSON object per line instead.")
 @click.option("--config", "config_path", envvar=CONFIG_ENV, hidden=True)
 @click.option("--db", "db_url", envvar=DB_ENV, hidden=True)
 def clean_cmd(
     files: tuple[Path, ...],
     url: str | None,
     as_json: bool,
+    as_jsonl: bool,
     config_path: str | None,
     db_url: str | None,
 ) -> None:
     """Run the cleaning step on local HTML or PDF files and print their text and metadata.
+
+    --json prints one array, like every other command's --json; --jsonl prints
+    each file's object on its own line as soon as it is cleaned.
 
     \b
     Example:
       pressmon clean page.html --url https://www.hkstp.org/news/x/ --json
     """
     from crawler.clean import clean_document
+    from pressmon import report
 
+    if as_json and as_jsonl:
+        raise click.UsageError("--json and --jsonl: choose one")
+    try:
+        App(config_path, db_url)  # a config named on purpose is checked, as everywhere
+    except EXPECTED as exc:
+        raise click.ClickException(str(exc)) from None
     out = report.stdout_console()
     failed = 0
+    records = []
     for path in files:
         try:
             page = clean_document(path.read_bytes(), url=url or path.resolve().as_uri())
@@ -289,10 +369,14 @@ def clean_cmd(
             "sitename": page.sitename,
             "language": page.language,
         }
-        if as_json:
+        if as_jsonl:
             click.echo(json.dumps(record, ensure_ascii=False))
+        elif as_json:
+            records.append(record)
         else:
             report.cleaned(out, record)
+    if as_json:
+        dump(records)
     if failed:
         sys.exit(1)
 
@@ -303,7 +387,7 @@ def db_group() -> None:
     """Manage the database schema."""
 
 
-@command("upgrade", db_group)
+@command("upgrade", db_group, creates_store=True)
 def db_upgrade_cmd(app: App) -> None:
     """Apply any pending migrations (they also run on first use).
 

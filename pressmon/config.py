@@ -37,7 +37,10 @@ class StoreSettings(BaseModel):
 
     url: str = Field(
         "sqlite:///data/pressmon.db",
-        description="SQLAlchemy database URL; SQLite paths are relative to the working directory.",
+        description=(
+            "SQLAlchemy database URL; a relative SQLite path is relative to the folder "
+            "config.yaml is in."
+        ),
     )
 
 
@@ -144,4 +147,15 @@ def load_config(path: str | os.PathLike[str] | None = None) -> Config:
         where = f" line {mark.line + 1}" if mark else ""
         problem = getattr(exc, "problem", exc)
         raise ConfigError(f"{resolved}:{where}: not valid YAML ({problem})") from None
-    return parse_config(data, str(resolved))
+    return anchored(parse_config(data, str(resolved)), resolved.parent)
+
+
+def anchored(config: Config, folder: Path) -> Config:
+    """The config with a relative SQLite path in `store.url` made relative to `folder` (the
+    config file's), so every command finds the same store from any working directory."""
+    from store.database import anchored_url  # only once a config is read, not for --help
+
+    url = anchored_url(config.store.url, folder)
+    if url == config.store.url:
+        return config
+    return config.model_copy(update={"store": StoreSettings(url=url)})

@@ -25,12 +25,23 @@ if TYPE_CHECKING:
 
 
 class App:
-    """What every command needs, built lazily: the config, the store and the consoles."""
+    """What every command needs, built lazily: the config, the store and the consoles.
 
-    def __init__(self, config_path: str | None, db_url: str | None) -> None:
+    A config named on purpose (--config, $PRESSMON_CONFIG) is read and validated at once,
+    even when --db leaves nothing to take from it: a typo there is never ignored. The
+    store is created only for commands that write (`creates_store`); the others open an
+    existing one or say how to make it.
+    """
+
+    def __init__(
+        self, config_path: str | None, db_url: str | None, *, creates_store: bool = False
+    ) -> None:
         self.config_path = config_path
         self.db_url = db_url
+        self.creates_store = creates_store
         self._config: Config | None = None
+        if config_path is not None:
+            self._config = load_config(config_path)
         self._store: Store | None = None
         self._out: Console | None = None
         self._err: Console | None = None
@@ -46,7 +57,7 @@ class App:
         if self._store is None:
             from store import Store
 
-            self._store = Store(self.db_url or self.config.store.url)
+            self._store = Store(self.db_url or self.config.store.url, create=self.creates_store)
         return self._store
 
     @property
@@ -69,12 +80,13 @@ class App:
 
 
 def command(
-    name: str, group: click.Group | None = None, **kwargs: Any
+    name: str, group: click.Group | None = None, *, creates_store: bool = False, **kwargs: Any
 ) -> Callable[[Callable[..., Any]], click.Command]:
     """A command with --config and --db, whose expected errors become one line.
 
     The function gets an `App` first. The command is added to `group` when one is
-    given; otherwise it stands alone until a group adds it (`cli.py` does).
+    given; otherwise it stands alone until a group adds it (`cli.py` does). Only a
+    command that writes (`creates_store`) makes a store that does not exist yet.
     """
 
     def decorate(func: Callable[..., Any]) -> click.Command:
@@ -93,8 +105,8 @@ def command(
         )
         @functools.wraps(func)
         def wrapper(config_path: str | None, db_url: str | None, **params: Any) -> Any:
-            app = App(config_path, db_url)
             try:
+                app = App(config_path, db_url, creates_store=creates_store)
                 return func(app, **params)
             except EXPECTED as exc:
                 raise click.ClickException(str(exc)) from None

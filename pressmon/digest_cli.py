@@ -25,7 +25,11 @@ def _since(value: str | None) -> datetime | None:
 
 
 @command("digest")
-@click.option("--since", help="Start the period at this date (UTC) instead of the last digest.")
+@click.option(
+    "--since",
+    help="Instead of everything since the last digest: articles published on or after this "
+    "date (undated ones: first seen), and flags on figures stated as of it or later.",
+)
 @click.option(
     "--format",
     "fmt",
@@ -46,6 +50,10 @@ def digest_cmd(app: App, since: str | None, fmt: str, send: bool, dry_run: bool)
     flags count as sent) and delivers it to the folder, e-mail and webhook the
     `digest:` section of config.yaml names. An empty period sends nothing
     unless `digest.send_empty` is true.
+
+    --since DATE goes by the news's dates, not the crawl's: the articles
+    published since DATE, each once (under "revised" if it has a later
+    version), and the flags whose new figure is as of DATE or later.
 
     \b
     Example:
@@ -89,8 +97,10 @@ def _print_report(result: SendReport) -> None:
         line = f"retry digest {a.digest_id} {a.channel} {a.target}: {a.status}"
         click.echo(line + (f" ({a.error})" if a.error else ""))
     counts = result.content.counts()
+    copies = counts["copies"]
+    copies_said = f" (and {copies} syndicated cop{'y' if copies == 1 else 'ies'})" if copies else ""
     summary = (
-        f"{counts['flags']} flag(s), {counts['articles']} new article(s), "
+        f"{counts['flags']} flag(s), {counts['articles']} new article(s){copies_said}, "
         f"{counts['revised']} revised article(s)"
     )
     if result.digest_id is None and not result.delivered:

@@ -7,12 +7,9 @@ from pathlib import Path
 
 import click
 
-from figures.records import current_record, history_record, mention_record
-from pressmon import report
 from pressmon.context import App, command, dump, parse_date
 from pressmon.errors import InputError
 from store.kinds import ReviewDecision
-from store.records import flag_record
 
 
 @click.group("figures")
@@ -37,6 +34,8 @@ def extract_cmd(
     from crawler.clean import clean_document
     from crawler.language import detect_language
     from figures.extract import extract
+    from figures.records import mention_record
+    from pressmon import report
     from pressmon.ingest import text_page
 
     as_of = parse_date(published, "--published")
@@ -75,6 +74,8 @@ def history_cmd(app: App, metric: str, subject: str | None, as_json: bool) -> No
       pressmon figures history companies
       pressmon figures history floor_area --subject "Shenzhen branch" --json
     """
+    from figures.records import history_record
+    from pressmon import report
     from store import queries as q
 
     with app.store.session() as session:
@@ -98,6 +99,8 @@ def current_cmd(app: App, subject: str | None, as_json: bool) -> None:
       pressmon figures current --json
     """
     from figures.ledger import Ledger
+    from figures.records import current_record
+    from pressmon import report
 
     ledger = Ledger(app.config.watch.name, app.config.window_days)
     with app.store.session() as session:
@@ -111,7 +114,7 @@ def current_cmd(app: App, subject: str | None, as_json: bool) -> None:
         report.current_table(app.out, records)
 
 
-@command("ingest")
+@command("ingest", creates_store=True)
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--url", help="Where the text was published (default: the file's path).")
 @click.option("--published", help="Its publication date (default: the page's own).")
@@ -125,6 +128,7 @@ def ingest_cmd(
     Example:
       pressmon ingest blog-post.html --url https://example.org/post --published 2024-11-18
     """
+    from pressmon import report
     from pressmon.ingest import ingest_file
 
     result = ingest_file(
@@ -168,13 +172,16 @@ def flags_group(
       pressmon flags --open --kind changed
       pressmon flags accept 12 --note "confirmed in the annual report"
     """
+    from pressmon import report
+    from store.records import flag_record
+
     if ctx.invoked_subcommand is not None:
         return
     from pressmon.errors import EXPECTED
     from store import queries as q
 
-    app = App(config_path, db_url)
     try:
+        app = App(config_path, db_url)
         with app.store.session() as session:
             flags = q.list_flags(
                 session,
@@ -197,6 +204,7 @@ def _review(
     from figures.ledger import Ledger
     from store import queries as q
     from store.clock import now
+    from store.records import flag_record
 
     ledger = Ledger(app.config.watch.name, app.config.window_days)
     with app.store.session() as session:

@@ -8,6 +8,7 @@ CLI's `App` makes them when a command first prints).
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -19,15 +20,16 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from figures.model import FLAG_KINDS
-from store import Store
 from store import queries as q
 from store.kinds import BROKEN_LINK, NOT_RELEVANT, RUN_COUNTS
 from store.records import article_record, flag_record
+from web.diff import diff_rows
 
 Column = Callable[[Mapping[str, Any]], str]
 
 if TYPE_CHECKING:
     from pressmon.ingest import Ingested
+    from store import Store
 
 
 def stdout_console() -> Console:
@@ -168,7 +170,9 @@ def show_table(
         return
     table = Table()
     for name in columns:
-        table.add_column(name)
+        # A narrow column folds a long word onto more lines instead of cutting it with "…":
+        # URLs, metric ids and numbers are copied from here, so every character stays.
+        table.add_column(name, overflow="fold")
     for record in records:
         table.add_row(*(render(record) for render in columns.values()))
     out.print(table)
@@ -209,27 +213,53 @@ def article_table(out: Console, records: Sequence[Mapping[str, Any]]) -> None:
 
 
 def article_detail(out: Console, record: Mapping[str, Any], versions: bool) -> None:
-    out.print(f"[bold]{record['title'] or '(no title)'}[/bold]")
-    for key in (
-        "url",
-        "published",
-        "author",
-        "sitename",
-        "language",
-        "source",
-        "first_seen",
-        "last_seen",
-        "cluster",
-        "aliases",
-    ):
-        out.print(f"{key}: {record[key]}")
+    """An article's metadata (only the fields it has), then its text; with `versions`, the
+    first version's text and a unified diff from each version to the next."""
+    out.print(record["title"] or "(no title)", style="bold", markup=False)
+    for key in DETAIL_FIELDS:
+        value = record.get(key)
+        if value is None or value == [] or value == "":
+            continue
+        shown = ", ".join(value) if isinstance(value, list) else value
+        out.print(f"{key}: {shown}", markup=False)
     out.print(f"versions: {record['versions']}\n")
-    if versions:
-        for v in record["history"]:
-            out.print(f"--- version {v['number']} fetched {v['fetched_at']} ---")
-            out.print(v["text"], markup=False)
-    else:
+    history = record["history"]
+    if not versions or not history:
         out.print(record["text"], markup=False)
+        return
+    first = history[0]
+    out.print(f"=== version {first['number']} fetched {first['fetched_at']} ===", markup=False)
+    out.print(first["text"], markup=False)
+    for old, new in itertools.pairwise(history):
+        out.print()
+        out.print(f"--- version {old['number']} fetched {old['fetched_at']}", markup=False)
+        out.print(f"+++ version {new['number']} fetched {new['fetched_at']}", markup=False)
+        rows = diff_rows(old["text"], new["text"])
+        if not rows:
+            out.print("(the same text)")
+        for row in rows:
+            if row.op == "…":
+                out.print(f"@@ {row.skipped} unchanged line(s) @@", style="cyan", markup=False)
+            else:  # one text line per diff line, however wide: a diff is read line by line
+                line = "".join(segment.text for segment in row.segments)
+                out.print(
+                    f"{row.op}{line}", style=DIFF_STYLES[row.op], markup=False, soft_wrap=True
+                )
+
+
+DETAIL_FIELDS = (
+    "url",
+    "published",
+    "author",
+    "sitename",
+    "language",
+    "source",
+    "first_seen",
+    "last_seen",
+    "cluster",
+    "aliases",
+)
+DIFF_STYLES = {" ": "", "-": "red", "+": "green"}
 
 
 def search_results(out: Console, records: Sequence[Mapping[str, Any]]) -> None:

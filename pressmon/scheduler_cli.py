@@ -8,11 +8,12 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+import time
+from datetime import UTC, datetime
 from typing import Any
 
 import click
 
-from pressmon import report
 from pressmon.config import resolve_path
 from pressmon.context import App, command, dump
 
@@ -24,7 +25,7 @@ def _specs(app: App) -> list[Any]:
     return job_specs(config.sources, config.digest.schedule, config.scheduler)
 
 
-@command("run")
+@command("run", creates_store=True)
 def run_cmd(app: App) -> None:
     """Run the scheduler in the foreground: each enabled source's crawl and the digest on time.
 
@@ -51,9 +52,12 @@ def run_cmd(app: App) -> None:
     signal.signal(signal.SIGINT, request_stop)
     config = app.config
     specs = _specs(app)
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", force=True
-    )
+    # One time zone in the log, stated on every line: UTC, as the store keeps times.
+    formatter = logging.Formatter("%(asctime)s UTC %(levelname)s %(message)s")
+    formatter.converter = time.gmtime
+    handler = logging.StreamHandler()
+    handler.setFormatter(formatter)
+    logging.basicConfig(level=logging.INFO, handlers=[handler], force=True)
     logging.getLogger("apscheduler").setLevel(logging.ERROR)  # its events are logged below
     logging.getLogger("alembic").setLevel(logging.WARNING)
     config_path = str(resolve_path(app.config_path).resolve())
@@ -74,14 +78,21 @@ def run_cmd(app: App) -> None:
         if ids:
             log.info("jobs %s: %s", name, ", ".join(ids))
     for job in service.jobs():
-        log.info("%s next at %s: %s", job.id, job.next_run_time, job.name)
+        log.info("%s next at %s: %s", job.id, _utc(job.next_run_time), job.name)
     while not stop.wait(0.5):
         pass
     service.stop()
     log.info("stopped")
 
 
-@command("schedule")
+def _utc(moment: datetime | None) -> str:
+    """A job's next run in the log's time zone (jobs keep their own, e.g. Asia/Hong_Kong)."""
+    if moment is None:
+        return "never (paused)"
+    return f"{moment.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC"
+
+
+@command("schedule", creates_store=True)
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
 def schedule_cmd(app: App, as_json: bool) -> None:
     """List the scheduled jobs: next run, effective interval, last run's outcome.
@@ -108,6 +119,8 @@ def schedule_cmd(app: App, as_json: bool) -> None:
         "interval": lambda r: r["interval"] or (f"cron {r['cron']}" if r["cron"] else ""),
         "last run": lambda r: _last(r["last_run"]),
     }
+    from pressmon import report
+
     report.show_table(app.out, rows, columns, "no jobs")
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from email.message import Message
 from email.utils import format_datetime, parsedate_to_datetime
@@ -22,6 +23,9 @@ from samplesite.articles import EDITIONS
 from samplesite.render import Redirect, Resource, resolve
 
 _GONE = (BrokenPipeError, ConnectionResetError, ConnectionAbortedError)
+
+# path, query, base URL -> what to serve (None: 404); replaces the newsroom's editions
+Resolver = Callable[[str, str, str], Resource | Redirect | None]
 
 
 @dataclass(frozen=True)
@@ -40,8 +44,16 @@ class SampleSite:
     """Serve the sample newsroom on a background thread (ThreadingHTTPServer, daemon threads)."""
 
     def __init__(
-        self, edition: int = 1, host: str = "127.0.0.1", port: int = 0, delay: float = 0.0
+        self,
+        edition: int = 1,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        delay: float = 0.0,
+        resolver: Resolver | None = None,
     ) -> None:
+        """`resolver` serves another site (a benchmark's generated one) with the same
+        conditional GET, request log and counts; the newsroom's /bad/ corner stays."""
+        self.resolver = resolver
         self.edition = edition
         self.host = host
         self.port = port
@@ -189,7 +201,10 @@ class _Handler(BaseHTTPRequestHandler):
             if url.path.startswith("/bad/"):
                 badpages.serve(self, url.path, url.query, site)
                 return
-            found = resolve(site.edition, url.path, url.query, site.base_url, site.switched_at)
+            if site.resolver is not None:
+                found = site.resolver(url.path, url.query, site.base_url)
+            else:
+                found = resolve(site.edition, url.path, url.query, site.base_url, site.switched_at)
             if found is None:
                 self.simple(404, b"<html><body><h1>404 Not Found</h1></body></html>")
             elif isinstance(found, Redirect):

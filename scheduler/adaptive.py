@@ -4,7 +4,8 @@ Sits between a finished crawl and the next one: the scheduler feeds the
 source's latest `crawl_run` rows in here and reschedules the job with the
 result. Pure arithmetic, no clock and no database, so every rule is unit-tested.
 
-The rules, newest run first (runs that were stopped, killed or are still running are ignored):
+The rules, newest run first (runs that were stopped, killed or are still running are ignored,
+and so are runs the store failed: a locked or refusing database is not the site's fault):
 - k failed runs in a row (failed, timeout, or errors without one page fetched): back off,
   base x 2^k;
 - otherwise k runs in a row that found nothing new or revised: base x 2^(k-1);
@@ -30,6 +31,7 @@ class RunSummary:
     new: int = 0
     revised: int = 0
     pages: int = 0  # pages fetched successfully
+    store_fault: bool = False  # it ended on a store error, not on anything the site did
 
     @property
     def failed(self) -> bool:
@@ -55,7 +57,7 @@ def effective_interval(
 ) -> float:
     """Seconds until the next crawl of a source, given its recent runs (newest first)."""
     low, high = bounds
-    runs = [r for r in history if r.status not in IGNORED]
+    runs = [r for r in history if r.status not in IGNORED and not r.store_fault]
     if not runs:
         return min(max(base, low), high)
     if runs[0].failed:

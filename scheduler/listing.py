@@ -2,7 +2,9 @@
 
 Reads the APScheduler job table (without starting a scheduler) and the
 source's newest `crawl_run`; jobs the config names but no `pressmon run` has
-stored yet are listed too, with no next run.
+stored yet are listed too, with no next run. `in_config` says whether the config
+names the job, `stored` whether a `pressmon run` has stored it; a stored job whose
+`schedule` differs from `config_schedule` is rescheduled at the next start.
 """
 
 from __future__ import annotations
@@ -78,7 +80,9 @@ def job_rows(store: Store, specs: Sequence[JobSpec]) -> list[dict[str, Any]]:
                 "trigger": str(trigger),
                 "cron": spec.cron if spec is not None else None,
                 "schedule": job.name,
-                "in_config": spec is not None and spec.signature == job.name,
+                "in_config": spec is not None,
+                "config_schedule": spec.signature if spec is not None else None,
+                "stored": True,
             }
         )
     for spec in specs:
@@ -92,7 +96,9 @@ def job_rows(store: Store, specs: Sequence[JobSpec]) -> list[dict[str, Any]]:
                     "trigger": None,
                     "cron": spec.cron,
                     "schedule": spec.signature,
-                    "in_config": False,
+                    "in_config": True,
+                    "config_schedule": spec.signature,
+                    "stored": False,
                 }
             )
     for row in rows:

@@ -43,6 +43,7 @@ class Finished:
     ending: Ending
     exit_code: int | None
     stderr_tail: str
+    stdout_tail: str = ""  # what it printed, when asked to keep it
 
 
 @dataclass(frozen=True)
@@ -90,17 +91,19 @@ def run_command(
     stop_after: float,
     clock: Callable[[], float] = time.monotonic,
     on_start: Callable[[subprocess.Popen[bytes]], None] | None = None,
+    keep_stdout: bool = False,
 ) -> Finished:
     """Run `argv` until it exits, `timeout` seconds pass (by `clock`) or `stop` is set.
 
     The child gets its own session, so a Ctrl-C in the terminal reaches the
     scheduler only; the scheduler decides when and how its children stop.
+    `keep_stdout` keeps the end of what it printed (the digest says what it sent).
     """
-    with tempfile.TemporaryFile() as err:
+    with tempfile.TemporaryFile() as err, tempfile.TemporaryFile() as out:
         proc = subprocess.Popen(
             list(argv),
             stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
+            stdout=out if keep_stdout else subprocess.DEVNULL,
             stderr=err,
             start_new_session=True,
         )
@@ -119,26 +122,42 @@ def run_command(
             stop.wait(POLL)
         code = proc.wait()
         err.seek(0)
+        out.seek(0)
         text = err.read().decode("utf-8", "replace")
-    return Finished(ending, code, tail(text))
+        printed = out.read().decode("utf-8", "replace")
+    return Finished(ending, code, tail(text), tail(printed))
 
 
-def _why(finished: Finished, timeout: float) -> str:
+STORE_FAULT = "store error: "  # how the error text of a run the store failed begins
+
+
+def last_line(text: str) -> str:
+    """The line that says why a process failed: the last of its stderr (a traceback's too)."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return lines[-1].removeprefix("Error: ") if lines else ""
+
+
+def _why(finished: Finished, timeout: float, store_error: str | None = None) -> str:
+    """One line for the record: how the process ended and why; never a traceback."""
+    if store_error is not None:  # the store refused or was locked: not the site's fault
+        return f"{STORE_FAULT}{store_error.splitlines()[0]}"
     if finished.ending == "timeout":
-        reason = f"stopped after its timeout of {timeout:g} s"
-    elif finished.ending == "stopped":
-        reason = "stopped by the scheduler's shutdown"
-    else:
-        reason = f"exited with status {finished.exit_code}"
-    return f"{reason}\n{finished.stderr_tail}".strip()
+        return f"stopped after its timeout of {timeout:g} s"
+    if finished.ending == "stopped":
+        return "stopped by the scheduler's shutdown"
+    said = last_line(finished.stderr_tail)  # the one-line error, or a traceback's last line
+    reason = f"exited with status {finished.exit_code}"
+    return f"{reason}: {said}" if said else reason
 
 
 @dataclass(frozen=True)
 class Started:
-    """What a `pressmon crawl --run-ids FILE` wrote: the runs it started, or why it refused."""
+    """What a `pressmon crawl --run-ids FILE` wrote: the runs it started, why it refused,
+    and the store error that ended it, if one did."""
 
     run_ids: tuple[int, ...] = ()
     refused: str | None = None
+    store_error: str | None = None
 
     @classmethod
     def read(cls, path: Path) -> Started:
@@ -148,7 +167,8 @@ class Started:
             return cls()
         ids = tuple(int(line) for line in lines if line.strip().isdigit())
         held = [line.removeprefix("held: ") for line in lines if line.startswith("held: ")]
-        return cls(ids, held[0] if held else None)
+        store = [line.removeprefix("store: ") for line in lines if line.startswith("store: ")]
+        return cls(ids, held[0] if held else None, store[-1] if store else None)
 
 
 def record_outcome(
@@ -174,36 +194,22 @@ def record_outcome(
         return CrawlOutcome(
             source, "refused", finished.exit_code, None, started, now, {}, started_runs.refused
         )
+    why = _why(finished, timeout, started_runs.store_error)
     with store.session() as session:
         runs = q.runs(session, started_runs.run_ids)
         run = runs[-1] if runs else None
         if run is None:
-            run_id = w.record_run(
-                session, source, started, now, failed_status, _why(finished, timeout)
-            )
+            run_id = w.record_run(session, source, started, now, failed_status, why)
             return CrawlOutcome(
-                source,
-                failed_status,
-                finished.exit_code,
-                run_id,
-                started,
-                now,
-                {},
-                _why(finished, timeout),
+                source, failed_status, finished.exit_code, run_id, started, now, {}, why
             )
         if run.status == "running":  # the subprocess died before finishing its record
-            w.update_run(
-                session,
-                run.id,
-                status=failed_status,
-                finished=now,
-                error_text=_why(finished, timeout),
-            )
+            w.update_run(session, run.id, status=failed_status, finished=now, error_text=why)
         elif finished.ending != "exited":  # it recorded itself, but its counts are partial
-            error_text = "; ".join(filter(None, [run.error_text, _why(finished, timeout)]))
+            error_text = "; ".join(filter(None, [run.error_text, why]))
             w.update_run(session, run.id, status=failed_status, error_text=error_text)
         elif finished.exit_code != 0 and not run.error_text:
-            w.update_run(session, run.id, error_text=_why(finished, timeout))
+            w.update_run(session, run.id, error_text=why)
         # The subprocess is gone: its source is free now, not once its heartbeat goes stale.
         w.release_lease(session, crawl_lease(source), run_holder(run.id))
         return CrawlOutcome(

@@ -35,7 +35,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from scheduler import history
 from scheduler.adaptive import effective_interval
 from scheduler.errors import ScheduleError
-from scheduler.runner import pressmon_command, run_command, run_crawl
+from scheduler.runner import STORE_FAULT, pressmon_command, run_command, run_crawl
 from scheduler.settings import SchedulerSettings
 from scheduler.specs import JobSpec, format_seconds
 from store import Store
@@ -162,8 +162,11 @@ def _crawl(rt: Runtime, source: str) -> None:
         return
     counts = " ".join(f"{k}={v}" for k, v in outcome.counts.items())
     line = f"{job_id}: crawl run {outcome.run_id} {outcome.status} {counts}".strip()
-    if outcome.status in ("failed", "timeout"):
-        log.warning("%s: %s", line, (outcome.error_text or "").replace("\n", " | ")[-500:])
+    error = (outcome.error_text or "").replace("\n", " | ")[-500:]
+    if error.startswith(STORE_FAULT):
+        log.warning("%s, not counted against the source: %s", line, error)
+    elif outcome.status in ("failed", "timeout"):
+        log.warning("%s: %s", line, error)
     else:
         log.info("%s", line)
     spec = rt.specs.get(job_id)
@@ -234,10 +237,16 @@ def digest_job() -> None:
 def _digest(rt: Runtime) -> None:
     argv = pressmon_command("digest", "--send", config_path=rt.config_path, db_url=rt.db_url)
     finished = run_command(
-        argv, timeout=rt.settings.crawl_timeout, stop=rt.stop, stop_after=rt.settings.stop_after
+        argv,
+        timeout=rt.settings.crawl_timeout,
+        stop=rt.stop,
+        stop_after=rt.settings.stop_after,
+        keep_stdout=True,
     )
     if finished.ending == "exited" and finished.exit_code == 0:
-        log.info("digest: sent")
+        # what `digest --send` reported: a digest and where it went, or that nothing was sent
+        said = " | ".join(line.strip() for line in finished.stdout_tail.splitlines())
+        log.info("digest: %s", said or "done, and it said nothing")
     else:
         reason = finished.stderr_tail.replace("\n", " | ")[-500:]
         log.error("digest: failed (%s, status %s): %s", finished.ending, finished.exit_code, reason)

@@ -2,6 +2,8 @@
 
 `Store(url)` is all a caller needs; it upgrades the schema to the newest
 Alembic revision, so a fresh file or an old one is ready to use.
+`Store(url, create=False)` is for commands that only read: a store that does not
+exist yet is a `StoreMissing` error naming it, and nothing is created.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import (
     ArgumentError,
@@ -25,12 +27,15 @@ from sqlalchemy.exc import (
 )
 from sqlalchemy.orm import Session, sessionmaker
 
-from store.errors import StoreError, StoreUnavailable, WriteRefused
+from store.errors import StoreError, StoreMissing, StoreUnavailable, WriteRefused
 from store.search import PostgresSearch, SearchIndex, SqliteSearch
 
 MIGRATIONS = str(Path(__file__).with_name("migrations"))
 BUSY_TIMEOUT_MS = 10_000
 BACKENDS = ("sqlite", "postgresql")
+MAKE_ONE = "make one with `pressmon crawl`, `pressmon db upgrade` or `pressmon demo`"
+SCHEMA_MARK = "alembic_version"  # the table every migrated pressmon store has
+POOL = {"pool_size": 8, "max_overflow": 32, "pool_timeout": 30}
 
 
 def _sqlite_pragmas(dbapi_connection: sqlite3.Connection, _record: object) -> None:
@@ -63,10 +68,43 @@ def describe(exc: BaseException, url: str) -> str:
     return f"database {url}: {reason}"
 
 
+def _missing_driver(name: str, driver: str, exc: ImportError) -> str:
+    """One line for a database driver that cannot be imported, saying what to install."""
+    if driver == "psycopg":
+        why = "is not installed" if isinstance(exc, ModuleNotFoundError) else "cannot load"
+        return (
+            f"database {name}: its driver, psycopg, {why} ({str(exc).splitlines()[0]}); "
+            "install it with: pip install 'pressmon[postgresql]'"
+        )
+    return (
+        f"database {name}: its driver ({driver}) cannot be imported; pressmon uses psycopg 3 "
+        "(write postgresql://…) and installs it with: pip install 'pressmon[postgresql]'"
+    )
+
+
+def anchored_url(url: str, folder: Path) -> str:
+    """`url` with a relative SQLite path made relative to `folder`; any other URL (a server,
+    an absolute path, memory, one that does not parse) as it was."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return url  # Store names the bad URL when a command opens it
+    path = parsed.database
+    if parsed.get_backend_name() != "sqlite" or not path or path == ":memory:":
+        return url
+    if Path(path).is_absolute() or path.startswith("file:"):
+        return url
+    return parsed.set(database=str((folder / path).absolute())).render_as_string(
+        hide_password=False
+    )
+
+
 class Store:
     """The article store behind one database URL."""
 
-    def __init__(self, url: str, *, upgrade: bool = True) -> None:
+    def __init__(self, url: str, *, upgrade: bool = True, create: bool = True) -> None:
+        """Open the store at `url`. With `create` false, a store that does not exist yet
+        (no SQLite file or folder; no pressmon tables) raises StoreMissing, creating nothing."""
         self.url = url
         self.name = url  # how messages name the database: never with its password
         try:
@@ -83,28 +121,42 @@ class Store:
             )
         self.is_sqlite = backend == "sqlite"
         if self.is_sqlite and parsed.database not in (None, "", ":memory:"):
-            folder = Path(parsed.database).parent
+            path = Path(parsed.database)
+            if not create and not path.is_file():
+                raise StoreMissing(f"no pressmon store at {path.absolute()}: {MAKE_ONE}")
             try:
-                folder.mkdir(parents=True, exist_ok=True)
+                path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
                 raise StoreError(
-                    f"database {self.name}: cannot create {folder}: {exc.strerror}"
+                    f"database {self.name}: cannot create {path.parent}: {exc.strerror}"
                 ) from None
+        # A pool big enough that every request thread of the web app (anyio's 40) has its
+        # own connection: a request waits for the database, never for another request.
+        pooled = {} if self.is_sqlite and parsed.database in (None, "", ":memory:") else POOL
         try:
-            self.engine: Engine = create_engine(parsed)
+            self.engine: Engine = create_engine(parsed, **pooled)
         except (ArgumentError, NoSuchModuleError) as exc:
             raise StoreError(f"not a usable database URL: {self.name!r} ({exc})") from None
-        except ModuleNotFoundError as exc:
-            raise StoreError(
-                f"database {self.name}: its driver ({exc.name}) is not installed; "
-                "for PostgreSQL: pip install 'pressmon[postgresql]'"
-            ) from None
+        except ImportError as exc:  # not installed, or installed without its C library
+            raise StoreError(_missing_driver(self.name, parsed.get_driver_name(), exc)) from None
         if self.is_sqlite:
             event.listen(self.engine, "connect", _sqlite_pragmas)
         self.search_index: SearchIndex = SqliteSearch() if self.is_sqlite else PostgresSearch()
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        if not create and not self.exists():
+            self.engine.dispose()
+            where = Path(parsed.database or "").absolute() if self.is_sqlite else self.name
+            raise StoreMissing(f"database {where} has no pressmon tables: {MAKE_ONE}")
         if upgrade:
             self.upgrade()
+
+    def exists(self) -> bool:
+        """Whether pressmon's migrations ever ran here (its `alembic_version` table)."""
+        try:
+            with self.engine.connect() as connection:
+                return inspect(connection).has_table(SCHEMA_MARK)
+        except SQLAlchemyError as exc:
+            raise StoreError(describe(exc, self.name)) from exc
 
     def upgrade(self, revision: str = "head") -> None:
         """Bring the schema up to `revision` (Alembic)."""

@@ -3,6 +3,7 @@
 Bottom of the flow, so every stage may catch these without reaching up to the shell.
 
     StoreError              the database cannot be used as asked; the message names it
+    ├── StoreMissing        no pressmon store there, and the command only reads one
     ├── StoreUnavailable    locked, gone, unreachable or full: nothing more can be kept
     ├── WriteRefused        this write was refused (a constraint, a trigger, bad data);
     │                       the next one may well succeed
@@ -12,6 +13,11 @@ Bottom of the flow, so every stage may catch these without reaching up to the sh
 
 class StoreError(Exception):
     """The article store cannot be opened or written; the message names the database."""
+
+
+class StoreMissing(StoreError):
+    """No store at the URL (no SQLite file, or a database without pressmon's tables), and the
+    command was asked only to read one: nothing is created, the message says how to make it."""
 
 
 class StoreUnavailable(StoreError):

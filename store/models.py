@@ -28,6 +28,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    func,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -162,6 +163,15 @@ class Article(Base):
         back_populates="article", order_by="ArticleVersion.number", cascade="all, delete-orphan"
     )
     cluster: Mapped[Cluster | None] = relationship(foreign_keys=[cluster_id])
+
+
+# The day an article is listed under: its publication date, else the day it was first seen.
+# Listings and newest-first search order by (day, id) through the index below.
+listed_day = func.coalesce(Article.published, func.date(Article.first_seen))
+Index("ix_article_day_id", listed_day, Article.id)
+# a filter on language or source walks its own rows newest first, never sorts them all
+Index("ix_article_language_day_id", Article.language, listed_day, Article.id)
+Index("ix_article_source_day_id", Article.source_id, listed_day, Article.id)
 
 
 class ArticleVersion(Base):

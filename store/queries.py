@@ -5,13 +5,14 @@ The writes are beside them in `store.writes`; no module outside `store` builds a
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
-from sqlalchemy import Subquery, exists, func, select
+from sqlalchemy import Select, Subquery, bindparam, exists, func, select
 from sqlalchemy.orm import Session, aliased, selectinload
 
 from store.kinds import SourceKind
@@ -28,17 +29,23 @@ from store.models import (
     FlagReview,
     Lease,
     Source,
+    listed_day,
 )
+from store.paging import ArticleFilters, Cursor, Page, SearchOrder, newest_first, past_cursor
 from store.search import Hit, SearchIndex
 
 
 @dataclass(frozen=True)
 class KnownUrl:
-    """What a spider needs to ask for a page conditionally."""
+    """What a spider needs to ask for a page conditionally, and what the crawl needs to
+    settle an unchanged page without reading its fetch state again."""
 
     etag: str | None
     last_modified: str | None
     last_fetched: datetime | None
+    content_hash: str | None = None
+    relevant: bool | None = None
+    article_id: int | None = None
 
 
 def known_urls(session: Session) -> dict[str, KnownUrl]:
@@ -54,10 +61,20 @@ def known_urls(session: Session) -> dict[str, KnownUrl]:
             FetchState.last_modified,
             FetchState.last_fetched,
             FetchState.error,
+            FetchState.content_hash,
+            FetchState.relevant,
+            FetchState.article_id,
         )
     )
     return {
-        r.url_key: KnownUrl(r.etag, r.last_modified, None if r.error else r.last_fetched)
+        r.url_key: KnownUrl(
+            r.etag,
+            r.last_modified,
+            None if r.error else r.last_fetched,
+            r.content_hash,
+            r.relevant,
+            r.article_id,
+        )
         for r in rows
     }
 
@@ -84,13 +101,9 @@ def all_sources(session: Session) -> list[Source]:
 
 def source_names(session: Session) -> list[str]:
     """Names of the sources articles came from, sorted."""
-    return sorted(
-        name
-        for name in session.scalars(
-            select(func.distinct(Source.name)).join(Article, Article.source_id == Source.id)
-        )
-        if name
-    )
+    # one index probe per source, not a join over every article
+    stored = exists().where(Article.source_id == Source.id)
+    return sorted(name for name in session.scalars(select(Source.name).where(stored)) if name)
 
 
 def fetch_state(session: Session, url_key: str) -> FetchState | None:
@@ -164,24 +177,32 @@ def _current_versions() -> Subquery:
     )
 
 
+def _articles_with_text_hash() -> Select[Article]:
+    newer = aliased(ArticleVersion)
+    return (
+        select(Article)
+        .join(ArticleVersion, ArticleVersion.article_id == Article.id)
+        .where(
+            ArticleVersion.content_hash == bindparam("text_hash"),
+            ~exists().where(
+                newer.article_id == ArticleVersion.article_id,
+                newer.number > ArticleVersion.number,
+            ),
+        )
+        .order_by(Article.id)
+        .limit(bindparam("limit"))
+    )
+
+
+# Built once: the crawl asks this for every new page, and building the ORM statement
+# (its alias adapted afresh each time) cost more than running it.
+_ARTICLES_WITH_TEXT_HASH = _articles_with_text_hash()
+
+
 def articles_with_text_hash(session: Session, text_hash: str, limit: int = 20) -> list[Article]:
     """Articles whose current version has exactly this text (uses the content_hash index)."""
-    newer = aliased(ArticleVersion)
-    return list(
-        session.scalars(
-            select(Article)
-            .join(ArticleVersion, ArticleVersion.article_id == Article.id)
-            .where(
-                ArticleVersion.content_hash == text_hash,
-                ~exists().where(
-                    newer.article_id == ArticleVersion.article_id,
-                    newer.number > ArticleVersion.number,
-                ),
-            )
-            .order_by(Article.id)
-            .limit(limit)
-        )
-    )
+    params = {"text_hash": text_hash, "limit": limit}
+    return list(session.scalars(_ARTICLES_WITH_TEXT_HASH, params))
 
 
 def current_signatures(session: Session) -> Iterator[tuple[int, bytes]]:
@@ -256,6 +277,70 @@ def last_runs(session: Session, limit: int = 20) -> list[CrawlRun]:
     return list(session.scalars(select(CrawlRun).order_by(CrawlRun.id.desc()).limit(limit)))
 
 
+def _filtered(query: Select[Any], f: ArticleFilters) -> Select[Any]:
+    """`query` on article narrowed by the filters, all in its WHERE clause."""
+    if f.since is not None:
+        query = query.where(listed_day >= f.since)
+    if f.until is not None:
+        query = query.where(listed_day <= f.until)
+    if f.source is not None:
+        source_id = select(Source.id).where(Source.name == f.source).scalar_subquery()
+        query = query.where(Article.source_id == source_id)  # "=": the (source, day) index
+    if f.language is not None:
+        query = query.where(Article.language == f.language)
+    if f.cluster is not None:
+        query = query.where(Article.cluster_id == f.cluster)
+    return query
+
+
+def _listed(query: Select[Any]) -> Select[Any]:
+    """Load what a listing shows: the source and each version's number, not its text."""
+    return query.options(
+        selectinload(Article.versions).load_only(ArticleVersion.number),
+        selectinload(Article.source),
+    )
+
+
+def _day_of(article: Article) -> date:
+    return article.published or article.first_seen.date()
+
+
+def _keyset_page(rows: Sequence[Article], limit: int) -> Page[Article]:
+    """The first `limit` of `rows` (fetched one more than a page) and the cursor after them."""
+    if len(rows) <= limit:
+        return Page(list(rows), None)
+    last = rows[limit - 1]
+    return Page(list(rows[:limit]), Cursor(day=_day_of(last), id=last.id))
+
+
+def page_articles(
+    session: Session, filters: ArticleFilters, *, after: Cursor | None = None, limit: int = 50
+) -> Page[Article]:
+    """A page of articles, newest first (published, else first seen; then newest stored)."""
+    query = _listed(newest_first(past_cursor(_filtered(select(Article), filters), after)))
+    rows = list(session.scalars(query.limit(limit + 1)))
+    return _keyset_page(rows, limit)
+
+
+def count_articles(
+    session: Session,
+    filters: ArticleFilters,
+    *,
+    search: SearchIndex | None = None,
+    query: str | None = None,
+    cap: int = 1000,
+) -> int:
+    """How many articles the filters (and the search) keep, counted up to `cap` + 1: a
+    result above `cap` means "more than cap", and no count reads the whole store."""
+    counted = _filtered(select(Article.id), filters)
+    if search is not None and query:
+        walk = search.newest(query, counted, filters, None)  # stops at the cap, as a page does
+        if walk is None:
+            return 0
+        counted = walk.order_by(None)  # any order will do for a count
+    return session.scalar(select(func.count()).select_from(counted.limit(cap + 1).subquery())) or 0
+
+
 def list_articles(
     session: Session,
     *,
@@ -267,19 +352,10 @@ def list_articles(
 ) -> list[Article]:
     """Articles newest first (published, else first seen), with the filters given."""
     query = select(Article).options(selectinload(Article.versions), selectinload(Article.source))
-    if since is not None:
-        query = query.where(
-            func.coalesce(Article.published, func.date(Article.first_seen)) >= since
-        )
-    if source is not None:
-        query = query.join(Source).where(Source.name == source)
-    if language is not None:
-        query = query.where(Article.language == language)
+    query = _filtered(query, ArticleFilters(since=since, source=source, language=language))
     if ids is not None:
         query = query.where(Article.id.in_(ids))
-    query = query.order_by(
-        func.coalesce(Article.published, func.date(Article.first_seen)).desc(), Article.id.desc()
-    )
+    query = newest_first(query)
     if limit is not None:
         query = query.limit(limit)
     return list(session.scalars(query))
@@ -293,6 +369,54 @@ def get_article(session: Session, article_id: int) -> Article | None:
     )
 
 
+# Relevance ranks this many of the newest matches: enough to hold what a reader looks
+# for, few enough that ranking costs the same in a store of any size.
+RELEVANCE_CANDIDATES = 200
+
+
+def search_page(
+    session: Session,
+    search: SearchIndex,
+    query: str,
+    filters: ArticleFilters | None = None,
+    *,
+    order: SearchOrder = "newest",
+    after: Cursor | None = None,
+    limit: int = 20,
+) -> Page[tuple[Article, Hit]]:
+    """Articles whose current version has every term of `query`, with a snippet each.
+
+    `newest`: all matches, newest first, paged by keyset like a listing. `relevance`: the
+    newest RELEVANCE_CANDIDATES matches ranked by the index's score, best first.
+    """
+    filters = filters or ArticleFilters()
+    if order == "newest":
+        walk = search.newest(query, _listed(_filtered(select(Article), filters)), filters, after)
+        if walk is None:
+            return Page([], None)
+        page = _keyset_page(list(session.scalars(walk.limit(limit + 1))), limit)
+        ranks = {a.id: float(i) for i, a in enumerate(page.items)}
+        articles = page.items
+    else:
+        walk = search.newest(query, _filtered(select(Article.id), filters), filters, None)
+        if walk is None:
+            return Page([], None)
+        candidates = list(session.scalars(walk.limit(RELEVANCE_CANDIDATES)))
+        scores = search.ranks(session, query, candidates)
+        position = {article_id: i for i, article_id in enumerate(candidates)}
+        ranked = sorted(candidates, key=lambda i: (scores.get(i, math.inf), position[i]))
+        start = after.offset if after is not None else 0
+        window = ranked[start : start + limit]
+        loaded = _listed(select(Article)).where(Article.id.in_(window))
+        by_id = {a.id: a for a in session.scalars(loaded)}
+        articles = [by_id[i] for i in window]
+        ranks = {i: scores.get(i, math.inf) for i in window}
+        more = len(ranked) > start + limit
+        page = Page(articles, Cursor(offset=start + limit) if more else None)
+    snippets = search.snippets(session, query, [a.id for a in articles])
+    return Page([(a, Hit(a.id, ranks[a.id], snippets.get(a.id, ""))) for a in articles], page.next)
+
+
 def search_articles(
     session: Session,
     search: SearchIndex,
@@ -300,17 +424,12 @@ def search_articles(
     *,
     since: date | None = None,
     language: str | None = None,
+    order: SearchOrder = "newest",
     limit: int = 20,
 ) -> list[tuple[Article, Hit]]:
-    """Ranked full-text hits on current versions, filtered."""
-    hits = search.search(session, query, limit=limit * 5 if (since or language) else limit)
-    articles = {
-        a.id: a
-        for a in list_articles(
-            session, since=since, language=language, limit=None, ids=[h.article_id for h in hits]
-        )
-    }
-    return [(articles[h.article_id], h) for h in hits if h.article_id in articles][:limit]
+    """The first page of `search_page`: hits on current versions, filtered."""
+    filters = ArticleFilters(since=since, language=language)
+    return search_page(session, search, query, filters, order=order, limit=limit).items
 
 
 def cluster(session: Session, cluster_id: int) -> Cluster | None:

@@ -16,11 +16,16 @@ of its characters: "科學園" finds 科學園 wherever it stands.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from datetime import date, timedelta
+from typing import Any, Protocol
 
-from sqlalchemy import text
+from sqlalchemy import Select, TextClause, bindparam, column, table, text
 from sqlalchemy.orm import Session
+
+from store.models import Article
+from store.paging import ArticleFilters, Cursor, newest_first, past_cursor
 
 _CJK = "\u3400-\u9fff\uf900-\ufaff"
 _CJK_CHAR = re.compile(f"([{_CJK}])")
@@ -61,6 +66,9 @@ def terms(query: str) -> list[str]:
     return found
 
 
+Indexed = tuple[int, str | None, str]  # (article id, title, current text)
+
+
 @dataclass(frozen=True)
 class Hit:
     article_id: int
@@ -74,18 +82,73 @@ class SearchIndex(Protocol):
     def index(self, session: Session, article_id: int, title: str | None, body: str) -> None:
         """Make the article's current title and text the ones it is found by."""
 
+    def index_many(self, session: Session, rows: Sequence[Indexed]) -> None:
+        """`index` for many articles in batched statements."""
+
     def search(self, session: Session, query: str, limit: int) -> list[Hit]:
         """The best `limit` articles having every term of `query`, best first."""
 
+    def newest(
+        self, query: str, found: Select[Any], filters: ArticleFilters, after: Cursor | None
+    ) -> Select[Any] | None:
+        """`found` (a select from article, narrowed by `filters`) kept to the articles having
+        every term of `query`, newest first (day, then id) from past `after`; None: no term."""
+
+    def ranks(self, session: Session, query: str, ids: Sequence[int]) -> dict[int, float]:
+        """How well each of these matching articles matches `query`: lower is better."""
+
+    def snippets(self, session: Session, query: str, ids: Sequence[int]) -> dict[int, str]:
+        """A passage of each article's current text with the query's terms in [brackets]."""
+
+
+# SQLite keys each article's FTS5 row by the day it is listed under, then its id: FTS5
+# returns matches in rowid order, so newest-first search streams from the newest match and
+# stops at the page's limit, whatever the number of matches. Triggers (migration 0010)
+# move the row when an article's day changes and drop it with the article.
+ID_BITS = 32
+_ID_MASK = (1 << ID_BITS) - 1
+_JULIAN = 1721424  # date.toordinal() + this = SQLite's integer julianday
+
+
+def fts_key_sql(row: str = "") -> str:
+    """The FTS5 rowid of the article row `row` (a prefix: "", "a.", "NEW.", "OLD.") in SQL."""
+    day = f"coalesce({row}published, date({row}first_seen))"
+    return f"((CAST(julianday({day}) AS INTEGER) << {ID_BITS}) | {row}id)"
+
+
+def fts_key(day: date, article_id: int) -> int:
+    """`fts_key_sql` in Python: the rowid of an article listed under `day`."""
+    return ((day.toordinal() + _JULIAN) << ID_BITS) | article_id
+
+
+_fts = table("article_fts", column("rowid"))
+_KEYS_OF = text(f"SELECT {fts_key_sql()} FROM article WHERE id IN :ids").bindparams(
+    bindparam("ids", expanding=True)
+)
+
 
 class SqliteSearch:
-    """FTS5 index of each article's current version."""
+    """FTS5 index of each article's current version, keyed by (day, id)."""
 
     def index(self, session: Session, article_id: int, title: str | None, body: str) -> None:
-        session.execute(text("DELETE FROM article_fts WHERE rowid = :id"), {"id": article_id})
+        self.index_many(session, [(article_id, title, body)])
+
+    def index_many(self, session: Session, rows: Sequence[Indexed]) -> None:
+        if not rows:
+            return
+        found = session.execute(
+            text(f"SELECT id, {fts_key_sql()} AS key FROM article WHERE id IN :ids").bindparams(
+                bindparam("ids", expanding=True)
+            ),
+            {"ids": [r[0] for r in rows]},
+        )
+        keys = {row.id: row.key for row in found}
         session.execute(
-            text("INSERT INTO article_fts(rowid, title, body) VALUES (:id, :title, :body)"),
-            {"id": article_id, "title": _spaced(title or ""), "body": _spaced(body)},
+            text("DELETE FROM article_fts WHERE rowid = :key"), [{"key": keys[r[0]]} for r in rows]
+        )
+        session.execute(
+            text("INSERT INTO article_fts(rowid, title, body) VALUES (:key, :title, :body)"),
+            [{"key": keys[i], "title": _spaced(t or ""), "body": _spaced(b)} for i, t, b in rows],
         )
 
     def search(self, session: Session, query: str, limit: int) -> list[Hit]:
@@ -94,13 +157,70 @@ class SqliteSearch:
             return []
         rows = session.execute(
             text(
-                "SELECT rowid, bm25(article_fts, 5.0, 1.0) AS rank, "
+                f"SELECT rowid & {_ID_MASK} AS id, bm25(article_fts, 5.0, 1.0) AS rank, "
                 "snippet(article_fts, 1, '[', ']', '…', 16) AS snip "
                 "FROM article_fts WHERE article_fts MATCH :q ORDER BY rank LIMIT :limit"
             ),
             {"q": expression, "limit": limit},
         )
-        return [Hit(row.rowid, row.rank, _unspaced(row.snip)) for row in rows]
+        return [Hit(row.id, row.rank, _unspaced(row.snip)) for row in rows]
+
+    def newest(
+        self, query: str, found: Select[Any], filters: ArticleFilters, after: Cursor | None
+    ) -> Select[Any] | None:
+        expression = fts_query(query)
+        if not expression:
+            return None
+        key = _fts.c.rowid
+        walk = found.join(_fts, Article.id == key.op("&")(_ID_MASK)).where(
+            text("article_fts MATCH :fts_match").bindparams(fts_match=expression)
+        )
+        # the day filters and the cursor as rowid bounds: FTS5 seeks to them
+        if filters.since is not None:
+            walk = walk.where(key >= fts_key(filters.since, 0))
+        if filters.until is not None:
+            walk = walk.where(key < fts_key(filters.until + timedelta(days=1), 0))
+        if after is not None and after.day is not None:
+            walk = walk.where(key < fts_key(after.day, after.id))
+        return walk.order_by(key.desc())
+
+    def ranks(self, session: Session, query: str, ids: Sequence[int]) -> dict[int, float]:
+        expression = fts_query(query)
+        if not expression or not ids:
+            return {}
+        # Asked one rowid at a time, bm25 recounts the whole index for each; the candidates
+        # are the newest matches, so their keys form one range: score it in one pass.
+        keys = list(session.scalars(_KEYS_OF, {"ids": list(ids)}))
+        if not keys:
+            return {}
+        wanted = set(ids)
+        rows = session.execute(
+            text(
+                f"SELECT rowid & {_ID_MASK} AS id, bm25(article_fts, 5.0, 1.0) AS rank "
+                "FROM article_fts WHERE article_fts MATCH :q AND rowid BETWEEN :lo AND :hi"
+            ),
+            {"q": expression, "lo": min(keys), "hi": max(keys)},
+        )
+        return {row.id: row.rank for row in rows if row.id in wanted}
+
+    def snippets(self, session: Session, query: str, ids: Sequence[int]) -> dict[int, str]:
+        expression = fts_query(query)
+        if not expression or not ids:
+            return {}
+        keys = list(session.scalars(_KEYS_OF, {"ids": list(ids)}))
+        if not keys:
+            return {}
+        # FTS5 asked for one rowid at a time reads the term's whole doclist each time; read
+        # the keys' range once and write snippets for the wanted rows only
+        rows = session.execute(
+            text(
+                f"SELECT rowid & {_ID_MASK} AS id, CASE WHEN rowid IN :keys THEN "
+                "snippet(article_fts, 1, '[', ']', '…', 16) END AS snip FROM article_fts "
+                "WHERE article_fts MATCH :q AND rowid BETWEEN :lo AND :hi"
+            ).bindparams(bindparam("keys", expanding=True)),
+            {"q": expression, "keys": keys, "lo": min(keys), "hi": max(keys)},
+        )
+        return {row.id: _unspaced(row.snip) for row in rows if row.snip is not None}
 
 
 PG_CONFIG = "pressmon"
@@ -137,6 +257,11 @@ class PostgresSearch:
     """A weighted tsvector per article (table article_search, GIN index)."""
 
     def index(self, session: Session, article_id: int, title: str | None, body: str) -> None:
+        self.index_many(session, [(article_id, title, body)])
+
+    def index_many(self, session: Session, rows: Sequence[Indexed]) -> None:
+        if not rows:
+            return
         session.execute(
             text(
                 "INSERT INTO article_search (article_id, doc) VALUES (:id, "
@@ -144,7 +269,7 @@ class PostgresSearch:
                 f"setweight(to_tsvector('{PG_CONFIG}', :body), 'B')) "
                 "ON CONFLICT (article_id) DO UPDATE SET doc = EXCLUDED.doc"
             ),
-            {"id": article_id, "title": _spaced(title or ""), "body": _spaced(body)},
+            [{"id": i, "title": _spaced(t or ""), "body": _spaced(b)} for i, t, b in rows],
         )
 
     def search(self, session: Session, query: str, limit: int) -> list[Hit]:
@@ -175,3 +300,61 @@ class PostgresSearch:
         )
         phrases = {_unspaced(t) for t in wanted if _CJK_CHAR.search(t)}
         return [Hit(row.article_id, -row.score, _phrases_only(row.snip, phrases)) for row in rows]
+
+    @staticmethod
+    def _tsquery(query: str) -> tuple[str, dict[str, str]]:
+        """The query as a tsquery expression (one phrase per term, all required) and its
+        parameters: user text never becomes tsquery syntax."""
+        wanted = terms(query)
+        params = {f"pm_term{i}": term for i, term in enumerate(wanted)}
+        tsquery = " && ".join(f"phraseto_tsquery('{PG_CONFIG}', :{name})" for name in params)
+        return tsquery, params
+
+    def _matching(self, query: str) -> TextClause | None:
+        tsquery, params = self._tsquery(query)
+        if not params:
+            return None
+        return text(
+            "EXISTS (SELECT 1 FROM article_search s WHERE s.article_id = article.id "
+            f"AND numnode({tsquery}) > 0 AND s.doc @@ ({tsquery}))"
+        ).bindparams(**params)
+
+    def newest(
+        self, query: str, found: Select[Any], filters: ArticleFilters, after: Cursor | None
+    ) -> Select[Any] | None:
+        matching = self._matching(query)
+        if matching is None:
+            return None
+        # the planner walks the (day, id) index and checks each row's tsvector when most
+        # articles match, and reads the GIN index first when few do
+        return newest_first(past_cursor(found.where(matching), after))
+
+    def ranks(self, session: Session, query: str, ids: Sequence[int]) -> dict[int, float]:
+        tsquery, params = self._tsquery(query)
+        if not params or not ids:
+            return {}
+        rows = session.execute(
+            text(
+                f"SELECT article_id, ts_rank_cd(doc, {tsquery}) AS score FROM article_search "
+                "WHERE article_id IN :ids"
+            ).bindparams(bindparam("ids", expanding=True)),
+            {**params, "ids": list(ids)},
+        )
+        return {row.article_id: -row.score for row in rows}
+
+    def snippets(self, session: Session, query: str, ids: Sequence[int]) -> dict[int, str]:
+        tsquery, params = self._tsquery(query)
+        if not params or not ids:
+            return {}
+        body = pg_spaced("coalesce(v.text, a.title, '')")  # a headline's title is its text
+        rows = session.execute(
+            text(
+                f"SELECT a.id, ts_headline('{PG_CONFIG}', {body}, {tsquery}, '{_PG_HEADLINE}') "
+                "AS snip FROM article a LEFT JOIN article_version v ON v.article_id = a.id "
+                "AND v.number = (SELECT max(number) FROM article_version w "
+                "WHERE w.article_id = a.id) WHERE a.id IN :ids"
+            ).bindparams(bindparam("ids", expanding=True)),
+            {**params, "ids": list(ids)},
+        )
+        phrases = {_unspaced(t) for t in params.values() if _CJK_CHAR.search(t)}
+        return {row.id: _phrases_only(row.snip, phrases) for row in rows}

@@ -14,7 +14,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, NotRequired, TypedDict, Unpack
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -38,7 +38,7 @@ from store.models import (
 from store.queries import SourceRecord, all_sources
 
 
-def _insert(session: Session, entity: type[Any]) -> sqlite.Insert | postgresql.Insert:
+def _insert(session: Session, entity: Any) -> sqlite.Insert | postgresql.Insert:
     """An INSERT that knows ON CONFLICT in the dialect of the session's database."""
     if session.get_bind().dialect.name == "postgresql":
         return postgresql.insert(entity)
@@ -226,6 +226,33 @@ def upsert_fetch_state(
     session.execute(stmt)
 
 
+class FetchRow(FetchChanges):
+    url_key: str
+    url: str
+
+
+def upsert_fetch_states(session: Session, rows: Sequence[FetchRow]) -> None:
+    """`upsert_fetch_state` for many URLs: one executemany per shape of change, not one
+    statement and transaction per page (a re-crawl answered by 304s writes little else)."""
+    shapes: dict[tuple[str, ...], list[FetchRow]] = {}
+    for row in rows:
+        shapes.setdefault(tuple(sorted(row)), []).append(row)
+    for columns, group in shapes.items():
+        stmt = _insert(session, FetchState)
+        changed = [c for c in columns if c not in ("url_key", "url")]
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["url_key"], set_={c: stmt.excluded[c] for c in changed}
+        )
+        session.execute(stmt, [dict(row) for row in group])
+
+
+def touch_articles(session: Session, seen: dict[int, datetime]) -> None:
+    """Several articles seen again, unchanged (article id -> when), in one executemany."""
+    if seen:
+        rows = [{"id": article_id, "last_seen": at} for article_id, at in seen.items()]
+        session.execute(update(Article), rows)
+
+
 class NewArticle(TypedDict):
     kind: NotRequired[ArticleKind]
     publisher_site: NotRequired[str | None]
@@ -252,6 +279,33 @@ def insert_article(session: Session, **values: Unpack[NewArticle]) -> Article | 
         .returning(Article)
     )
     return session.scalars(stmt).one_or_none()
+
+
+def insert_articles(session: Session, rows: Sequence[NewArticle]) -> dict[str, int]:
+    """Store many new articles in batched statements (an import, a crawl's batch of pages).
+
+    Returns url_key -> id of the rows stored; a key stored already is skipped, as
+    `insert_article` skips it.
+    """
+    if not rows:
+        return {}
+    stmt = (
+        _insert(session, Article.__table__)
+        .on_conflict_do_nothing(index_elements=["url_key"])
+        .returning(Article.__table__.c.url_key, Article.__table__.c.id)
+    )
+    found: dict[str, int] = {}
+    for shape in _by_keys(rows):
+        found.update((r.url_key, r.id) for r in session.execute(stmt, shape))
+    return found
+
+
+def _by_keys(rows: Sequence[Any]) -> list[list[dict[str, Any]]]:
+    """Rows grouped by the keys they set: one executemany per shape."""
+    shapes: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for row in rows:
+        shapes.setdefault(tuple(sorted(row)), []).append(dict(row))
+    return list(shapes.values())
 
 
 class ArticleChanges(TypedDict, total=False):
@@ -295,6 +349,20 @@ def insert_version(session: Session, **values: Unpack[NewVersion]) -> ArticleVer
         .returning(ArticleVersion)
     )
     return session.scalars(stmt).one_or_none()
+
+
+def insert_versions(session: Session, rows: Sequence[NewVersion]) -> dict[tuple[int, int], int]:
+    """Store many versions in batched statements; (article_id, number) -> id of those stored
+    (a number stored already is skipped, as `insert_version` skips it)."""
+    if not rows:
+        return {}
+    table = ArticleVersion.__table__
+    stmt = (
+        _insert(session, table)
+        .on_conflict_do_nothing(index_elements=["article_id", "number"])
+        .returning(table.c.article_id, table.c.number, table.c.id)
+    )
+    return {(r.article_id, r.number): r.id for r in session.execute(stmt, [dict(r) for r in rows])}
 
 
 def new_cluster(session: Session, created: datetime) -> int:
@@ -350,11 +418,35 @@ class NewMention(TypedDict):
 
 
 def add_mentions(session: Session, rows: Sequence[NewMention]) -> list[FigureMention]:
-    """Store a version's mentions; returned in order, with their ids."""
-    mentions = [FigureMention(**row) for row in rows]
-    session.add_all(mentions)
-    session.flush()
-    return mentions
+    """Store a version's mentions; returned in order, with their ids.
+
+    One INSERT ... RETURNING for them all (SQLAlchemy's insertmanyvalues), not a unit of
+    work flush of one object per row: a page's mentions were the crawl's costliest write.
+    """
+    if not rows:
+        return []
+    stmt = insert(FigureMention).returning(FigureMention, sort_by_parameter_order=True)
+    return list(session.scalars(stmt, [dict(row) for row in rows]))
+
+
+FIGURES_LOCK = 0x70726573  # PostgreSQL advisory lock key of the figures lock ("pres")
+
+
+def lock_figures(session: Session) -> None:
+    """Hold the store's figures lock until the session's transaction ends.
+
+    Concurrent crawls replay the series they touched; a replay that read the record
+    while another was writing would add flags twice or drop the other's, so replays
+    (and the mention writes they read) take turns. PostgreSQL: a transaction-level
+    advisory lock. SQLite: the database's write lock, taken before the first read
+    (`BEGIN IMMEDIATE`); a transaction that has written already holds it. Re-entrant.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(FIGURES_LOCK)))
+        return
+    driver = session.connection().connection.driver_connection
+    if not getattr(driver, "in_transaction", True):
+        session.connection().exec_driver_sql("BEGIN IMMEDIATE")
 
 
 class FlagFields(TypedDict):

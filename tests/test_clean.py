@@ -238,3 +238,32 @@ def test_navigation_only_page_raises_naming_the_url() -> None:
 
     with pytest.raises(CleaningError, match=re.escape(URL)):
         clean_html(html.encode("utf-8"), url=URL)
+
+
+def test_one_trafilatura_pass_when_link_lists_outweigh_the_article(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A news page whose menus and related-story lists hold more text than the story: the
+    text outside links says recall mode cannot double precision's text, so it is not run."""
+    import crawler.clean as clean_module
+
+    calls: list[bool] = []
+    real = clean_module.bare_extraction
+
+    def counting(*args: object, **kwargs: object) -> object:  # the real call, counted
+        calls.append(bool(kwargs.get("favor_precision")))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(clean_module, "bare_extraction", counting)
+    related = "".join(
+        f'<li><a href="/news/{i}">Related story {i}: typhoon signal raised as the markets '
+        f"close higher on a busy trading day</a></li>"
+        for i in range(60)
+    )
+    page = news_page(ARTICLE_EN).replace(
+        "</main>", f'<section class="related"><ul>{related}</ul></section></main>'
+    )
+    found = clean_html(page.encode("utf-8"), url=URL)
+    assert "1,100 technology companies" in found.text
+    assert "Related story" not in found.text
+    assert calls == [True]  # precision mode only

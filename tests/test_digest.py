@@ -26,7 +26,7 @@ from digest_golden.fixture import HERE, PERIOD, WATCHED, golden_store, write_con
 
 from digest.collect import collect
 from digest.record import digest_record, past_digests, preview
-from digest.render import html, markdown
+from digest.render import html, json_text, markdown, subject_line
 from pressmon.cli import main
 from store import Store
 from store.clock import now as utcnow
@@ -250,6 +250,7 @@ def test_empty_period_sends_nothing_unless_configured(
     mailbox, port = smtp
     db_url = database_url(tmp_path, "empty")
     cli = _cli(tmp_path, db_url, **_channels(tmp_path, port))
+    cli("db", "upgrade")  # a digest only reads a store that exists
     assert "nothing new" in cli("digest", "--send").stdout
     assert mailbox.messages == [] and _digests(db_url) == []
     assert not (tmp_path / "out").exists()
@@ -318,3 +319,54 @@ def test_smtp_credentials_come_from_the_named_environment_variables() -> None:
         credentials(settings.model_copy(update={"username_env": None, "password_env": None}), {})
         is None
     )
+
+
+def test_every_form_counts_the_same_articles(golden_content) -> None:
+    data = json.loads(json_text(golden_content))
+    copies = sum(len(a["also_published_by"]) for a in data["articles"])
+    assert copies, "the golden store has a syndicated copy"
+    said = (
+        f"{len(data['flags'])} flag(s), {len(data['articles'])} new article(s) "
+        f"(and {copies} syndicated {'copy' if copies == 1 else 'copies'} of them), "
+        f"{len(data['revised'])} revised article(s)."
+    )
+    assert said in markdown(golden_content, WATCHED)
+    assert said in lxml.html.document_fromstring(html(golden_content, WATCHED)).text_content()
+    assert f"{len(data['articles'])} new article(s)" in subject_line(golden_content, WATCHED)
+
+
+def test_a_revision_note_reads_once(golden_content) -> None:
+    page = markdown(golden_content, WATCHED)
+    notes = [f["revision"] for f in golden_content.flags if f["revision"]]
+    assert notes and "Revision: revised" not in page and "): revised:" not in page
+    text = lxml.html.document_fromstring(html(golden_content, WATCHED)).text_content()
+    assert "Revisionrevised" not in text.replace(" ", "") and "): revised:" not in text
+    assert "- Revision: the previous version said" in page
+
+
+def test_digest_since_goes_by_publication_date_not_crawl_time(tmp_path: Path) -> None:
+    cli = _cli(tmp_path, database_url(tmp_path, "since"), folder=None)
+    pages = {
+        "old": ("2020-03-01", "HKSTP at ten", "The park is home to 1,000 park companies."),
+        "new": ("2024-08-01", "HKSTP grows again", "It now counts 1,200 park companies."),
+    }
+    for name, (published, title, figure) in pages.items():
+        page = tmp_path / f"{name}.txt"
+        page.write_text(
+            f"{title}\nHong Kong Science Park (HKSTP) writes about its year. {figure}\n",
+            encoding="utf-8",
+        )
+        url = f"https://news.example.com/{name}"
+        cli("ingest", str(page), "--url", url, "--published", published)
+    everything = json.loads(cli("digest", "--format", "json").stdout)
+    assert len(everything["articles"]) == 2 and len(everything["flags"]) == 2
+    since = json.loads(cli("digest", "--since", "2024-01-01", "--format", "json").stdout)
+    assert [a["url"] for a in since["articles"]] == ["https://news.example.com/new"]
+    assert [(f["kind"], f["as_of"]) for f in since["flags"]] == [("changed", "2024-08-01")]
+    text = cli("digest", "--since", "2024-01-01").stdout
+    assert "1 flag(s), 1 new article(s)" in text and "news.example.com/old" in text  # as before
+    assert (
+        json.loads(cli("digest", "--since", "2025-01-01", "--format", "json").stdout)["articles"]
+        == []
+    )
+    assert "publi" in cli("digest", "--help").stdout.split("--since", 1)[1][:200]

@@ -82,7 +82,7 @@ def test_figures_extract_reads_html_and_chinese(figures_cli: Cli, tmp_path: Path
     mentions = figures_cli.json("figures", "extract", str(page))
     values = {(m["metric"], m["value"], m["unit"]) for m in mentions}
     assert ("rnd_professionals", 11000, "count") in values
-    assert ("funds_raised", 68_000_000_000, "HKD") in values
+    assert ("funds_raised_year", 68_000_000_000, "HKD") in values  # 去年: one year
 
 
 def test_ingest_stores_and_flags_a_changed_figure(figures_cli: Cli, tmp_path: Path) -> None:

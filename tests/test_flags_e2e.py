@@ -10,6 +10,7 @@ import pytest
 from figures.ledger import observation
 from figures.record import evaluate
 from samplesite import pages
+from samplesite.articles import articles
 from store import queries as q
 from tests.conftest import Cli, crawl_sample
 
@@ -98,3 +99,36 @@ def test_the_revised_pdf_paper_raises_its_changed_flag(crawled: Cli) -> None:
     ]
     assert [(f["value"], f["previous_value"]) for f in changed] == [(94, 90)]
     assert any("88%" in (f["revision"] or "") for f in changed)
+
+
+def test_an_undated_page_is_dated_by_its_feed_and_raises_no_change(crawled: Cli) -> None:
+    """The blog's guide gives no publication date; its feed entry was updated on 2024-03-01.
+    Its figures speak for that day, not the crawl's, and fill history without raising a
+    changed, conflict or outdated flag (a years-old guide is no news)."""
+    guide = next(a for a in articles() if a.published is None and a.relevant and a.figures)
+    store = crawled.store()
+    with store.session() as session:
+        rows = [
+            r
+            for r in q.current_mentions(session, "HKSTP")
+            if urlsplit(r.article.url).path == guide.path
+        ]
+        kinds = {f.kind for f in q.flags_of_mentions(session, [r.id for r in rows])}
+    store.close()
+    assert rows, "the undated guide's figures are stored"
+    assert {r.as_of for r in rows} == {guide.modified}
+    assert not kinds & {"changed", "conflict", "outdated"}
+
+
+def test_a_one_year_amount_is_not_compared_with_a_running_total(crawled: Cli) -> None:
+    """HK$780 million raised in 2023's year is its own series; the HK$93.7 billion raised
+    since FY2018 changes the HK$68 billion of four years, not the one-year amount."""
+    flags = crawled.json("flags")
+    money = {
+        (f["kind"], f["metric"], f["value"], f["previous_value"])
+        for f in flags
+        if f["metric"].startswith("funds_raised")
+    }
+    assert ("new", "funds_raised_year", 780000000, None) in money
+    changed = {(v, p) for k, m, v, p in money if k == "changed"}
+    assert changed == {(93700000000, 68000000000)}

@@ -107,6 +107,6 @@ def test_pressmon_clean_reads_a_pdf_and_names_a_broken_one(tmp_path: Path) -> No
     assert result.returncode == 1
     [error] = result.stderr.strip().splitlines()
     assert "broken.pdf" in error and "encrypted PDF" in error
-    record = json.loads(result.stdout)
+    [record] = json.loads(result.stdout)
     assert record["language"] == "zh" and record["date"] == "2024-07-08"
     assert "科學園出租率為93%。" in record["text"]

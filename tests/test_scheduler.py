@@ -10,12 +10,14 @@ import itertools
 import os
 import re
 import signal
+import sqlite3
 import subprocess
 import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -27,12 +29,13 @@ from sqlalchemy.pool import NullPool
 
 from crawler.sources import Schedule, Source
 from samplesite import SampleSite
+from scheduler import history
 from scheduler.adaptive import RunSummary, effective_interval
 from scheduler.runner import run_command, run_crawl
 from scheduler.settings import SchedulerSettings
 from scheduler.specs import job_specs
 from store import Store
-from tests.conftest import Cli, database_url, write_config
+from tests.conftest import Cli, database_url, sqlite_only, write_config
 
 HOUR = 3600
 WAIT = 25  # seconds any one condition may take before the test fails
@@ -44,6 +47,7 @@ def ok(new: int = 0, revised: int = 0) -> RunSummary:
 
 
 FAILED = RunSummary("failed")
+STORE_FAILED = RunSummary("failed", store_fault=True)
 
 
 @pytest.mark.parametrize(
@@ -68,6 +72,10 @@ FAILED = RunSummary("failed")
         ([RunSummary("errors", pages=0), RunSummary("errors", pages=0), ok()], 4 * HOUR),
         ([RunSummary("errors", pages=0), ok(), ok()], 2 * HOUR),
         ([RunSummary("killed"), ok(), ok()], 2 * HOUR),  # a killed run says nothing of the site
+        # a run the store failed says nothing of the site either: no back-off
+        ([STORE_FAILED], HOUR),
+        ([STORE_FAILED, STORE_FAILED, ok(new=3), ok(revised=1)], HOUR / 2),
+        ([STORE_FAILED, FAILED], 2 * HOUR),
     ],
 )
 def test_effective_interval_follows_recent_runs(history: list[RunSummary], expected: float) -> None:
@@ -156,7 +164,48 @@ def test_a_crawl_that_cannot_start_is_recorded_as_failed(tmp_path: Path) -> None
     )
     assert outcome.status == "failed" and outcome.exit_code == 1
     assert "no config file" in (outcome.error_text or "")
+    assert "\n" not in (outcome.error_text or "")  # one line for the record, never a traceback
     assert _runs(db_url) == [("wire", "failed", outcome.started, outcome.finished)]
+    store.close()
+
+
+@sqlite_only
+def test_a_crawl_the_store_refused_is_one_line_and_no_back_off(tmp_path: Path) -> None:
+    """The database is locked past the crawl's busy timeout: a store error, not a failing site."""
+    db_url = database_url(tmp_path)
+    store = Store(db_url)
+    with SampleSite() as site:
+        config = write_config(tmp_path / "config.yaml", site.base_url)
+        locker = sqlite3.connect(
+            db_url.removeprefix("sqlite:///"), isolation_level=None, check_same_thread=False
+        )
+        locker.execute("BEGIN IMMEDIATE")  # another writer holds the database
+
+        def release_when_done(proc: subprocess.Popen[bytes]) -> None:
+            def wait_then_release() -> None:
+                proc.wait()
+                locker.execute("ROLLBACK")
+
+            threading.Thread(target=wait_then_release).start()
+
+        outcome = run_crawl(
+            "wire",
+            store=store,
+            config_path=str(config),
+            db_url=db_url,
+            timeout=120,
+            stop=threading.Event(),
+            stop_after=2,
+            on_start=release_when_done,
+        )
+        locker.close()
+    assert outcome.status == "failed" and outcome.exit_code == 1
+    error = outcome.error_text or ""
+    assert error.startswith("store error: ") and "locked" in error and "\n" not in error, error
+    with store.session() as session:
+        runs = history.recent_runs(session, "wire", 8)
+    assert [r.store_fault for r in runs] == [True]
+    assert effective_interval(HOUR, (HOUR / 4, 4 * HOUR), runs) == HOUR  # not backed off
     store.close()
 
 
@@ -218,9 +267,10 @@ def _wait(condition: Callable[[], Any], what: str, timeout: float = WAIT) -> Any
 class Running:
     """A `pressmon run` process whose log lands in a file."""
 
-    def __init__(self, cli: Cli) -> None:
+    def __init__(self, cli: Cli, **env_vars: str) -> None:
         self.log = cli.cwd / f"run-{time.monotonic_ns()}.log"
         env = {**os.environ, "PRESSMON_CONFIG": str(cli.config), "PRESSMON_DB": cli.db_url}
+        env |= env_vars
         with self.log.open("wb") as out:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "pressmon", "run"],
@@ -239,8 +289,8 @@ class Running:
 
 
 @contextmanager
-def running(cli: Cli) -> Iterator[Running]:
-    run = Running(cli)
+def running(cli: Cli, **env_vars: str) -> Iterator[Running]:
+    run = Running(cli, **env_vars)
     try:
         yield run
     finally:
@@ -265,7 +315,8 @@ def test_run_crawls_each_source_on_its_interval(tmp_path: Path, site: SampleSite
     rows = _sql(cli.db_url, "SELECT new, unchanged FROM crawl_run WHERE source='wire' ORDER BY id")
     assert rows[0][0] > 0 and rows[1] == (0, rows[0][0])  # found, then seen again unchanged
     log = run.text()
-    assert re.search(r"digest: (sent|failed)", log), log  # the digest ran and did not stop us
+    # the digest ran and did not stop us
+    assert re.search(r"digest: (digest \d+:|nothing new|failed)", log), log
     assert "Traceback" not in log
 
 
@@ -314,8 +365,13 @@ def test_a_restart_with_an_edited_config_updates_jobs_without_duplicates(
     hourly = {"cron": "0 * * * *"}  # cron: nothing runs during the test
     config = _config(tmp_path, site, {"wire": hourly, "blog": hourly, "newsroom": hourly})
     cli = _cli(tmp_path, config)
+    unstored = cli.json("schedule")  # no `pressmon run` yet: configured, not stored
+    assert {(j["id"], j["in_config"], j["stored"]) for j in unstored} == {
+        (job_id, True, False) for job_id in ("crawl:blog", "crawl:newsroom", "crawl:wire", "digest")
+    }
     _start_and_stop(cli, ["crawl:blog", "crawl:newsroom", "crawl:wire", "digest"])
     before = {job["id"]: job for job in cli.json("schedule")}
+    assert all(job["in_config"] and job["stored"] for job in before.values()), before
 
     edited = {"wire": {"cron": "30 */2 * * *"}, "newsroom": hourly, "sitemap": {"every": "6h"}}
     _config(tmp_path, site, edited, shutdown_grace=0)
@@ -328,3 +384,29 @@ def test_a_restart_with_an_edited_config_updates_jobs_without_duplicates(
     assert after["crawl:wire"]["next_run"].endswith(":30:00")
     assert after["crawl:sitemap"]["interval_seconds"] == 6 * HOUR
     assert after["crawl:sitemap"]["last_run"]["status"] in {"stopped", "ok"}  # new: ran at once
+
+
+def test_run_logs_what_the_digest_did_in_utc_throughout(tmp_path: Path, site: SampleSite) -> None:
+    """A digest with news says where it went; an empty period says nothing was sent. The log
+    states one time zone, UTC, on every line, though the jobs and the machine use HKT."""
+    hkt_cron = {"cron": "0 7 1 1 *", "timezone": "Asia/Hong_Kong"}  # runs in no test
+    config = _config(
+        tmp_path, site, {"wire": hkt_cron}, digest={"every": "2s", "timezone": "Asia/Hong_Kong"}
+    )
+    cli = _cli(tmp_path, config)
+    cli("crawl", "--source", "wire")  # news for the first digest
+    with running(cli, TZ="Asia/Hong_Kong") as run:
+        _wait(lambda: "nothing new" in run.text(), "a digest of an empty period", timeout=40)
+        assert run.stop(timeout=20) == 0
+    log = run.text()
+    digests = [line for line in log.splitlines() if "digest: " in line and "skipped" not in line]
+    assert re.search(r"digest: digest 1: \d+ flag\(s\).* folder \S+: sent", digests[0]), log
+    assert "nothing sent" in digests[1], log
+    assert "digest: sent" not in log and "Traceback" not in log
+    now = datetime.now(UTC).replace(tzinfo=None)
+    for line in log.splitlines():
+        stamp = datetime.strptime(line[:23], "%Y-%m-%d %H:%M:%S,%f")
+        assert line[23:28] == " UTC " and abs((now - stamp).total_seconds()) < 300, line
+    next_runs = [line for line in log.splitlines() if " next at " in line]
+    assert next_runs and all(re.search(r"next at [\d-]+ [\d:]+ UTC:", n) for n in next_runs), log
+    assert "+08:00" not in log

@@ -187,6 +187,14 @@ def test_the_api_prints_what_the_cli_prints(client: TestClient, crawled: Cli) ->
     assert client.get("/api/articles/999999").status_code == 404
 
 
+def test_an_unknown_metric_is_a_404_with_a_json_error(client: TestClient) -> None:
+    missing = client.get("/api/figures/nosuch")
+    assert missing.status_code == 404
+    assert missing.json() == {"detail": "no figures of metric 'nosuch' are stored"}
+    other = client.get("/api/figures/companies", params={"subject": "nobody"})
+    assert other.status_code == 200 and other.json() == []  # a known metric, nobody's figure
+
+
 def test_openapi_describes_every_endpoint(client: TestClient) -> None:
     paths = client.get("/openapi.json").json()["paths"]
     assert {"get"} <= set(paths["/api/articles"])

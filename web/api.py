@@ -12,13 +12,14 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Header, HTTPException, Query, Request
+from fastapi import APIRouter, Body, Header, HTTPException, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from figures.records import current_record, history_record
 from store import Store
 from store import queries as q
 from store.kinds import ReviewDecision
+from store.paging import Cursor, SearchOrder
 from store.records import article_record, flag_record
 from web import queries as wq
 from web.access import Access
@@ -42,22 +43,46 @@ def _store(request: Request) -> Store:
 @router.get("/articles", tags=["articles"])
 def list_articles(
     request: Request,
+    response: Response,
     q_: Annotated[str | None, Query(alias="q", description="Full-text query (en or zh).")] = None,
     since: Annotated[date | None, Query(description="Published on or after.")] = None,
     until: Annotated[date | None, Query(description="Published on or before.")] = None,
     lang: Annotated[Literal["en", "zh"] | None, Query(description="Language.")] = None,
     source: Annotated[str | None, Query(description="Source name.")] = None,
     cluster: Annotated[int | None, Query(description="Syndication cluster id.")] = None,
+    order: Annotated[
+        SearchOrder,
+        Query(
+            description="With q: `newest` (every match, newest first) or `relevance` "
+            f"(the newest {q.RELEVANCE_CANDIDATES} matches, best first)."
+        ),
+    ] = "newest",
+    after: Annotated[
+        str | None, Query(description="Cursor from the previous page's `Link: rel=next`.")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
 ) -> list[Record]:
-    """Articles, newest first; with `q`, best match first and each with a `snippet`."""
-    wanted = wq.ArticleFilter(q_, since, until, source, lang, cluster, limit)
+    """A page of articles, newest first; with `q`, each with a `snippet`, newest or best match
+    first (`order`). A next page is announced in the `Link` header (`rel="next"`)."""
+    wanted = wq.ArticleFilter(q_, since, until, source, lang, cluster, limit, order, _cursor(after))
     store = _store(request)
     with store.session() as s:
-        return [
+        page = wq.find_articles(s, store.search_index, wanted)
+        records: list[Record] = [
             article_record(a) | ({"snippet": snippet} if snippet is not None else {})
-            for a, snippet in wq.find_articles(s, store.search_index, wanted)
+            for a, snippet in page.items
         ]
+    if page.next is not None:
+        following = request.url.include_query_params(after=str(page.next))
+        response.headers["Link"] = f'<{following.path}?{following.query}>; rel="next"'
+    return records
+
+
+def _cursor(value: str | None) -> Cursor | None:
+    try:
+        return Cursor.parse(value) if value else None
+    except ValueError as exc:
+        raise HTTPException(400, str(exc)) from None
 
 
 @router.get("/articles/{article_id}", tags=["articles"])
@@ -158,8 +183,12 @@ def current_figures(request: Request, subject: str | None = None) -> list[Record
 
 @router.get("/figures/{metric}", tags=["figures"])
 def metric_history(request: Request, metric: str, subject: str | None = None) -> list[Record]:
-    """Every statement of one metric, oldest first, with its source and flags."""
+    """Every statement of one metric, oldest first, with its source and flags.
+
+    A metric no stored figure states (a typo, say) is a 404, not an empty history."""
     with _store(request).session() as s:
+        if metric not in q.metric_names(s):
+            raise HTTPException(404, f"no figures of metric {metric!r} are stored")
         rows = q.current_mentions(s, subject or request.app.state.watched, metric)
         flags = q.flags_of_mentions(s, [r.id for r in rows])
         return [history_record(r, [f for f in flags if f.mention_id == r.id]) for r in rows]

@@ -19,6 +19,7 @@ from figures.records import current_record, history_record
 from store import Store
 from store import queries as q
 from store.kinds import ReviewDecision
+from store.paging import SEARCH_ORDERS, Cursor
 from store.records import article_record, flag_record, number
 from web import queries as wq
 from web.access import AUTH_COOKIE, SESSION_COOKIE, Access
@@ -28,6 +29,7 @@ from web.templating import render
 
 router = APIRouter(include_in_schema=False)
 LANGUAGES = ("en", "zh")
+PAGE_SIZE = 50
 FLAG_STATES = ("open", "accepted", "dismissed")
 
 
@@ -102,6 +104,8 @@ def articles_page(
     source: str | None = None,
     lang: str | None = None,
     cluster: str | None = None,
+    order: str | None = None,
+    after: str | None = None,
 ) -> Response:
     query = text or None
     wanted = wq.ArticleFilter(
@@ -111,19 +115,30 @@ def articles_page(
         source=source or None,
         language=lang if lang in LANGUAGES else None,
         cluster=_int(cluster, "cluster"),
-        limit=200,
+        limit=PAGE_SIZE,
+        order="relevance" if order == "relevance" else "newest",
+        after=_cursor(after),
     )
     store = _store(request)
     with store.session() as s:
-        found = wq.find_articles(s, store.search_index, wanted)
-        rows = [(article_record(a) | {"cluster": a.cluster_id}, snip) for a, snip in found]
+        page = wq.find_articles(s, store.search_index, wanted)
+        rows = [(article_record(a) | {"cluster": a.cluster_id}, snip) for a, snip in page.items]
+        total = wq.count_articles(s, store.search_index, wanted)
         sources = wq.source_names(s)
+    following = request.url.include_query_params(after=str(page.next)) if page.next else None
+    first = request.url.remove_query_params("after")
     return render(
         request,
         "articles.html",
         rows=rows,
+        total=total,
+        capped=total > wq.COUNT_CAP,
+        next_url=f"{following.path}?{following.query}" if following else None,
+        first_url=f"{first.path}?{first.query}" if first.query else first.path,
+        paged=after is not None,
         sources=sources,
         languages=LANGUAGES,
+        orders=SEARCH_ORDERS,
         form={
             "q": query or "",
             "since": since or "",
@@ -131,8 +146,16 @@ def articles_page(
             "source": source or "",
             "lang": lang or "",
             "cluster": cluster or "",
+            "order": wanted.order,
         },
     )
+
+
+def _cursor(value: str | None) -> Cursor | None:
+    try:
+        return Cursor.parse(value) if value else None
+    except ValueError as exc:
+        raise HTTPException(400, str(exc)) from None
 
 
 @router.get("/articles/{article_id}")

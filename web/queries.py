@@ -17,6 +17,7 @@ from store import queries as q
 from store.clock import now
 from store.kinds import ReviewDecision
 from store.models import Article, Digest, FigureMention, Flag, FlagReview
+from store.paging import ArticleFilters, Cursor, Page, SearchOrder
 from store.queries import (
     get_digest,
     latest_digest,
@@ -29,6 +30,7 @@ from store.search import SearchIndex
 
 __all__ = [  # the store's named queries the routes use, beside the web app's own
     "ArticleFilter",
+    "count_articles",
     "digest_record",
     "find_articles",
     "get_digest",
@@ -46,7 +48,7 @@ __all__ = [  # the store's named queries the routes use, beside the web app's ow
 
 @dataclass(frozen=True)
 class ArticleFilter:
-    """What the articles page and `GET /api/articles` can narrow by."""
+    """What the articles page and `GET /api/articles` can narrow by, and which page."""
 
     q: str | None = None
     since: date | None = None
@@ -55,35 +57,38 @@ class ArticleFilter:
     language: str | None = None
     cluster: int | None = None
     limit: int = 100
+    order: SearchOrder = "newest"  # of search hits; a listing is always newest first
+    after: Cursor | None = None
+
+    @property
+    def filters(self) -> ArticleFilters:
+        return ArticleFilters(self.since, self.until, self.source, self.language, self.cluster)
+
+    @property
+    def query(self) -> str | None:
+        return self.q if self.q and self.q.strip() else None
 
 
-def _day(article: Article) -> date:
-    return article.published or article.first_seen.date()
+COUNT_CAP = 1000  # counts stop here ("1000+"), so no count reads the whole store
 
 
 def find_articles(
     session: Session, search: SearchIndex, f: ArticleFilter
-) -> list[tuple[Article, str | None]]:
-    """Articles matching the filter with their search snippet: best match first with a query,
-    newest first without."""
-    if f.q and f.q.strip():
-        hits = q.search_articles(
-            session, search, f.q, since=f.since, language=f.language, limit=f.limit * 5
+) -> Page[tuple[Article, str | None]]:
+    """A page of articles matching the filter, each with its search snippet: newest first,
+    or with a query and `order="relevance"`, best match first."""
+    if f.query:
+        hits = q.search_page(
+            session, search, f.query, f.filters, order=f.order, after=f.after, limit=f.limit
         )
-        found: list[tuple[Article, str | None]] = [(a, h.snippet) for a, h in hits]
-    else:
-        rows = q.list_articles(
-            session, since=f.since, source=f.source, language=f.language, limit=None
-        )
-        found = [(a, None) for a in rows]
-    kept = [
-        (a, snippet)
-        for a, snippet in found
-        if (f.until is None or _day(a) <= f.until)
-        and (f.source is None or (a.source is not None and a.source.name == f.source))
-        and (f.cluster is None or a.cluster_id == f.cluster)
-    ]
-    return kept[: f.limit]
+        return Page([(a, h.snippet) for a, h in hits.items], hits.next)
+    page = q.page_articles(session, f.filters, after=f.after, limit=f.limit)
+    return Page([(a, None) for a in page.items], page.next)
+
+
+def count_articles(session: Session, search: SearchIndex, f: ArticleFilter) -> int:
+    """How many articles match, up to COUNT_CAP + 1 (which reads as "more than COUNT_CAP")."""
+    return q.count_articles(session, f.filters, search=search, query=f.query, cap=COUNT_CAP)
 
 
 def mentions_of_article(session: Session, article_id: int) -> list[FigureMention]:

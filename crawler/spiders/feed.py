@@ -28,6 +28,14 @@ def _entry_date(entry: feedparser.FeedParserDict) -> date | None:
     return date(*parsed[:3]) if parsed else None
 
 
+def _entry_updated(entry: feedparser.FeedParserDict) -> date | None:
+    """An entry's <updated>: evidence of an undated article's age, not its publication date.
+
+    feedparser's own `get` falls back to the published date, with a warning."""
+    parsed = dict.get(entry, "updated_parsed")  # the plain dict lookup: no fallback
+    return date(*parsed[:3]) if parsed else None
+
+
 class FeedSpider(SourceSpider):
     """A site's own feed of articles."""
 
@@ -50,7 +58,9 @@ class FeedSpider(SourceSpider):
         self, response: Response, entry: feedparser.FeedParserDict, link: str
     ) -> Iterator[Request]:
         """Request an entry's article, or say in the record why not."""
-        hints = Hints(title=entry.get("title"), published=_entry_date(entry))
+        hints = Hints(
+            title=entry.get("title"), published=_entry_date(entry), modified=_entry_updated(entry)
+        )
         yield from self.request_item(link, hints)
 
     def request_item(self, url: str, hints: Hints) -> Iterator[Request]:

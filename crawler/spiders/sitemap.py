@@ -97,11 +97,14 @@ class SitemapSpider(SourceSpider):
                 and entry.lastmod
                 and entry.lastmod <= known.last_fetched
             ):
-                self.context.processor.touch(entry.loc)
+                self.context.processor.touch(entry.loc, known)
                 self.tally.counts["unchanged"] += 1
                 continue
-            request = self.article_request(
-                response.urljoin(entry.loc), Hints(entry.title, entry.published)
+            hints = Hints(
+                title=entry.title,
+                published=entry.published,
+                modified=entry.lastmod.date() if entry.lastmod else None,
             )
+            request = self.article_request(response.urljoin(entry.loc), hints)
             if request is not None:
                 yield request

@@ -122,7 +122,7 @@ def test_default_catalogue_ships_the_stable_keys(catalogue: Catalogue) -> None:
     assert keys == {
         "companies", "startups", "workforce", "rnd_professionals", "countries",
         "floor_area", "land_area", "buildings", "unicorns", "incubation_graduates",
-        "incubated_total", "funds_raised", "investment_deals", "venture_fund",
+        "incubated_total", "funds_raised", "funds_raised_year", "investment_deals", "venture_fund",
         "occupancy", "partners", "awards",
     }  # fmt: skip
     assert all(m.help for m in catalogue.metrics)
@@ -147,11 +147,11 @@ def test_user_metric_wordings_replace_the_default_entry() -> None:
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        ({"metrics": [{"help": "no key"}]}, r"^figures\.metrics\[17\]\.key: Field required"),
-        ({"metrics": [{"key": "Bad Key"}]}, r"^figures\.metrics\[17\]\.key: 'Bad Key'"),
-        ({"metrics": [{"key": "x", "units": ["yen"]}]}, r"^figures\.metrics\[17\]\.units\[0\]"),
+        ({"metrics": [{"help": "no key"}]}, r"^figures\.metrics\[18\]\.key: Field required"),
+        ({"metrics": [{"key": "Bad Key"}]}, r"^figures\.metrics\[18\]\.key: 'Bad Key'"),
+        ({"metrics": [{"key": "x", "units": ["yen"]}]}, r"^figures\.metrics\[18\]\.units\[0\]"),
         ({"metrics": [{"key": "x", "refines": ["nope"]}]}, r"unknown metric 'nope'"),
-        ({"metrics": [{"key": "x", "colour": "red"}]}, r"^figures\.metrics\[17\]\.colour"),
+        ({"metrics": [{"key": "x", "colour": "red"}]}, r"^figures\.metrics\[18\]\.colour"),
         ({"subjects": [{"name": "X", "kind": "moon", "wordings": {}}]}, r"\.kind"),
         ({"watched": {"fr": ["Parc"]}}, r"^figures\.watched\.fr"),
         (["not", "a", "mapping"], r"^figures: expected a mapping"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from datetime import date, timedelta
 from decimal import Decimal
@@ -57,11 +58,14 @@ def obs(
     article: str = "a",
     position: int = 0,
     key: int | None = None,
+    dated: bool = True,
     **kw: object,
 ) -> Observation:
     m = mention(value, qualifier, start=position, **kw)  # type: ignore[arg-type]
     k = next(_ids) if key is None else key
-    return Observation(key=k, mention=m, article=article, position=position, url=f"https://x/{k}")
+    return Observation(
+        key=k, mention=m, article=article, position=position, url=f"https://x/{k}", dated=dated
+    )
 
 
 def kinds(observations: list[Observation], **kw: object) -> list[tuple[str, Decimal]]:
@@ -227,6 +231,114 @@ def test_any_set_of_mentions_is_order_independent(
     dismissed = {o.key for o in observations[::2]}
     assert evaluate(shuffled) == evaluate(observations)
     assert evaluate(shuffled, dismissed=dismissed) == evaluate(observations, dismissed=dismissed)
+
+
+# --- what a mention means: undated, noise, repetition ----------------------------------
+
+
+def test_an_undated_blog_fills_history_but_flags_nothing() -> None:
+    """A years-old undated guide, dated by its feed entry's update: its 1,700 joins the
+    record of its time, and its stale 13,000 neither conflicts nor is outdated."""
+    old = obs(1000, "at_least", on=date(2022, 7, 11), article="d01")
+    record = obs(1700, "at_least", on=date(2023, 8, 30), article="d12")
+    rnd = obs(14000, "at_least", on=date(2024, 2, 20), metric="rnd", article="d13")
+    guide = dict(on=date(2024, 3, 1), article="blog", dated=False)
+    joins = obs(1700, "at_least", position=1, **guide)  # type: ignore[arg-type]
+    stale = obs(1000, position=2, **guide)  # type: ignore[arg-type]
+    low = obs(13000, metric="rnd", position=3, **guide)  # type: ignore[arg-type]
+    first = obs(26, metric="countries", position=4, **guide)  # type: ignore[arg-type]
+    flags, states = evaluate([old, record, rnd, joins, stale, low, first])
+    assert [(f.kind, f.observation) for f in flags] == [
+        ("new", old),
+        ("changed", record),
+        ("new", rnd),
+        ("new", first),  # nothing came before: it fills history
+    ]
+    assert states[("HKSTP", "companies", "count")].period == (record, joins)
+    assert states[("HKSTP", "rnd", "count")].current == rnd
+    assert states[("HKSTP", "countries", "count")].current == first
+
+
+def test_a_dated_mention_is_still_compared_with_an_undated_one() -> None:
+    """Undated mentions raise nothing on their own; a dated one after them still does."""
+    undated = obs(26, metric="countries", on=date(2024, 3, 1), dated=False)
+    dated = obs(28, metric="countries", on=date(2024, 7, 19))
+    assert kinds([undated, dated]) == [("new", Decimal(26)), ("changed", Decimal(28))]
+
+
+def test_noise_outside_the_catalogue_is_kept_but_never_flagged() -> None:
+    """A HK$68 lunch in a blog and HK$10 billion elsewhere: one other:money series, no flags."""
+    fund = obs(10**10, metric="other:money", unit="HKD", on=date(2024, 2, 28))
+    lunch = obs(68, metric="other:money", unit="HKD", on=date(2024, 11, 18))
+    flags, states = evaluate([fund, lunch])
+    assert flags == []
+    assert states[("HKSTP", "other:money", "HKD")].current == lunch  # queryable as before
+
+
+def test_a_headline_and_body_stating_one_figure_are_one_statement() -> None:
+    """The headline's "about 1,000 companies" and the body's "some 1,000 companies" conflict
+    once, not twice, with another article's 1,100 of that week; the narrowest of an article's
+    repetitions is its statement ("1,000+" is wider than the body's exact 1,000)."""
+    other = obs(1100, on=date(2024, 7, 1), article="wire")
+    headline = obs(1000, "about", on=date(2024, 7, 3), article="nr", position=0)
+    body = obs(1000, "about", on=date(2024, 7, 3), article="nr", position=200)
+    flags, _ = evaluate([other, headline, body])
+    assert [(f.kind, f.observation) for f in flags] == [("new", other), ("conflict", headline)]
+    wide = obs(1000, "at_least", on=date(2022, 7, 3), article="old", position=0)
+    exact = obs(1000, on=date(2022, 7, 3), article="old", position=90)
+    flags, states = evaluate([wide, exact])
+    assert [(f.kind, f.observation) for f in flags] == [("new", exact)]
+    assert states[("HKSTP", "companies", "count")].period == (exact,)
+
+
+@st.composite
+def _mixed(draw: st.DrawFn) -> list[Observation]:
+    """Observations of catalogue and noise series, dated and undated."""
+    out = []
+    for o in draw(_observations()):
+        metric = draw(st.sampled_from([o.mention.metric, "other:money"]))
+        out.append(
+            Observation(
+                key=o.key,
+                mention=dataclasses.replace(o.mention, metric=metric),
+                article=o.article,
+                position=o.position,
+                dated=draw(st.booleans()),
+            )
+        )
+    return out
+
+
+@settings(database=None, max_examples=150)
+@given(_mixed())
+def test_undated_and_noise_mentions_never_raise_more_than_new(
+    observations: list[Observation],
+) -> None:
+    flags, _ = evaluate(observations)
+    assert all(not f.observation.mention.metric.startswith("other:") for f in flags)
+    assert all(f.kind == "new" for f in flags if not f.observation.dated)
+    assert evaluate(list(reversed(observations))) == (flags, evaluate(observations)[1])
+
+
+@settings(database=None, max_examples=150)
+@given(_observations(), st.data())
+def test_repeating_a_figure_in_its_article_changes_no_flag(
+    observations: list[Observation], data: st.DataObject
+) -> None:
+    """A copy of any mention later in the same article (another key) adds no flag."""
+    original = data.draw(st.sampled_from(observations))
+    repeat = Observation(
+        key=1000,
+        mention=dataclasses.replace(original.mention, start=original.mention.start + 50),
+        article=original.article,
+        position=original.position + 50,
+    )
+
+    def shown(obs_: list[Observation]) -> list[tuple[str, Decimal, object]]:
+        flags, _ = evaluate(obs_)
+        return [(f.kind, f.observation.mention.value, f.observation.article) for f in flags]
+
+    assert shown([*observations, repeat]) == shown(observations)
 
 
 # --- review -----------------------------------------------------------------------------

@@ -1,0 +1,199 @@
+"""`pressmon serve` answers readers at once, each on its own pooled connection: a request
+waiting for the database (here, a write blocked by another process's lock) holds up no
+other request, SQLite readers read beside an open write (WAL), and 16 clients at once get
+the answers one client gets. A real server process over a real store (PRESSMON_TEST_DB)."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from store import Store
+from store import writes as w
+from tests.conftest import ROOT, database_url
+from tests.test_paging import _add
+
+MIX = [
+    "/api/articles",
+    "/api/articles?lang=zh",
+    "/api/articles?q=zeolite",
+    "/api/articles?q=Science+Park&order=relevance",
+    "/api/articles?q=%E7%A7%91%E5%AD%B8%E5%9C%92",
+    "/api/flags?state=open",
+    "/articles?q=HKSTP",
+]
+
+
+@pytest.fixture(params=[1, 2], ids=["1 worker", "2 workers"])
+def served(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[tuple[Store, int, int]]:
+    """A store of 60 articles and one open flag, served by `pressmon serve --workers N`;
+    (store, port, flag id). Stopping the server stops every worker."""
+    store = Store(database_url(tmp_path))
+    rows = [
+        (f"c{n}", date(2024, 1 + n % 12, 1 + n % 28), "zh" if n % 3 == 0 else "en", body)
+        for n in range(60)
+        for body in ["科學園的初創企業 HKSTP" if n % 3 == 0 else "HKSTP Science Park zeolite"]
+    ]
+    ids = _add(store, rows)
+    with store.session() as s:
+        version = s.execute(
+            text("SELECT id FROM article_version WHERE article_id = :a"), {"a": ids[0]}
+        ).scalar_one()
+        mention = w.add_mentions(
+            s,
+            [
+                {
+                    "version_id": version,
+                    "article_id": ids[0],
+                    "subject": "HKSTP",
+                    "metric": "companies",
+                    "value": Decimal(1800),
+                    "qualifier": "exact",
+                    "low": None,
+                    "high": None,
+                    "unit": "count",
+                    "text": "1,800",
+                    "start": 0,
+                    "end": 5,
+                    "sentence": "HKSTP has 1,800 companies.",
+                    "as_of": date(2024, 1, 1),
+                    "current": True,
+                }
+            ],
+        )[0]
+        flag = w.add_flags(
+            s,
+            [
+                (
+                    mention.id,
+                    "new",
+                    {"previous_id": None, "delta": None, "percent": None, "revision": None},
+                )
+            ],
+            created=datetime(2024, 1, 2),
+        )[0]
+        flag_id = flag.id
+    server = subprocess.Popen(
+        [
+            *(sys.executable, "-m", "pressmon", "serve", "--port", "0", "--db", store.url),
+            *("--workers", str(request.param)),
+        ],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PRESSMON_CONFIG": str(ROOT / "config.yaml")},
+    )
+    assert server.stdout is not None
+    line = server.stdout.readline()
+    assert "http://" in line, line + (server.stderr.read() if server.stderr else "")
+    port = int(line.split("http://", 1)[1].split("/", 1)[0].rsplit(":", 1)[1])
+    yield store, port, flag_id
+    server.terminate()
+    server.communicate(timeout=30)  # and close its pipes
+    deadline = time.monotonic() + 10
+    while _listening(port) and time.monotonic() < deadline:  # a worker may take a moment
+        time.sleep(0.1)
+    assert not _listening(port), "a worker outlived the server"
+    store.close()
+
+
+def _listening(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+    except OSError:
+        return False
+    return True
+
+
+def _get(port: int, path: str, method: str = "GET") -> tuple[int, bytes, float]:
+    started = time.monotonic()
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    headers = {"X-Pressmon-Client": "test", "Content-Type": "application/json"}
+    connection.request(method, path, body=b"{}" if method == "POST" else None, headers=headers)
+    response = connection.getresponse()
+    body = response.read()
+    connection.close()
+    return response.status, body, time.monotonic() - started
+
+
+def test_a_request_waiting_on_a_lock_holds_up_no_other(served: tuple[Store, int, int]) -> None:
+    store, port, flag_id = served
+    with store.engine.connect() as blocker:
+        # another process takes the write lock (SQLite) or the flag's row (PostgreSQL)
+        if store.is_sqlite:
+            blocker.exec_driver_sql("BEGIN IMMEDIATE")
+            blocker.exec_driver_sql("UPDATE article SET relevance = 0.5")
+        else:
+            blocker.execute(text("SELECT id FROM flag WHERE id = :f FOR UPDATE"), {"f": flag_id})
+        result: list[tuple[int, bytes, float]] = []
+        waiting = threading.Thread(
+            target=lambda: result.append(_get(port, f"/api/flags/{flag_id}/accept", "POST"))
+        )
+        waiting.start()
+        time.sleep(0.5)  # the accept is now waiting for the lock
+        assert waiting.is_alive()
+        with ThreadPoolExecutor(8) as pool:
+            answers = list(pool.map(lambda p: _get(port, p), MIX * 2))
+        assert all(status == 200 for status, _, _ in answers), answers
+        assert waiting.is_alive(), "the readers were answered while the write still waited"
+        if store.is_sqlite:  # readers saw the committed store, not the open write
+            listed = json.loads(_get(port, "/api/articles")[1])
+            assert listed and all(a["id"] for a in listed)
+        blocker.rollback()
+    waiting.join(timeout=30)
+    assert result and result[0][0] == 200, result
+    assert json.loads(result[0][1])["state"] == "accepted"
+
+
+def test_sixteen_clients_get_what_one_gets(served: tuple[Store, int, int]) -> None:
+    _store, port, _flag = served
+    alone = {path: _get(port, path)[1] for path in MIX if path.startswith("/api/")}
+    paths = [p for p in MIX if p.startswith("/api/")] * 6
+    with ThreadPoolExecutor(16) as pool:
+        together = list(pool.map(lambda p: (p, _get(port, p)), paths))
+    for path, (status, body, _took) in together:
+        assert status == 200, (path, body[:200])
+        assert json.loads(body) == json.loads(alone[path]), path
+
+
+def test_served_connections_send_without_waiting_for_acks() -> None:
+    """A response's body must not wait for the client's delayed ACK of its headers: the
+    listening socket is one asyncio sets TCP_NODELAY on for each connection it accepts."""
+    import asyncio
+
+    from pressmon.web_cli import listening_socket
+
+    async def accepted_nodelay() -> int:
+        seen: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+
+        def connected(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            sock = writer.get_extra_info("socket")
+            seen.set_result(sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+            writer.close()
+
+        listening = listening_socket("127.0.0.1", 0)
+        server = await asyncio.start_server(connected, sock=listening)
+        port = listening.getsockname()[1]
+        _reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        value = await asyncio.wait_for(seen, 10)
+        writer.close()
+        server.close()
+        await server.wait_closed()
+        return value
+
+    assert asyncio.run(accepted_nodelay()) != 0
