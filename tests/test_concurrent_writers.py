@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 import yaml
 
+import crawler.clean  # noqa: F401 - the cleaning code, imported once here as a cleaning worker does
 from crawler.dedupe import SharedNearDuplicates
 from crawler.frontier import CLUSTER_LOCK, LSH_BASENAME, SIGNATURES, Frontier
 from crawler.items import Fetched
