@@ -24,8 +24,10 @@ articles stored, and pressmon's ratios to the naive crawl.
 from __future__ import annotations
 
 import argparse
+import ctypes
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -94,6 +96,10 @@ def launch_loop() -> None:
     process had before exec in the RSS peak its child reports, so children forked by the
     benchmark itself (which holds the site) would all report its size.
     """
+    # A subreaper: processes the tool leaves unreaped (a fork server and the workers it
+    # forked) are handed to us when their parent exits, and we wait for them, so their
+    # CPU time and memory are counted too.
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
     for line in sys.stdin:
         job = json.loads(line)
         with tempfile.TemporaryFile() as log:
@@ -103,16 +109,37 @@ def launch_loop() -> None:
             )
             _, status, usage = os.wait4(proc.pid, 0)
             wall = time.perf_counter() - started
+            usages = [usage, *_reap_orphans()]
             log.seek(0)
             output = log.read().decode(errors="replace")
         answer = {
             "wall": wall,
-            "cpu": usage.ru_utime + usage.ru_stime,
-            "rss_mb": usage.ru_maxrss / 1024,
+            "cpu": sum(u.ru_utime + u.ru_stime for u in usages),
+            "rss_mb": max(u.ru_maxrss for u in usages) / 1024,
             "code": os.waitstatus_to_exitcode(status),
             "output": output[-3000:],
         }
         print(json.dumps(answer), flush=True)
+
+
+PR_SET_CHILD_SUBREAPER = 36  # linux/prctl.h
+
+
+def _reap_orphans(timeout: float = 30) -> list[resource.struct_rusage]:
+    """Wait for every descendant handed to us (see `launch_loop`), at most `timeout` s;
+    the resource usage of each (including the children it waited for itself)."""
+    usages = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            pid, _status, usage = os.wait4(-1, os.WNOHANG)
+        except ChildProcessError:
+            break  # none left
+        if pid == 0:
+            time.sleep(0.02)
+        else:
+            usages.append(usage)
+    return usages
 
 
 class Launcher:

@@ -2,14 +2,17 @@
 
 Sits after relevance. Exact hashes tell an unchanged page from a revised one;
 MinHash signatures (datasketch) group syndicated copies of one release that
-other sites wrap in their own datelines and boilerplate.
+other sites wrap in their own datelines and boilerplate. One crawl process keeps
+its LSH index in memory; crawl workers sharing a frontier keep theirs in Redis
+(datasketch's Redis storage), so each sees every worker's articles.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Hashable, Iterable
+from collections.abc import Hashable, Iterable, MutableMapping
+from typing import Any
 
 import numpy as np
 from datasketch import LeanMinHash, MinHash, MinHashLSH
@@ -67,10 +70,13 @@ class NearDuplicates:
     def __init__(self, threshold: float) -> None:
         self.threshold = threshold
         self._lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
-        self._sigs: dict[Hashable, bytes] = {}
+        self._sigs: MutableMapping[Any, bytes] = {}
+
+    def __len__(self) -> int:
+        return len(self._sigs)
 
     def add(self, key: Hashable, sig: bytes) -> None:
-        if key in self._sigs:
+        if key in self._lsh:
             self._lsh.remove(key)
         self._sigs[key] = sig
         self._lsh.insert(key, _minhash(sig))
@@ -82,5 +88,47 @@ class NearDuplicates:
     def matches(self, sig: bytes) -> list[Hashable]:
         """Keys of indexed pages similar to `sig`, most similar first."""
         candidates = self._lsh.query(_minhash(sig))
-        scored = [(similarity(sig, self._sigs[k]), k) for k in candidates]
+        known = [(k, self._sigs.get(k)) for k in candidates]
+        scored = [(similarity(sig, other), k) for k, other in known if other is not None]
         return [k for s, k in sorted(scored, key=lambda p: -p[0]) if s >= self.threshold]
+
+
+class _RedisSignatures(MutableMapping[int, bytes]):
+    """Article id -> signature, in a Redis hash beside the shared LSH index."""
+
+    def __init__(self, client: Any, key: str) -> None:
+        self.client, self.key = client, key
+
+    def __getitem__(self, article_id: int) -> bytes:
+        value = self.client.hget(self.key, str(article_id))
+        if value is None:
+            raise KeyError(article_id)
+        return bytes(value)
+
+    def __setitem__(self, article_id: int, sig: bytes) -> None:
+        self.client.hset(self.key, str(article_id), sig)
+
+    def __delitem__(self, article_id: int) -> None:
+        self.client.hdel(self.key, str(article_id))
+
+    def __iter__(self) -> Any:
+        return (int(k) for k in self.client.hkeys(self.key))
+
+    def __len__(self) -> int:
+        return int(self.client.hlen(self.key))
+
+
+class SharedNearDuplicates(NearDuplicates):
+    """The LSH index in Redis (datasketch's Redis storage), shared by every crawl worker."""
+
+    def __init__(self, threshold: float, redis_url: str, basename: bytes, signatures: str) -> None:
+        import redis
+
+        self.threshold = threshold
+        options = redis.connection.parse_url(redis_url)
+        self._lsh = MinHashLSH(
+            threshold=threshold,
+            num_perm=NUM_PERM,
+            storage_config={"type": "redis", "basename": basename, "redis": options},
+        )
+        self._sigs = _RedisSignatures(redis.Redis(**options), signatures)

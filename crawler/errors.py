@@ -11,3 +11,7 @@ class CleaningError(Exception):
 
 class FetchError(Exception):
     """A response cannot be used as a page or a feed (empty, oversized, wrong type)."""
+
+
+class FrontierError(Exception):
+    """The shared frontier (Redis) is unreachable, unset or refusing a command."""

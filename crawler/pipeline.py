@@ -37,7 +37,8 @@ class StorePipeline:
         return cls(crawler)
 
     async def process_item(self, item: Fetched) -> Fetched:
-        spider: SourceSpider = self.crawler.spider  # type: ignore[assignment]
+        owner: SourceSpider = self.crawler.spider  # type: ignore[assignment]
+        spider = owner.spider_for(item.source)
         context = spider.context
         if context.fatal is not None:
             raise DropItem("the crawl is stopping")

@@ -16,6 +16,7 @@ import re
 import time
 from collections import Counter
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TypeVar, cast
@@ -219,7 +220,12 @@ class PageProcessor:
         near_duplicate_threshold: float,
         ledger: Ledger | None = None,
         clock: Clock = now,
+        near: NearDuplicates | None = None,
+        serialise: Callable[[], AbstractContextManager[object]] = nullcontext,
     ) -> None:
+        """`near`: a shared near-duplicate index (crawl workers), filled from the store if
+        empty; `serialise`: held around each relevant page's transaction, so writers that
+        share the index cluster one page at a time."""
         self.store = store
         self.now = clock
         self.watch = watch
@@ -228,9 +234,11 @@ class PageProcessor:
         self.run_id: int | None = None  # the crawl run whose counters the page writes add to
         self.tally: Tally | None = None  # the running source's tally (for refused batches)
         self._batch = UnchangedBatch()
-        self.near = NearDuplicates(near_duplicate_threshold)
-        with store.session() as session:
-            self.near.add_all(q.current_signatures(session))
+        self.serialise = serialise
+        self.near = near if near is not None else NearDuplicates(near_duplicate_threshold)
+        if near is None or len(near) == 0:
+            with store.session() as session:
+                self.near.add_all(q.current_signatures(session))
 
     # -- before analysis: is there anything to do? -------------------------------------------
     def settle_unchanged(
@@ -266,7 +274,8 @@ class PageProcessor:
         """Store an analysed page and say what it was."""
         body_hash = content_hash(fetched.body)
         stamp = self.now()
-        with self.store.session() as session:
+        lock = self.serialise() if analysis.relevance.relevant else nullcontext()
+        with lock, self.store.session() as session:
             if not analysis.relevance.relevant:
                 self._remember(session, fetched, body_hash, False, None)
                 tally.skip(fetched.final_url, NOT_RELEVANT, count=False)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
 class CrawlSettings(BaseModel):
@@ -74,3 +74,21 @@ class CrawlSettings(BaseModel):
         le=1,
         description="Estimated Jaccard similarity above which two pages are syndicated copies.",
     )
+    frontier: str | None = Field(
+        None,
+        description="Redis URL of a frontier shared by several crawl workers, e.g. "
+        "redis://127.0.0.1:6379/0 (`pressmon crawl --seed` fills it, `pressmon crawl --worker` "
+        "empties it); unset = every crawl runs in one process.",
+    )
+    worker_idle: float = Field(
+        10,
+        gt=0,
+        description="Seconds a worker waits on an empty frontier before it exits with its summary.",
+    )
+
+    @field_validator("frontier")
+    @classmethod
+    def _redis_url(cls, url: str | None) -> str | None:
+        if url is not None and not url.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError(f"expected a redis://host:port/db URL, not {url!r}")
+        return url

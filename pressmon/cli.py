@@ -47,16 +47,52 @@ def main() -> None:
     hidden=True,
     help="Append each crawl run's id to this file as it starts (the scheduler reads it).",
 )
-def crawl_cmd(app: App, names: tuple[str, ...], run_ids_file: str | None) -> None:
+@click.option(
+    "--seed", is_flag=True, help="Queue the sources' start requests in the shared frontier."
+)
+@click.option("--worker", is_flag=True, help="Crawl from the shared frontier until it stays empty.")
+@click.option(
+    "--status", "show_status", is_flag=True, help="Show the shared frontier and its workers."
+)
+@click.option("--json", "as_json", is_flag=True, help="With --status: print a JSON object.")
+def crawl_cmd(
+    app: App,
+    names: tuple[str, ...],
+    run_ids_file: str | None,
+    seed: bool,
+    worker: bool,
+    show_status: bool,
+    as_json: bool,
+) -> None:
     """Crawl the configured sources now and print what happened.
 
     A source that another crawl (by hand or by `pressmon run`) is crawling is
     refused with one line naming that crawl's run.
 
+    With `crawl.frontier` set (a Redis URL), several workers share one crawl:
+    `--seed` queues the sources' start requests, each `--worker` fetches from the
+    queue until it has been empty for `crawl.worker_idle` seconds, then prints this
+    summary, and `--status` shows the queue and the workers seen.
+
     \b
     Example:
       pressmon crawl --source newsroom --source wire
+      pressmon crawl --seed && pressmon crawl --worker
     """
+    if seed + worker + show_status > 1:
+        raise InputError("give one of --seed, --worker and --status")
+    if (worker or show_status) and names:
+        raise InputError("--source goes with --seed or a plain crawl; a worker takes any source")
+    if seed or worker or show_status:
+        from pressmon import frontier_cli
+
+        if seed:
+            frontier_cli.seed(app, names)
+        elif worker:
+            frontier_cli.work(app, None)
+        else:
+            frontier_cli.status(app, as_json)
+        return
     from crawler.run import crawl
     from pressmon import report
     from store.errors import LeaseHeld, StoreError

@@ -10,6 +10,7 @@ shell adds its own two and re-exports the rest:
     store     StoreError          the database is locked, gone or refusing a write
     crawler   CleaningError       a page could not be turned into text
               FetchError          a response was unusable (empty, oversized, wrong type)
+              FrontierError       the shared frontier (Redis) is unset or unreachable
     figures   CatalogueError      the metric catalogue in config.yaml is wrong
               RecordError         mentions the record cannot compare
     digest    ChannelError        a delivery channel lacks what it needs to send
@@ -20,7 +21,7 @@ shell adds its own two and re-exports the rest:
 exit; nothing expected ever reaches the user as a traceback.
 """
 
-from crawler.errors import CleaningError, FetchError
+from crawler.errors import CleaningError, FetchError, FrontierError
 from digest.errors import ChannelError
 from figures.errors import CatalogueError, RecordError
 from scheduler.errors import ScheduleError
@@ -35,6 +36,7 @@ __all__ = [
     "CleaningError",
     "ConfigError",
     "FetchError",
+    "FrontierError",
     "InputError",
     "PressmonError",
     "RecordError",
@@ -60,6 +62,7 @@ EXPECTED: tuple[type[Exception], ...] = (
     StoreError,
     CleaningError,
     FetchError,
+    FrontierError,
     CatalogueError,
     RecordError,
     ChannelError,

@@ -69,6 +69,7 @@ def run_cmd(app: App) -> None:
         config_path,
         db_url,
         crawl_lease_timeout=config.crawl.lease_timeout,
+        seed=config.crawl.frontier is not None,
     )
 
     changes = service.start()

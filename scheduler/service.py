@@ -100,6 +100,7 @@ class Runtime:
     lock: threading.Condition
     closing: threading.Event = field(default_factory=threading.Event)  # no new work
     active: int = 0  # job functions in progress
+    seed: bool = False  # a shared frontier is configured: crawl jobs seed it, workers crawl
 
 
 _worker = threading.local()  # per executor thread: the Runtime of the service that owns it
@@ -137,6 +138,9 @@ def _crawl(rt: Runtime, source: str) -> None:
         with rt.lock:
             rt.running[job_id] = proc.pid
 
+    if rt.seed:
+        _seed(rt, source, job_id, started)
+        return
     log.info("%s: crawl starts", job_id)
     try:
         outcome = run_crawl(
@@ -168,6 +172,32 @@ def _crawl(rt: Runtime, source: str) -> None:
     spec = rt.specs.get(job_id)
     if spec is not None and spec.adaptive and not rt.closing.is_set():
         adapt(rt, spec)
+
+
+def _seed(rt: Runtime, source: str, job_id: str, started: Callable[[Any], None]) -> None:
+    """Queue the source's start requests in the shared frontier; the workers crawl them.
+
+    Its crawl runs are the workers', so the interval does not adapt here.
+    """
+    argv = pressmon_command(
+        "crawl", "--seed", "--source", source, config_path=rt.config_path, db_url=rt.db_url
+    )
+    try:
+        finished = run_command(
+            argv,
+            timeout=rt.settings.crawl_timeout,
+            stop=rt.stop,
+            stop_after=rt.settings.stop_after,
+            on_start=started,
+        )
+    finally:
+        with rt.lock:
+            rt.running.pop(job_id, None)
+            rt.lock.notify_all()
+    if finished.ending == "exited" and finished.exit_code == 0:
+        log.info("%s: seeded the frontier", job_id)
+    else:
+        log.warning("%s: seeding failed: %s", job_id, finished.stderr_tail.replace("\n", " | "))
 
 
 def adapt(rt: Runtime, spec: JobSpec) -> None:
@@ -327,7 +357,9 @@ class Service:
         config_path: str,
         db_url: str,
         crawl_lease_timeout: float = 60,
+        seed: bool = False,
     ) -> None:
+        """`seed`: a shared frontier is configured, so crawl jobs seed it instead of crawling."""
         for spec in specs:
             build_trigger(spec)  # a bad cron expression or timezone stops us before any job runs
         self.store = store
@@ -350,6 +382,7 @@ class Service:
             threading.Event(),
             {},
             threading.Condition(),
+            seed=seed,
         )
         # The executors' threads get this service's runtime as they start: the job functions
         # read it there, so two services in one process never share one.

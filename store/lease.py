@@ -1,6 +1,7 @@
 """Leases: one live holder per named job, proven by a heartbeat.
 
-A crawl of a source holds `crawl:<source>` (held by its run, `crawl run <id>`), a scheduler
+A crawl of a source holds `crawl:<source>` (held by its run, `crawl run <id>`), a crawl
+worker's run of a source holds `crawl-worker:<run id>` (workers share sources), a scheduler
 holds `scheduler` for its store. The holder's `Heartbeat` thread renews the lease; when the
 process dies, even by SIGKILL, the heartbeat stops and after `timeout` seconds the lease is
 stale: the next taker gets it, and `close_dead_runs` closes the runs left `running` as
@@ -32,6 +33,12 @@ def crawl_lease(source: str) -> str:
     return f"crawl:{source}"
 
 
+def worker_lease(run_id: int) -> str:
+    """The lease a crawl worker's run of one source holds: workers share sources, so the
+    run, not the source, is what is held."""
+    return f"crawl-worker:{run_id}"
+
+
 def run_holder(run_id: int) -> str:
     return f"crawl run {run_id}"
 
@@ -59,17 +66,14 @@ def acquire(
 
 
 def close_dead_runs(session: Session, timeout: float, clock: Clock = now) -> list[int]:
-    """Close as `killed` every run still `running` whose source's lease it no longer holds live.
+    """Close as `killed` every run still `running` that holds no live lease (its source's, or
+    a crawl worker's run lease).
 
     Its counters stay as the run wrote them with its pages; returns the ids closed.
     """
     stamp = clock()
-    live = q.live_leases(session, stale_before(stamp, timeout))
-    dead = [
-        run.id
-        for run in q.running_runs(session)
-        if live.get(crawl_lease(run.source)) != run_holder(run.id)
-    ]
+    live = set(q.live_leases(session, stale_before(stamp, timeout)).values())
+    dead = [run.id for run in q.running_runs(session) if run_holder(run.id) not in live]
     reason = (
         f"killed: its process stopped without closing the run (no heartbeat for {timeout:g} s); "
         "the counts are what it stored"

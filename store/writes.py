@@ -47,18 +47,29 @@ def _insert(session: Session, entity: Any) -> sqlite.Insert | postgresql.Insert:
 
 # -- sources and crawl runs ----------------------------------------------------------------------
 def sync_sources(session: Session, sources: Iterable[SourceRecord]) -> dict[str, int]:
-    """Upsert configured sources by name; returns name -> id."""
-    existing = {s.name: s for s in all_sources(session)}
-    for src in sources:
-        row = existing.get(src.name) or Source(name=src.name)
-        row.kind = src.kind
-        row.start_urls = list(src.start_urls)
-        row.schedule = src.schedule.model_dump(exclude_none=True)
-        row.enabled = src.enabled
-        session.add(row)
-        existing[row.name] = row
-    session.flush()
-    return {name: row.id for name, row in existing.items()}
+    """Upsert configured sources by name; returns name -> id.
+
+    One INSERT ... ON CONFLICT, so crawl workers starting at once on a fresh store never
+    both insert a source.
+    """
+    rows = {  # by name: a source listed twice (the demo crawls each twice) is one row
+        src.name: {
+            "name": src.name,
+            "kind": src.kind,
+            "start_urls": list(src.start_urls),
+            "schedule": src.schedule.model_dump(exclude_none=True),
+            "enabled": src.enabled,
+        }
+        for src in sources
+    }
+    if rows:
+        stmt = _insert(session, Source).values(list(rows.values()))
+        changed = {k: stmt.excluded[k] for k in ("kind", "start_urls", "schedule", "enabled")}
+        session.execute(
+            stmt.on_conflict_do_update(index_elements=["name"], set_=changed),
+            execution_options={"synchronize_session": False},
+        )
+    return {s.name: s.id for s in all_sources(session)}
 
 
 def start_run(session: Session, source: str, now: datetime) -> int:

@@ -132,3 +132,13 @@ def test_a_one_year_amount_is_not_compared_with_a_running_total(crawled: Cli) ->
     assert ("new", "funds_raised_year", 780000000, None) in money
     changed = {(v, p) for k, m, v, p in money if k == "changed"}
     assert changed == {(93700000000, 68000000000)}
+
+
+def test_mentions_outside_the_catalogue_are_stored_but_never_flagged(crawled: Cli) -> None:
+    store = crawled.store()
+    with store.session() as session:
+        noise = [r for r in q.current_mentions(session) if r.metric.startswith("other:")]
+        flagged = q.flags_of_mentions(session, [r.id for r in noise])
+    store.close()
+    assert noise, "the sample newsroom states figures outside the catalogue"
+    assert flagged == []

@@ -61,6 +61,18 @@ class SourceSpider(scrapy.Spider):
     def discover(self, response: Response) -> Iterator[Request]:
         raise NotImplementedError
 
+    def claim(self, key: str) -> bool:
+        """True the first time this crawl asks for the page `key` (a crawl worker asks the
+        shared frontier, so each page is fetched once across workers)."""
+        if key in self.requested:
+            return False
+        self.requested.add(key)
+        return True
+
+    def spider_for(self, source: str) -> SourceSpider:
+        """The spider that crawls `source` (a crawl worker's spider serves many sources)."""
+        return self
+
     def is_known(self, url: str) -> bool:
         return url_key(url) in self.context.known
 
@@ -69,9 +81,8 @@ class SourceSpider(scrapy.Spider):
         """A request for an article page, conditional when we have fetched it before."""
         if not url.startswith(("http://", "https://")) or not self.follow(url):
             return None
-        if url_key(url) in self.requested:
+        if not self.claim(url_key(url)):
             return None
-        self.requested.add(url_key(url))
         headers = {}
         known = self.context.known.get(url_key(url))
         if known is not None:

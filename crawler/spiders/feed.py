@@ -17,7 +17,6 @@ from scrapy.http import Request, Response
 from crawler.headlines import Headline, keep_headline
 from crawler.items import Fetched, Hints
 from crawler.spiders.base import SourceSpider
-from crawler.urls import url_key
 from crawler.wrappers import headline_title, is_interstitial, resolve_link
 
 # feedparser flags these but parses the feed in full: no reason to count an error.
@@ -72,7 +71,7 @@ class FeedSpider(SourceSpider):
             self.tally.skip(url, "not an http(s) link")
         elif not self.follow(url):
             self.tally.skip(url, "outside the source's allow/deny patterns")
-        elif url_key(url) in self.requested:
+        else:  # asked for already, in this crawl or by another worker
             self.tally.skip(url, "listed twice")
 
 
@@ -98,12 +97,15 @@ class SearchSpider(FeedSpider):
             self.tally.skip(link, "unresolvable link and no title")
             return
         item = Headline(title, link, publisher, source.get("href") or None, hints.published)
-        kept = keep_headline(
-            self.context.store,
-            self.context.watch,
-            self.context.processor.source_ids.get(self.source.name),
-            item,
-        )
+        # Under the lock crawl workers store pages under: a headline and its article stored
+        # at once by two workers would otherwise both be kept, neither seeing the other.
+        with self.context.processor.serialise():
+            kept = keep_headline(
+                self.context.store,
+                self.context.watch,
+                self.context.processor.source_ids.get(self.source.name),
+                item,
+            )
         if kept in ("headline", "known"):  # new, or stored by an earlier crawl
             self.tally.counts["headlines"] += 1
         elif kept == "article":

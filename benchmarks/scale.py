@@ -1,0 +1,216 @@
+"""One crawl worker against two sharing a frontier: pages/s of each, the ratio, a worker's share.
+
+Generates the crawl benchmark's site (`benchmarks/crawl.py`: news-sized article pages and
+a sitemap) and serves it with the sample newsroom's server on 127.0.0.1, answering each
+request after `--latency` seconds (its `delay`; 50 ms, as real sites do). Then for one
+worker and for two: a fresh PostgreSQL database and Redis database, `pressmon crawl
+--seed`, and that many `pressmon crawl --worker` subprocesses, each with its own cleaning
+pool (`--clean-workers`). The crawl's time runs from the site's first request to the
+moment the frontier is empty with nothing taken.
+
+    python benchmarks/scale.py [--pages 2000] [--latency 0.05] [--concurrency 4]
+                               [--clean-workers 1] [--db URL] [--redis URL]
+
+`--concurrency` is `crawl.concurrency` per worker; the domain's limit across workers,
+`crawl.concurrency_per_domain`, is set high enough (64) not to be the bound. Without
+`--db` (a PostgreSQL server URL, without a database) and `--redis`, a private PostgreSQL
+cluster (tests/pg.py) and Redis (tests/redis_server.py) are started and removed after.
+Prints, per run: pages/s, CPU seconds per 1,000 pages, the server's statuses; then the
+ratio, and what one worker sustains against the latency.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.crawl import WATCH, GeneratedSite, statuses  # noqa: E402
+from crawler.frontier import Frontier  # noqa: E402
+from samplesite import SampleSite  # noqa: E402
+
+TIMEOUT = 900  # seconds one run may take
+
+
+@dataclass
+class Result:
+    workers: int
+    pages: int  # article pages answered 200
+    seconds: float  # first request -> frontier empty, nothing taken
+    cpu: float  # user + system seconds of the workers and their cleaning pools
+    statuses: Counter[int]
+    stored: int
+
+    @property
+    def rate(self) -> float:
+        return self.pages / self.seconds
+
+
+def config(base_url: str, frontier: str, concurrency: int, clean_workers: int) -> dict[str, object]:
+    return {
+        "watch": WATCH,
+        "sources": [
+            {"name": "bench", "kind": "sitemap", "start_urls": [f"{base_url}/sitemap.xml"]}
+        ],
+        "crawl": {
+            "frontier": frontier,
+            "worker_idle": 2,
+            "download_delay": 0,
+            "autothrottle": False,
+            "concurrency": concurrency,
+            "concurrency_per_domain": 64,
+            "clean_workers": clean_workers,
+        },
+    }
+
+
+def stored_articles(db_url: str) -> int:
+    from sqlalchemy import func, select
+
+    from store import Store
+    from store.models import Article
+
+    store = Store(db_url)
+    try:
+        with store.session() as session:
+            return session.scalar(select(func.count()).select_from(Article)) or 0
+    finally:
+        store.close()
+
+
+def run(
+    count: int,
+    server: SampleSite,
+    db_url: str,
+    redis_url: str,
+    folder: Path,
+    concurrency: int,
+    clean_workers: int,
+) -> Result:
+    path = folder / f"config-{count}.yaml"
+    data = config(server.base_url, redis_url, concurrency, clean_workers)
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "160"}
+    base = [sys.executable, "-m", "pressmon", "crawl", "--config", str(path), "--db", db_url]
+    pressmon = [sys.executable, "-m", "pressmon"]
+    common = ["--config", str(path), "--db", db_url]
+    subprocess.run([*pressmon, "db", "upgrade", *common], env=env, check=True, cwd=folder)
+    frontier = Frontier(redis_url).check()
+    frontier.redis.flushdb()
+    before = len(server.requests)
+    subprocess.run([*base, "--seed"], env=env, check=True, cwd=folder, capture_output=True)
+    procs = [
+        subprocess.Popen(
+            [*base, "--worker"],
+            env=env,
+            cwd=folder,
+            stdout=subprocess.DEVNULL,
+            stderr=open(folder / f"worker-{count}-{i}.log", "wb"),  # noqa: SIM115
+        )
+        for i in range(count)
+    ]
+    first = done = None
+    deadline = time.monotonic() + TIMEOUT
+    while done is None:
+        if time.monotonic() > deadline:
+            for proc in procs:
+                proc.kill()
+            sys.exit(f"{count} worker(s) did not finish in {TIMEOUT} s")
+        now = time.monotonic()
+        if first is None and len(server.requests) > before:
+            first = now
+        if first is not None:
+            state = frontier.status()
+            if state.queued == 0 and state.workers and not any(w.taken for w in state.workers):
+                done = now
+        time.sleep(0.02)
+    cpu = 0.0
+    for proc in procs:
+        _, status, usage = os.wait4(proc.pid, 0)
+        code = os.waitstatus_to_exitcode(status)
+        if code != 0:
+            log = (folder / f"worker-{count}-{procs.index(proc)}.log").read_text()[-3000:]
+            sys.exit(f"a worker failed ({code}):\n{log}")
+        cpu += usage.ru_utime + usage.ru_stime
+    answered = statuses(server, before)
+    assert first is not None
+    pages = answered[200] - 1 - count  # less the sitemap and each worker's robots.txt
+    return Result(count, pages, done - first, cpu, answered, stored_articles(db_url))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--pages", type=int, default=2000)
+    parser.add_argument("--latency", type=float, default=0.05, help="Seconds before each answer.")
+    parser.add_argument("--concurrency", type=int, default=4, help="crawl.concurrency per worker.")
+    parser.add_argument("--clean-workers", type=int, default=1, help="Cleaning pool per worker.")
+    parser.add_argument("--db", help="PostgreSQL server URL (default: a private cluster).")
+    parser.add_argument("--redis", help="Redis server URL, db ignored (default: a private one).")
+    args = parser.parse_args()
+
+    from tests import pg, redis_server
+
+    cluster = pg.start() if args.db is None else None
+    redis = redis_server.start() if args.redis is None else None
+    try:
+        server_url = args.db or cluster.url()  # type: ignore[union-attr]
+        redis_base = (args.redis or redis.url()).rsplit("/", 1)[0]  # type: ignore[union-attr]
+        site = GeneratedSite(args.pages)
+        print(
+            f"site: {args.pages} pages, {args.latency * 1000:.0f} ms per request; per worker: "
+            f"crawl.concurrency {args.concurrency}, clean_workers {args.clean_workers}; "
+            f"cpu cores {os.cpu_count()} (shared with whatever else runs)"
+        )
+        results = []
+        server = site.serve()
+        server.delay = args.latency
+        with server, tempfile.TemporaryDirectory() as tmp:
+            for count in (1, 2):
+                name = f"scale_{count}_{os.getpid()}"
+                if cluster is not None:
+                    cluster.psql(f"CREATE DATABASE {name}")
+                db_url = f"{server_url.rsplit('/', 1)[0]}/{name}"
+                result = run(
+                    count,
+                    server,
+                    db_url,
+                    f"{redis_base}/{count}",
+                    Path(tmp),
+                    args.concurrency,
+                    args.clean_workers,
+                )
+                results.append(result)
+                print(
+                    f"{count} worker(s): {result.pages} pages in {result.seconds:.1f} s = "
+                    f"{result.rate:.1f} pages/s; {result.stored} articles stored; "
+                    f"CPU {result.cpu:.1f} s ({1000 * result.cpu / result.pages:.1f} s per "
+                    f"1,000 pages); statuses {dict(result.statuses)}"
+                )
+        one, two = results
+        ceiling = args.concurrency / args.latency
+        print(f"ratio two/one: {two.rate / one.rate:.2f}x (target >= 1.8x)")
+        print(
+            f"one worker sustains {one.rate:.1f} pages/s against {args.latency * 1000:.0f} ms "
+            f"latency with crawl.concurrency {args.concurrency} (latency bound: "
+            f"{ceiling:.0f} pages/s), using {one.cpu / one.seconds:.2f} cores"
+        )
+    finally:
+        if cluster is not None:
+            cluster.stop()
+        if redis is not None:
+            redis.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,202 @@
+"""Two crawl workers storing at the same moment, in one PostgreSQL store and one Redis.
+
+Threads stand in for worker processes (each with its own `PageProcessor`, store
+connection pool and Redis client), released together by a barrier, so their
+transactions overlap. PostgreSQL only, like the scale-out crawl; Redis from
+tests/redis_server.py.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+import crawler.clean  # noqa: F401 - the cleaning code, imported once here as a cleaning worker does
+from crawler.dedupe import SharedNearDuplicates
+from crawler.frontier import CLUSTER_LOCK, LSH_BASENAME, SIGNATURES, Frontier
+from crawler.items import Fetched
+from crawler.process import Outcome, PageProcessor, Tally, analyse
+from pressmon.config import parse_config
+from samplesite import sample_config
+from store import Store
+from store import queries as q
+from tests import redis_server
+from tests.conftest import BACKEND, database_url
+
+pytestmark = pytest.mark.skipif(
+    BACKEND != "postgresql",
+    reason="concurrent workers share a PostgreSQL store: run with PRESSMON_TEST_DB=postgresql",
+)
+
+RELEASES = {
+    "graduates": (
+        "Hong Kong Science and Technology Parks Corporation (HKSTP) today announced that 641 "
+        "start-ups graduated from its incubation programmes this year, a record for the Science "
+        "Park at Pak Shek Kok. The graduates come from 23 economies and work in biotech, "
+        "artificial intelligence, robotics and green technology. The chief executive thanked "
+        "partners in Hong Kong and the Greater Bay Area and said the next intake opens in March."
+    ),
+    "gitex": (
+        "HKSTP leads 22 park companies to GITEX Global in Dubai this week, its largest delegation "
+        "to the Middle East so far. The companies show smart city platforms, fintech and health "
+        "devices, and meet investors from Saudi Arabia and the United Arab Emirates. HKSTP opened "
+        "an office in Riyadh last year to help park companies find partners across the Gulf."
+    ),
+    "occupancy": (
+        "Occupancy at Hong Kong Science Park reached 95 per cent at the end of the financial year, "
+        "HKSTP said in its annual report, while InnoCentre in Kowloon Tong was fully let. Demand "
+        "for wet laboratories grew fastest, and the corporation plans a further 70,000 square "
+        "metres of laboratory space at the park's expansion in Pak Shek Kok by 2027."
+    ),
+}
+
+
+def page(url: str, dateline: str, release: str) -> Fetched:
+    text = f"{dateline} — {RELEASES[release]}"
+    body = (
+        f"<html><head><title>{release}</title></head><body><article>"
+        f"<h1>HKSTP news: {release}</h1><p>{text}</p><p>Contact: press office.</p>"
+        f"</article></body></html>"
+    ).encode()
+    return Fetched(source="wire", url=url, final_url=url, status=200, body=body)
+
+
+def together(*steps: Callable[[], Any]) -> list[Any]:
+    """Run the steps on threads released at once; their results, or re-raise the first error."""
+    barrier = threading.Barrier(len(steps))
+    results: list[Any] = [None] * len(steps)
+    errors: list[BaseException] = []
+
+    def run(i: int) -> None:
+        barrier.wait()
+        try:
+            results[i] = steps[i]()
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(steps))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if errors:
+        raise errors[0]
+    return results
+
+
+def workers(tmp_path: Path, lock: bool) -> tuple[list[PageProcessor], Any, list[Store]]:
+    url = database_url(tmp_path)
+    redis_url = redis_server.new_url()
+    config = parse_config(yaml.safe_load(sample_config("http://127.0.0.1:8765")), "sample")
+    stores, made = [], []
+    for _ in range(2):
+        store = Store(url)
+        frontier = Frontier(redis_url)
+
+        def serialise(f: Frontier = frontier) -> AbstractContextManager[object]:
+            return f.redis.lock(CLUSTER_LOCK, timeout=60) if lock else nullcontext()  # type: ignore[return-value]
+
+        near = SharedNearDuplicates(0.5, redis_url, LSH_BASENAME, SIGNATURES)
+        made.append(PageProcessor(store, config.watch, {}, 0.5, near=near, serialise=serialise))
+        stores.append(store)
+    return made, config.watch, stores
+
+
+def test_two_workers_storing_one_url_at_once_give_one_article_and_one_version(
+    tmp_path: Path,
+) -> None:
+    (a, b), watch, stores = workers(tmp_path, lock=False)  # the upserts alone
+    item = page("https://wire.example/graduates", "HONG KONG, July 19", "graduates")
+    analysis = analyse(item, watch)
+    for _ in range(3):  # again and again: never an error, never a second row
+        outcomes = together(
+            lambda: a.record(item, analysis, Tally()), lambda: b.record(item, analysis, Tally())
+        )
+        assert Outcome.ERROR not in outcomes
+    with stores[0].session() as session:
+        articles = q.list_articles(session, limit=10)
+        assert len(articles) == 1 and len(articles[0].versions) == 1
+    assert sorted(outcomes) == [Outcome.UNCHANGED, Outcome.UNCHANGED]
+    for store in stores:
+        store.close()
+
+
+def test_two_workers_storing_copies_of_one_release_at_once_give_one_cluster(
+    tmp_path: Path,
+) -> None:
+    (a, b), watch, stores = workers(tmp_path, lock=True)
+    for release in RELEASES:  # each stored by both workers at once, as two copies
+        first = page(f"https://wire.example/{release}", "HONG KONG, July 19", release)
+        second = page(f"https://news.example/{release}", "Hong Kong (Newsdesk)", release)
+        one, two = analyse(first, watch), analyse(second, watch)
+        outcomes = together(
+            lambda: a.record(first, one, Tally()),  # noqa: B023 - run before the loop moves on
+            lambda: b.record(second, two, Tally()),  # noqa: B023
+        )
+        assert outcomes == [Outcome.NEW, Outcome.NEW]
+    with stores[0].session() as session:
+        clusters: dict[int | None, set[str]] = {}
+        for article in q.list_articles(session, limit=10):
+            clusters.setdefault(article.cluster_id, set()).add(article.url)
+        assert None not in clusters, clusters  # every copy is in a cluster
+        assert set(map(frozenset, clusters.values())) == {
+            frozenset({f"https://wire.example/{r}", f"https://news.example/{r}"}) for r in RELEASES
+        }
+        for cluster_id in clusters:
+            cluster = q.cluster(session, cluster_id)  # type: ignore[arg-type]
+            assert cluster is not None and cluster.truth_id is not None  # one source of truth
+    for store in stores:
+        store.close()
+
+
+def test_two_workers_starting_at_once_record_the_sources_once(tmp_path: Path) -> None:
+    """Each worker upserts the configured sources as it starts; at the same moment on a
+    fresh store that must give one row per source, never a unique-key error."""
+    from store import writes as w
+
+    url = database_url(tmp_path)
+    config = parse_config(yaml.safe_load(sample_config("http://127.0.0.1:8765")), "sample")
+    stores = [Store(url), Store(url)]
+
+    def sync(store: Store) -> dict[str, int]:
+        with store.session() as session:
+            return w.sync_sources(session, config.sources)
+
+    for _ in range(3):
+        first, second = together(lambda: sync(stores[0]), lambda: sync(stores[1]))
+        assert first == second and set(first) == {s.name for s in config.sources}
+    for store in stores:
+        store.close()
+
+
+def test_a_headline_and_its_article_stored_at_once_give_one_article(tmp_path: Path) -> None:
+    """One worker keeps a news-search headline while another stores the article it names:
+    under the workers' lock one sees the other, so one article results, never two."""
+    from crawler.headlines import Headline, keep_headline
+
+    (a, b), watch, stores = workers(tmp_path, lock=True)
+    for release in RELEASES:
+        article = page(f"https://news.example/{release}", "Hong Kong (Newsdesk)", release)
+        analysis = analyse(article, watch)
+        assert analysis.page.title is not None
+        headline = Headline(
+            analysis.page.title, f"https://aggregator.example/rss/{release}", "News",
+            "https://news.example", None,
+        )  # fmt: skip
+
+        def keep(item: Headline = headline) -> object:
+            with a.serialise():
+                return keep_headline(stores[0], watch, None, item)
+
+        together(keep, lambda: b.record(article, analysis, Tally()))  # noqa: B023
+    with stores[0].session() as session:
+        urls = sorted(x.url for x in q.list_articles(session, limit=10))
+    assert urls == sorted(f"https://news.example/{r}" for r in RELEASES)
+    for store in stores:
+        store.close()
