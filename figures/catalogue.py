@@ -77,7 +77,7 @@ class MetricDef:
 
     __pydantic_config__ = _STRICT
     key: str
-    label: Label
+    label: Label | None = None  # every shipped metric has one; a user's may go without
     help: str = ""
     units: tuple[Unit, ...] = ("count",)
     wordings: Wordings = field(default_factory=Wordings)
@@ -159,7 +159,7 @@ class Catalogue:
 
     def labels(self, language: str = "en") -> dict[str, str]:
         """Metric key -> its label in `language` ("en" or "zh")."""
-        return {m.key: m.label.for_language(language) for m in self.metrics}
+        return {m.key: m.label.for_language(language) for m in self.metrics if m.label is not None}
 
 
 _KEY_RE = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -173,7 +173,10 @@ def _default_data() -> dict[str, Any]:
 
 
 def _merge(default: Mapping[str, Any], data: Mapping[str, Any]) -> dict[str, Any]:
-    """User keys replace default ones; metrics and subjects merge by key / name."""
+    """User keys replace default ones; metrics and subjects merge by key / name.
+
+    A user metric entry replacing a shipped one keeps the shipped label if it has none.
+    """
     merged = dict(default)
     for name, value in data.items():
         ident = {"metrics": "key", "subjects": "name"}.get(name)
@@ -183,7 +186,11 @@ def _merge(default: Mapping[str, Any], data: Mapping[str, Any]) -> dict[str, Any
             for entry in value:
                 key = entry.get(ident) if isinstance(entry, Mapping) else None
                 if key in entries and key is not None:
-                    entries[key] = entry
+                    # a user's entry for a shipped metric keeps its label unless it gives one
+                    shipped = entries[key]
+                    entries[key] = (
+                        {"label": shipped["label"], **entry} if "label" in shipped else entry
+                    )
                 else:
                     extra.append(entry)
             merged[name] = [*entries.values(), *extra]
@@ -219,7 +226,7 @@ def load_catalogue(data: Mapping[str, Any] | None = None) -> Catalogue:
                 f"figures.metrics[{i}].key: {metric.key!r} is not a lowercase_with_underscores key"
             )
         for language in ("en", "zh"):
-            if not getattr(metric.label, language).strip():
+            if metric.label is not None and not getattr(metric.label, language).strip():
                 raise CatalogueError(
                     f"figures.metrics[{i}].label.{language}: {metric.key!r} needs a label "
                     "in English and in Chinese"

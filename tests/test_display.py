@@ -63,6 +63,7 @@ def test_dates_periods_and_sites_read_as_words() -> None:
 def test_every_metric_has_a_label_in_english_and_chinese() -> None:
     catalogue = load_catalogue()
     for metric in catalogue.metrics:
+        assert metric.label is not None, metric.key
         assert metric.label.en.strip() and metric.label.zh.strip(), metric.key
         assert metric.label.en != metric.key
         assert any(not ch.isascii() for ch in metric.label.zh), metric.key
@@ -71,14 +72,22 @@ def test_every_metric_has_a_label_in_english_and_chinese() -> None:
     assert display.metric_label("other:money") == "Other (money)"
 
 
-def test_a_metric_without_both_labels_is_refused_naming_it() -> None:
-    with pytest.raises(CatalogueError, match=r"figures\.metrics\[\d+\]\.label: Field required"):
-        load_catalogue({"metrics": [{"key": "visitors"}]})
+def test_a_label_given_in_one_language_only_is_refused_naming_it() -> None:
     blank = {"metrics": [{"key": "visitors", "label": {"en": "Visitors", "zh": " "}}]}
     with pytest.raises(CatalogueError, match=r"label\.zh: 'visitors' needs a label"):
         load_catalogue(blank)
     mine = {"metrics": [{"key": "visitors", "label": {"en": "Visitors", "zh": "訪客"}}]}
     assert display.metric_label("visitors", load_catalogue(mine), "zh") == "訪客"
+
+
+def test_a_users_metric_reads_as_its_key_in_words_or_keeps_the_shipped_label() -> None:
+    """A user adding a metric in config.yaml need not write labels; one replacing a shipped
+    metric's wordings keeps that metric's label."""
+    catalogue = load_catalogue(
+        {"metrics": [{"key": "visitors"}, {"key": "unicorns", "wordings": {"en": ["decacorns"]}}]}
+    )
+    assert display.metric_label("visitors", catalogue) == "Visitors"
+    assert display.metric_label("unicorns", catalogue, "zh") == "獨角獸企業"
 
 
 def test_cli_tables_show_labels_not_metric_ids() -> None:
