@@ -516,6 +516,22 @@ def flags_of_mentions(session: Session, mention_ids: Sequence[int]) -> list[Flag
 KIND_ORDER = {"changed": 0, "conflict": 1, "outdated": 2, "new": 3}
 
 
+# what every flag listing shows: the figure and the article of both its mentions
+_FLAG_LOADS = (
+    selectinload(Flag.mention).selectinload(FigureMention.article),
+    selectinload(Flag.previous).selectinload(FigureMention.article),
+)
+
+
+def _flag_filters(query: Select[Any], kind: str | None, state: str | None) -> Select[Any]:
+    """`query` narrowed to flags of this kind and review state (None: any)."""
+    if kind is not None:
+        query = query.where(Flag.kind == kind)
+    if state is not None:
+        query = query.where(Flag.state == state)
+    return query
+
+
 def list_flags(
     session: Session,
     *,
@@ -526,17 +542,9 @@ def list_flags(
 ) -> list[Flag]:
     """Flags, changed first, then conflict, outdated and new; newest as-of first within a kind."""
     query = (
-        select(Flag)
-        .join(FigureMention, Flag.mention_id == FigureMention.id)
-        .options(
-            selectinload(Flag.mention).selectinload(FigureMention.article),
-            selectinload(Flag.previous).selectinload(FigureMention.article),
-        )
+        select(Flag).join(FigureMention, Flag.mention_id == FigureMention.id).options(*_FLAG_LOADS)
     )
-    if kind is not None:
-        query = query.where(Flag.kind == kind)
-    if state is not None:
-        query = query.where(Flag.state == state)
+    query = _flag_filters(query, kind, state)
     if since is not None:
         query = query.where(FigureMention.as_of >= since)
     if ids is not None:
@@ -574,14 +582,8 @@ def flag_queue(
     """One page of flags for review, in SQL: changed, conflict, outdated, then new, and the
     largest change first within a kind; with the cursor of the next page (None: the last)."""
     rank, size = _queue_keys()
-    query = select(Flag, rank.label("rank"), size.label("size")).options(
-        selectinload(Flag.mention).selectinload(FigureMention.article),
-        selectinload(Flag.previous).selectinload(FigureMention.article),
-    )
-    if kind is not None:
-        query = query.where(Flag.kind == kind)
-    if state is not None:
-        query = query.where(Flag.state == state)
+    query = select(Flag, rank.label("rank"), size.label("size")).options(*_FLAG_LOADS)
+    query = _flag_filters(query, kind, state)
     if after is not None:
         query = query.where(
             or_(
@@ -599,12 +601,7 @@ def flag_queue(
 
 def count_flags(session: Session, *, kind: str | None = None, state: str | None = None) -> int:
     """How many flags the queue holds with these filters."""
-    query = select(func.count(Flag.id))
-    if kind is not None:
-        query = query.where(Flag.kind == kind)
-    if state is not None:
-        query = query.where(Flag.state == state)
-    return session.scalar(query) or 0
+    return session.scalar(_flag_filters(select(func.count(Flag.id)), kind, state)) or 0
 
 
 def get_flag(session: Session, flag_id: int) -> Flag | None:
