@@ -8,20 +8,31 @@ worker and for two: a fresh PostgreSQL database and Redis database, `pressmon cr
 pool (`--clean-workers`). The crawl's time runs from the site's first request to the
 moment the frontier is empty with nothing taken.
 
+Two modes. `unpinned`: the workers run wherever the OS puts them. `pinned` stands in for
+"one machine per worker" on a small machine: each worker process, with its cleaning pool,
+is pinned to a core of its own (`os.sched_setaffinity`, inherited by the pool), one worker
+on one core against two workers on a core each; the shared services (the site, PostgreSQL,
+Redis) stay unpinned. Two workers on two cores can never show what two machines give
+when one worker alone already keeps both cores busy; pinned, each brings its own core.
+With fewer than 4 cores both modes run (pinned first); with more, only `unpinned`.
+
     python benchmarks/scale.py [--pages 2000] [--latency 0.05] [--concurrency 4]
-                               [--clean-workers 1] [--db URL] [--redis URL]
+                               [--clean-workers 1] [--mode pinned|unpinned|both]
+                               [--db URL] [--redis URL]
 
 `--concurrency` is `crawl.concurrency` per worker; the domain's limit across workers,
 `crawl.concurrency_per_domain`, is set high enough (64) not to be the bound. Without
 `--db` (a PostgreSQL server URL, without a database) and `--redis`, a private PostgreSQL
 cluster (tests/pg.py) and Redis (tests/redis_server.py) are started and removed after.
-Prints, per run: pages/s, CPU seconds per 1,000 pages, the server's statuses; then the
-ratio, and what one worker sustains against the latency.
+Prints the load average before and after, and per mode a table: pages/s, CPU seconds
+per 1,000 pages and cores busy for one and two workers, pages fetched and articles
+stored, then the ratio and what one worker sustains against the latency.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import subprocess
 import sys
@@ -45,6 +56,7 @@ TIMEOUT = 900  # seconds one run may take
 
 @dataclass
 class Result:
+    mode: str
     workers: int
     pages: int  # article pages answered 200
     seconds: float  # first request -> frontier empty, nothing taken
@@ -55,6 +67,26 @@ class Result:
     @property
     def rate(self) -> float:
         return self.pages / self.seconds
+
+    @property
+    def cpu_per_1000(self) -> float:
+        return 1000 * self.cpu / self.pages
+
+
+def cores_for(count: int, mode: str) -> list[set[int] | None]:
+    """The cores each of `count` workers may run on: one of its own when pinned."""
+    if mode == "unpinned":
+        return [None] * count
+    cores = sorted(os.sched_getaffinity(0))
+    if len(cores) < count:
+        sys.exit(f"pinned: {count} workers need {count} cores, this process may use {cores}")
+    return [{cores[i]} for i in range(count)]
+
+
+def pin(cores: set[int] | None) -> None:
+    """In the worker's process before it starts: its cores (the cleaning pool inherits them)."""
+    if cores is not None:
+        os.sched_setaffinity(0, cores)
 
 
 def config(base_url: str, frontier: str, concurrency: int, clean_workers: int) -> dict[str, object]:
@@ -90,6 +122,7 @@ def stored_articles(db_url: str) -> int:
 
 
 def run(
+    mode: str,
     count: int,
     server: SampleSite,
     db_url: str,
@@ -98,7 +131,7 @@ def run(
     concurrency: int,
     clean_workers: int,
 ) -> Result:
-    path = folder / f"config-{count}.yaml"
+    path = folder / f"config-{mode}-{count}.yaml"
     data = config(server.base_url, redis_url, concurrency, clean_workers)
     path.write_text(yaml.safe_dump(data), encoding="utf-8")
     env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "160"}
@@ -116,9 +149,10 @@ def run(
             env=env,
             cwd=folder,
             stdout=subprocess.DEVNULL,
-            stderr=open(folder / f"worker-{count}-{i}.log", "wb"),  # noqa: SIM115
+            stderr=open(folder / f"worker-{mode}-{count}-{i}.log", "wb"),  # noqa: SIM115
+            preexec_fn=functools.partial(pin, cores),
         )
-        for i in range(count)
+        for i, cores in enumerate(cores_for(count, mode))
     ]
     first = done = None
     deadline = time.monotonic() + TIMEOUT
@@ -140,13 +174,40 @@ def run(
         _, status, usage = os.wait4(proc.pid, 0)
         code = os.waitstatus_to_exitcode(status)
         if code != 0:
-            log = (folder / f"worker-{count}-{procs.index(proc)}.log").read_text()[-3000:]
+            log = (folder / f"worker-{mode}-{count}-{procs.index(proc)}.log").read_text()[-3000:]
             sys.exit(f"a worker failed ({code}):\n{log}")
         cpu += usage.ru_utime + usage.ru_stime
     answered = statuses(server, before)
     assert first is not None
     pages = answered[200] - 1 - count  # less the sitemap and each worker's robots.txt
-    return Result(count, pages, done - first, cpu, answered, stored_articles(db_url))
+    return Result(mode, count, pages, done - first, cpu, answered, stored_articles(db_url))
+
+
+def load() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"{one:.2f} {five:.2f} {fifteen:.2f}"
+
+
+def table(results: list[Result], latency: float, concurrency: int) -> None:
+    """One mode's figures, as a Markdown table, then the ratio and one worker's share."""
+    one, two = results
+    print(f"\n{one.mode}:")
+    print("| workers | cores | pages/s | CPU per 1,000 pages | cores busy | fetched | stored |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
+    for result in results:
+        cores = "own core each" if result.mode == "pinned" else "shared"
+        print(
+            f"| {result.workers} | {cores} | {result.rate:.1f} | {result.cpu_per_1000:.1f} s "
+            f"| {result.cpu / result.seconds:.2f} | {result.pages} | {result.stored} |"
+        )
+    ceiling = concurrency / latency
+    print(f"ratio two/one: {two.rate / one.rate:.2f}x (target >= 1.8x)")
+    print(
+        f"one worker sustains {one.rate:.1f} pages/s against {latency * 1000:.0f} ms latency "
+        f"with crawl.concurrency {concurrency} (latency bound: {ceiling:.0f} pages/s)"
+    )
+    for result in results:
+        print(f"statuses, {result.workers} worker(s): {dict(result.statuses)}")
 
 
 def main() -> None:
@@ -155,9 +216,18 @@ def main() -> None:
     parser.add_argument("--latency", type=float, default=0.05, help="Seconds before each answer.")
     parser.add_argument("--concurrency", type=int, default=4, help="crawl.concurrency per worker.")
     parser.add_argument("--clean-workers", type=int, default=1, help="Cleaning pool per worker.")
+    parser.add_argument(
+        "--mode",
+        choices=("pinned", "unpinned", "both"),
+        help="Pin each worker to a core of its own, or not (default: both below 4 cores, "
+        "else unpinned).",
+    )
     parser.add_argument("--db", help="PostgreSQL server URL (default: a private cluster).")
     parser.add_argument("--redis", help="Redis server URL, db ignored (default: a private one).")
     args = parser.parse_args()
+    cores = len(os.sched_getaffinity(0))
+    mode = args.mode or ("both" if cores < 4 else "unpinned")
+    modes = ("pinned", "unpinned") if mode == "both" else (mode,)
 
     from tests import pg, redis_server
 
@@ -170,41 +240,39 @@ def main() -> None:
         print(
             f"site: {args.pages} pages, {args.latency * 1000:.0f} ms per request; per worker: "
             f"crawl.concurrency {args.concurrency}, clean_workers {args.clean_workers}; "
-            f"cpu cores {os.cpu_count()} (shared with whatever else runs)"
+            f"{cores} cores (shared with whatever else runs); modes: {', '.join(modes)}; "
+            f"load average before: {load()}"
         )
-        results = []
+        tables: list[list[Result]] = []
         server = site.serve()
         server.delay = args.latency
         with server, tempfile.TemporaryDirectory() as tmp:
-            for count in (1, 2):
-                name = f"scale_{count}_{os.getpid()}"
+            for number, (kind, count) in enumerate((k, c) for k in modes for c in (1, 2)):
+                name = f"scale_{number}_{os.getpid()}"
                 if cluster is not None:
                     cluster.psql(f"CREATE DATABASE {name}")
                 db_url = f"{server_url.rsplit('/', 1)[0]}/{name}"
                 result = run(
+                    kind,
                     count,
                     server,
                     db_url,
-                    f"{redis_base}/{count}",
+                    f"{redis_base}/{number}",
                     Path(tmp),
                     args.concurrency,
                     args.clean_workers,
                 )
-                results.append(result)
+                if count == 1:
+                    tables.append([])
+                tables[-1].append(result)
                 print(
-                    f"{count} worker(s): {result.pages} pages in {result.seconds:.1f} s = "
-                    f"{result.rate:.1f} pages/s; {result.stored} articles stored; "
-                    f"CPU {result.cpu:.1f} s ({1000 * result.cpu / result.pages:.1f} s per "
-                    f"1,000 pages); statuses {dict(result.statuses)}"
+                    f"{kind}, {count} worker(s): {result.pages} pages in {result.seconds:.1f} s "
+                    f"= {result.rate:.1f} pages/s (load average {load()})",
+                    flush=True,
                 )
-        one, two = results
-        ceiling = args.concurrency / args.latency
-        print(f"ratio two/one: {two.rate / one.rate:.2f}x (target >= 1.8x)")
-        print(
-            f"one worker sustains {one.rate:.1f} pages/s against {args.latency * 1000:.0f} ms "
-            f"latency with crawl.concurrency {args.concurrency} (latency bound: "
-            f"{ceiling:.0f} pages/s), using {one.cpu / one.seconds:.2f} cores"
-        )
+        for results in tables:
+            table(results, args.latency, args.concurrency)
+        print(f"\nload average after: {load()}")
     finally:
         if cluster is not None:
             cluster.stop()
