@@ -1,7 +1,9 @@
 """Opening the store: engine, SQLite pragmas, migrations on first use, sessions.
 
 `Store(url)` is all a caller needs; it upgrades the schema to the newest
-Alembic revision, so a fresh file or an old one is ready to use.
+Alembic revision, so a fresh file or an old one is ready to use. Several processes
+opening one fresh store at once (crawl workers) migrate it one at a time: the first
+under a lock creates the tables, the others then find them at the newest revision.
 `Store(url, create=False)` is for commands that only read: a store that does not
 exist yet is a `StoreMissing` error naming it, and nothing is created.
 """
@@ -10,11 +12,12 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
+from filelock import FileLock, Timeout
 from sqlalchemy import Connection, Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import (
@@ -36,6 +39,10 @@ BACKENDS = ("sqlite", "postgresql")
 MAKE_ONE = "make one with `pressmon crawl`, `pressmon db upgrade` or `pressmon demo`"
 SCHEMA_MARK = "alembic_version"  # the table every migrated pressmon store has
 POOL = {"pool_size": 8, "max_overflow": 32, "pool_timeout": 30}
+MIGRATION_WAIT = 600  # seconds a process waits for another one's migration to finish
+# pg_advisory_xact_lock's key for migrations: any fixed number no other lock of the
+# database uses (here, "pressmon" in ASCII, read as a big-endian integer).
+MIGRATION_LOCK_KEY = int.from_bytes(b"pressmon", "big") & 0x7FFF_FFFF_FFFF_FFFF
 
 
 def _sqlite_pragmas(dbapi_connection: sqlite3.Connection, _record: object) -> None:
@@ -120,8 +127,10 @@ class Store:
                 f"database {self.name}: pressmon stores on SQLite or PostgreSQL, not {backend}"
             )
         self.is_sqlite = backend == "sqlite"
+        self._migration_lock: Path | None = None  # a SQLite file's lock file, beside it
         if self.is_sqlite and parsed.database not in (None, "", ":memory:"):
             path = Path(parsed.database)
+            self._migration_lock = path.with_name(path.name + ".migrate-lock")
             if not create and not path.is_file():
                 raise StoreMissing(f"no pressmon store at {path.absolute()}: {MAKE_ONE}")
             try:
@@ -166,11 +175,23 @@ class Store:
         """Take the schema back down to `revision` (Alembic), keeping every row it can hold."""
         self._migrate(command.downgrade, revision)
 
+    def _file_lock(self) -> AbstractContextManager[object]:
+        """On a SQLite file, an exclusive lock on a file beside it, held while migrating.
+
+        SQLite's own locks do not cover a migration: DDL does not open a transaction in
+        Python's sqlite3, so two processes would both see no tables and both create them.
+        """
+        if self._migration_lock is None:
+            return nullcontext()
+        return FileLock(self._migration_lock, timeout=MIGRATION_WAIT)
+
     def _migrate(self, step: Callable[[AlembicConfig, str], None], revision: str) -> None:
         cfg = AlembicConfig()
         cfg.set_main_option("script_location", MIGRATIONS)
         try:
-            with self.engine.connect() as connection:
+            # The revision is read after the lock is taken, so the second process to come
+            # finds what the first one migrated and has nothing left to do.
+            with self._file_lock(), self.engine.connect() as connection:
                 if self.is_sqlite:
                     # SQLite alters a table by rebuilding it: with foreign keys on, dropping
                     # the old table would cascade deletes into every table that refers to it.
@@ -178,6 +199,10 @@ class Store:
                     connection.commit()  # no transaction is open yet, so the pragma holds
                 try:
                     with connection.begin():
+                        if not self.is_sqlite:  # held until this transaction ends
+                            connection.exec_driver_sql(
+                                f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK_KEY})"
+                            )
                         cfg.attributes["connection"] = connection
                         step(cfg, revision)
                         if self.is_sqlite:
@@ -189,6 +214,11 @@ class Store:
                         connection.commit()
         except SQLAlchemyError as exc:
             raise StoreError(describe(exc, self.name)) from exc
+        except Timeout:
+            raise StoreError(
+                f"database {self.name}: another process has been migrating it for "
+                f"{MIGRATION_WAIT} s (lock file {self._migration_lock})"
+            ) from None
 
     @contextmanager
     def session(self) -> Iterator[Session]:
