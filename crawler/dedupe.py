@@ -10,9 +10,10 @@ its LSH index in memory; crawl workers sharing a frontier keep theirs in Redis
 from __future__ import annotations
 
 import hashlib
+import pickle
 import re
 from collections.abc import Hashable, Iterable, MutableMapping
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from datasketch import LeanMinHash, MinHash, MinHashLSH
@@ -85,6 +86,15 @@ class NearDuplicates:
         for key, sig in items:
             self.add(key, sig)
 
+    def bands(self, sig: bytes) -> list[str]:
+        """Names of the index's bands of `sig`: any page the index can match it with has
+        one of them too (LSH buckets by equal bands), so locks on them meet."""
+        values = np.frombuffer(sig, dtype=np.uint64)
+        return [
+            f"{i}:{hashlib.blake2b(values[start:end].tobytes(), digest_size=12).hexdigest()}"
+            for i, (start, end) in enumerate(self._lsh.hashranges)
+        ]
+
     def matches(self, sig: bytes) -> list[Hashable]:
         """Keys of indexed pages similar to `sig`, most similar first."""
         candidates = self._lsh.query(_minhash(sig))
@@ -119,7 +129,13 @@ class _RedisSignatures(MutableMapping[int, bytes]):
 
 
 class SharedNearDuplicates(NearDuplicates):
-    """The LSH index in Redis (datasketch's Redis storage), shared by every crawl worker."""
+    """The LSH index in Redis (datasketch's Redis storage), shared by every crawl worker.
+
+    datasketch asks Redis once per band, one after another; a worker asks for every band
+    in one pipeline (datasketch's own per-storage commands, so the layout stays its own):
+    a page's lookup is two round trips and its insertion two, not some twenty, each of
+    which stops the worker's engine while it waits.
+    """
 
     def __init__(self, threshold: float, redis_url: str, basename: bytes, signatures: str) -> None:
         import redis
@@ -131,4 +147,34 @@ class SharedNearDuplicates(NearDuplicates):
             num_perm=NUM_PERM,
             storage_config={"type": "redis", "basename": basename, "redis": options},
         )
-        self._sigs = _RedisSignatures(redis.Redis(**options), signatures)
+        self._client = redis.Redis(**options)
+        self._signatures = signatures
+        self._sigs = _RedisSignatures(self._client, signatures)
+
+    def _band_values(self, sig: bytes) -> list[bytes]:
+        values = _minhash(sig).hashvalues
+        return [self._lsh._H(values[start:end]) for start, end in self._lsh.hashranges]
+
+    def add(self, key: Hashable, sig: bytes) -> None:
+        if key in self._lsh:  # a revision: datasketch takes the old bands out
+            self._lsh.remove(key)
+        stored = pickle.dumps(key)  # datasketch pickles keys in Redis storage
+        bands = self._band_values(sig)
+        pipe = self._client.pipeline(transaction=False)
+        pipe.hset(self._signatures, str(key), sig)
+        self._lsh.keys._insert(pipe, stored, *bands)
+        for band, table in zip(bands, self._lsh.hashtables, strict=True):
+            table._insert(pipe, band, stored)
+        pipe.execute()
+
+    def matches(self, sig: bytes) -> list[Hashable]:
+        pipe = self._client.pipeline(transaction=False)
+        for band, table in zip(self._band_values(sig), self._lsh.hashtables, strict=True):
+            table._get_items(pipe, table.redis_key(band))
+        candidates = sorted({pickle.loads(k) for found in pipe.execute() for k in found})
+        if not candidates:
+            return []
+        found = cast(list[bytes | None], self._client.hmget(self._signatures, map(str, candidates)))
+        known = zip(candidates, found, strict=True)
+        scored = [(similarity(sig, other), k) for k, other in known if other is not None]
+        return [k for s, k in sorted(scored, key=lambda p: -p[0]) if s >= self.threshold]

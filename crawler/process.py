@@ -209,6 +209,11 @@ class UnchangedBatch:
             w.count_run(session, run_id, {"pages": counts.total(), **counts})
 
 
+def _no_lock(_signature: bytes | None) -> AbstractContextManager[object]:
+    """One process writes alone: nothing to hold."""
+    return nullcontext()
+
+
 class PageProcessor:
     """Records fetched pages in the store; one per crawl process."""
 
@@ -221,11 +226,12 @@ class PageProcessor:
         ledger: Ledger | None = None,
         clock: Clock = now,
         near: NearDuplicates | None = None,
-        serialise: Callable[[], AbstractContextManager[object]] = nullcontext,
+        serialise: Callable[[bytes | None], AbstractContextManager[object]] | None = None,
     ) -> None:
         """`near`: a shared near-duplicate index (crawl workers), filled from the store if
-        empty; `serialise`: held around each relevant page's transaction, so writers that
-        share the index cluster one page at a time."""
+        empty; `serialise(signature)`: held around each relevant page's transaction, so
+        writers that share the index cluster copies one at a time (`crawler.write_locks`);
+        `serialise(None)` excludes every page writer."""
         self.store = store
         self.now = clock
         self.watch = watch
@@ -234,7 +240,7 @@ class PageProcessor:
         self.run_id: int | None = None  # the crawl run whose counters the page writes add to
         self.tally: Tally | None = None  # the running source's tally (for refused batches)
         self._batch = UnchangedBatch()
-        self.serialise = serialise
+        self.serialise = serialise or _no_lock
         self.near = near if near is not None else NearDuplicates(near_duplicate_threshold)
         if near is None or len(near) == 0:
             with store.session() as session:
@@ -274,7 +280,7 @@ class PageProcessor:
         """Store an analysed page and say what it was."""
         body_hash = content_hash(fetched.body)
         stamp = self.now()
-        lock = self.serialise() if analysis.relevance.relevant else nullcontext()
+        lock = self.serialise(analysis.signature) if analysis.relevance.relevant else nullcontext()
         with lock, self.store.session() as session:
             if not analysis.relevance.relevant:
                 self._remember(session, fetched, body_hash, False, None)

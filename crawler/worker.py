@@ -36,19 +36,14 @@ from twisted.internet import task
 from crawler.context import CrawlContext, KnownUrls, Progress
 from crawler.dedupe import SharedNearDuplicates
 from crawler.errors import FrontierError
-from crawler.frontier import (
-    CLUSTER_LOCK,
-    LSH_BASENAME,
-    SIGNATURES,
-    Frontier,
-    new_worker_id,
-)
+from crawler.frontier import LSH_BASENAME, SIGNATURES, Frontier, new_worker_id
 from crawler.frontier_scheduler import FrontierScheduler
 from crawler.process import PageProcessor, Tally
 from crawler.relevance import Watch
 from crawler.settings import CrawlSettings
 from crawler.sources import Source
 from crawler.spiders.base import SourceSpider
+from crawler.write_locks import WriteLocks
 from figures.catalogue import Catalogue
 from figures.ledger import Ledger
 from store import Store
@@ -245,12 +240,7 @@ def work(
     near = SharedNearDuplicates(
         settings.near_duplicate_threshold, settings.frontier, LSH_BASENAME, SIGNATURES
     )
-
-    def cluster_lock() -> AbstractContextManager[object]:
-        return cast(
-            AbstractContextManager[object],
-            frontier.redis.lock(CLUSTER_LOCK, timeout=max(300.0, settings.timeout)),
-        )
+    locks = WriteLocks(frontier.redis, near, ttl=max(300.0, settings.timeout))
 
     pool = _start_pool(settings.clean_workers)
     runs: dict[str, _Run] = {}
@@ -273,7 +263,7 @@ def work(
             settings.near_duplicate_threshold,
             ledger,
             near=near,
-            serialise=cluster_lock,
+            serialise=locks.page,
         )
         processor.run_id = run_id
         tally = Tally()
@@ -325,7 +315,7 @@ def work(
         beat.stop()
         if pool is not None:
             pool.shutdown(cancel_futures=True)
-        _finish_runs(store, runs, stopping, fatal, cluster_lock)
+        _finish_runs(store, runs, stopping, fatal, locks.exclusive)
     if fatal:
         raise fatal[0]
     return [run.run_id for run in runs.values()]
@@ -340,8 +330,9 @@ def _finish_runs(
 ) -> None:
     """Close each source's run with its tally, then let its lease go.
 
-    The flags are settled under `serialise`, the lock the workers cluster under: each
-    worker then replays the series on the flags the others committed, never beside them.
+    The flags are settled under `serialise`, with no other worker storing or settling:
+    each worker then replays the series on the flags the others committed, never beside
+    them.
     """
     for run in runs.values():
         spider = run.spider

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -19,9 +18,10 @@ import yaml
 
 import crawler.clean  # noqa: F401 - the cleaning code, imported once here as a cleaning worker does
 from crawler.dedupe import SharedNearDuplicates
-from crawler.frontier import CLUSTER_LOCK, LSH_BASENAME, SIGNATURES, Frontier
+from crawler.frontier import LSH_BASENAME, SIGNATURES, Frontier
 from crawler.items import Fetched
 from crawler.process import Outcome, PageProcessor, Tally, analyse
+from crawler.write_locks import WriteLocks
 from pressmon.config import parse_config
 from samplesite import sample_config
 from store import Store
@@ -98,11 +98,9 @@ def workers(tmp_path: Path, lock: bool) -> tuple[list[PageProcessor], Any, list[
     for _ in range(2):
         store = Store(url)
         frontier = Frontier(redis_url)
-
-        def serialise(f: Frontier = frontier) -> AbstractContextManager[object]:
-            return f.redis.lock(CLUSTER_LOCK, timeout=60) if lock else nullcontext()  # type: ignore[return-value]
-
         near = SharedNearDuplicates(0.5, redis_url, LSH_BASENAME, SIGNATURES)
+        locks = WriteLocks(frontier.redis, near, ttl=60)
+        serialise = locks.page if lock else None  # None: the upserts alone
         made.append(PageProcessor(store, config.watch, {}, 0.5, near=near, serialise=serialise))
         stores.append(store)
     return made, config.watch, stores
@@ -155,6 +153,43 @@ def test_two_workers_storing_copies_of_one_release_at_once_give_one_cluster(
         store.close()
 
 
+def test_a_page_unlike_the_one_being_stored_is_stored_beside_it(tmp_path: Path) -> None:
+    """Workers store one at a time only pages the near-duplicate index could group: while
+    one holds a release's locks, another stores an unrelated release at once, and a copy
+    of the held release only after."""
+    (a, b), watch, stores = workers(tmp_path, lock=True)
+    original = page("https://wire.example/graduates", "HONG KONG, July 19", "graduates")
+    copy = page("https://news.example/graduates", "Hong Kong (Newsdesk)", "graduates")
+    other = page("https://wire.example/gitex", "HONG KONG, July 19", "gitex")
+    first, copied, unrelated = analyse(original, watch), analyse(copy, watch), analyse(other, watch)
+    assert a.record(original, first, Tally()) is Outcome.NEW
+
+    finished: dict[str, threading.Event] = {"copy": threading.Event(), "other": threading.Event()}
+
+    def store(name: str, item: Fetched, analysis: Any) -> None:
+        b.record(item, analysis, Tally())
+        finished[name].set()
+
+    with a.serialise(first.signature):  # as while worker a stores the release again
+        threads = [
+            threading.Thread(target=store, args=("other", other, unrelated)),
+            threading.Thread(target=store, args=("copy", copy, copied)),
+        ]
+        for thread in threads:
+            thread.start()
+        assert finished["other"].wait(30)  # stored beside the held release
+        assert not finished["copy"].wait(1)  # its copy waits for it
+    assert finished["copy"].wait(30)
+    for thread in threads:
+        thread.join()
+    with stores[0].session() as session:
+        by_url = {x.url: x.cluster_id for x in q.list_articles(session, limit=10)}
+    assert by_url[copy.url] is not None and by_url[copy.url] == by_url[original.url]
+    assert by_url[other.url] is None
+    for store_ in stores:
+        store_.close()
+
+
 def test_two_workers_starting_at_once_record_the_sources_once(tmp_path: Path) -> None:
     """Each worker upserts the configured sources as it starts; at the same moment on a
     fresh store that must give one row per source, never a unique-key error."""
@@ -191,7 +226,7 @@ def test_a_headline_and_its_article_stored_at_once_give_one_article(tmp_path: Pa
         )  # fmt: skip
 
         def keep(item: Headline = headline) -> object:
-            with a.serialise():
+            with a.serialise(None):
                 return keep_headline(stores[0], watch, None, item)
 
         together(keep, lambda: b.record(article, analysis, Tally()))  # noqa: B023
@@ -200,3 +235,27 @@ def test_a_headline_and_its_article_stored_at_once_give_one_article(tmp_path: Pa
     assert urls == sorted(f"https://news.example/{r}" for r in RELEASES)
     for store in stores:
         store.close()
+
+
+def test_the_shared_index_matches_as_the_in_memory_one(tmp_path: Path) -> None:
+    """The workers' index asks Redis for all bands at once: it must find what datasketch's
+    in-memory index finds, and forget a revised page's old text as datasketch does."""
+    from crawler.dedupe import NearDuplicates, signature
+
+    shared = SharedNearDuplicates(0.5, redis_server.new_url(), LSH_BASENAME, SIGNATURES)
+    local = NearDuplicates(0.5)
+    texts = {i: f"{dateline} — {RELEASES[r]}" for i, (dateline, r) in enumerate(
+        (d, r) for r in RELEASES for d in ("HONG KONG, July 19", "Hong Kong (Newsdesk)")
+    )}  # fmt: skip
+    for key, text in texts.items():
+        shared.add(key, signature(text))
+        local.add(key, signature(text))
+    for text in texts.values():
+        assert shared.matches(signature(text)) == local.matches(signature(text))
+        assert len(shared.matches(signature(text))) == 2  # itself and its copy
+    revised = signature(RELEASES["occupancy"])
+    shared.add(0, revised)  # page 0 now says something else
+    local.add(0, revised)
+    assert 0 not in shared.matches(signature(texts[0]))
+    assert shared.matches(revised) == local.matches(revised)
+    assert 0 in shared.matches(revised)

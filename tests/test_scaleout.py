@@ -137,9 +137,7 @@ def frontier_cli(tmp_path: Path, site: SampleSite, **crawl: object) -> Cli:
     config = write_config(
         tmp_path / "config.yaml", site.base_url, frontier=redis_server.new_url(), **crawl
     )
-    cli = Cli(config, database_url(tmp_path), tmp_path)
-    cli("db", "upgrade")  # once, before several processes open the store
-    return cli
+    return Cli(config, database_url(tmp_path), tmp_path)
 
 
 def test_two_workers_store_every_article_once_and_fetch_every_page_once(
@@ -211,6 +209,41 @@ def test_a_worker_killed_mid_crawl_loses_nothing(
     after = json.loads(cli("crawl", "--status", "--json").stdout)
     assert after["queued"] == 0
     assert sum(w["taken"] for w in after["workers"]) == 0
+
+
+def test_a_worker_stopped_with_sigterm_gives_back_what_it_holds_and_prints_its_summary(
+    tmp_path: Path, reference: dict[str, tuple[int, int | None]], workers: object
+) -> None:
+    with SampleSite() as site:
+        site.delay = 0.3  # slow enough to be stopped with requests taken and unfinished
+        cli = frontier_cli(tmp_path, site, worker_idle=30, concurrency_per_domain=4)
+        cli("crawl", "--seed")
+        group = workers(cli)  # type: ignore[operator]
+        stopped = group.start()
+        deadline = time.monotonic() + 120
+        while len(stored(cli.db_url)) < 3:  # some articles committed, most not yet
+            assert stopped.poll() is None and time.monotonic() < deadline
+            time.sleep(0.2)
+        asked = time.monotonic()
+        stopped.send_signal(signal.SIGTERM)
+        out = group.finish(stopped)  # exits 0, long before its 30 s of idling
+        took = time.monotonic() - asked
+        status = json.loads(cli("crawl", "--status", "--json").stdout)
+        runs = stored_runs(cli.db_url)
+
+        site.delay = 0
+        group.finish(group.start())
+        base = site.base_url
+
+    assert took < 20
+    assert "source" in out  # the crawl summary
+    assert runs and {status for _source, status in runs} == {"stopped"}
+    assert sum(w["taken"] for w in status["workers"]) == 0  # nothing held back
+    assert status["queued"] > 0  # what it had not done waits for the next worker
+    articles = {url.removeprefix(base): value for url, value in stored(cli.db_url).items()}
+    assert set(articles) == set(reference)  # and the next worker did it
+    assert versions(articles) == versions(reference)
+    assert clusters(articles, "") == clusters(reference, "")
 
 
 def test_per_domain_limits_hold_across_workers(tmp_path: Path, workers: object) -> None:

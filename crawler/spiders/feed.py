@@ -99,7 +99,7 @@ class SearchSpider(FeedSpider):
         item = Headline(title, link, publisher, source.get("href") or None, hints.published)
         # Under the lock crawl workers store pages under: a headline and its article stored
         # at once by two workers would otherwise both be kept, neither seeing the other.
-        with self.context.processor.serialise():
+        with self.context.processor.serialise(None):  # every page writer out of the way
             kept = keep_headline(
                 self.context.store,
                 self.context.watch,
