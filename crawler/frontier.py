@@ -23,6 +23,7 @@ import json
 import os
 import pickle
 import socket
+import time
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -263,6 +264,27 @@ class Frontier:
 
     def free_slot(self, domain: str, token: str) -> None:
         self.redis.zrem(f"{PREFIX}:slots:{domain}", token)
+
+
+def status_record(frontier: Frontier) -> dict[str, Any]:
+    """The frontier's state as `pressmon crawl --status --json` and `/api/frontier` show it."""
+    state = frontier.status()
+    clock = frontier.now()
+    workers = [
+        {
+            "worker": w.name,
+            "host": w.host,
+            "pid": w.pid,
+            "alive": w.alive,
+            "last_heartbeat": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(w.heartbeat)),
+            "seconds_ago": round(clock - w.heartbeat, 1),
+            "taken": w.taken,
+        }
+        for w in state.workers
+    ]
+    return {"frontier": state.url, "queued": state.queued, "claimed": state.seen} | {
+        "workers": workers
+    }
 
 
 def new_worker_id() -> str:

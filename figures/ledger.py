@@ -7,6 +7,7 @@ kept as the reviewer left them, and a dismissal feeds back into the record.
 Crawls run side by side as separate processes: every change to mentions and flags
 happens under the store's figures lock (`store.writes.lock_figures`), so a replay
 reads the record the previous one left and never adds a flag another one added.
+Deferred mention writes (a crawl's pages) hold it shared, side by side.
 """
 
 from __future__ import annotations
@@ -93,7 +94,8 @@ class Ledger:
         """Store `version`'s mentions (the article's earlier ones stop counting); new flags.
 
         `evidence` dates an undated article (see `as_of`)."""
-        w.lock_figures(session)
+        # Deferred, this writes one article's mentions and replays nothing: beside others.
+        w.lock_figures(session, shared=self.deferred)
         when = as_of(article, evidence)
         earlier = q.current_mentions_of_article(session, article.id)
         w.retire_mentions(session, article.id)

@@ -8,7 +8,6 @@ command itself (`crawl`) lives in `pressmon.cli`; these are its three other mode
 from __future__ import annotations
 
 import json
-import time
 
 import click
 
@@ -74,31 +73,19 @@ def work(app: App, worker: str | None) -> list[int]:
 def status(app: App, as_json: bool) -> None:
     """The frontier's length and every worker seen, with its last heartbeat."""
     url = frontier_url(app)
-    from crawler.frontier import Frontier
+    from crawler.frontier import Frontier, status_record
 
-    frontier = Frontier(url).check()
-    state = frontier.status()
-    clock = frontier.now()
-    workers = [
-        {
-            "worker": w.name,
-            "host": w.host,
-            "pid": w.pid,
-            "alive": w.alive,
-            "last_heartbeat": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(w.heartbeat)),
-            "seconds_ago": round(clock - w.heartbeat, 1),
-            "taken": w.taken,
-        }
-        for w in state.workers
-    ]
+    record = status_record(Frontier(url).check())
     if as_json:
-        record = {"frontier": state.url, "queued": state.queued, "claimed": state.seen}
-        click.echo(json.dumps(record | {"workers": workers}, indent=2))
+        click.echo(json.dumps(record, indent=2))
         return
-    click.echo(f"frontier {state.url}: {state.queued} requests queued, {state.seen} pages claimed")
-    if not workers:
+    click.echo(
+        f"frontier {record['frontier']}: {record['queued']} requests queued, "
+        f"{record['claimed']} pages claimed"
+    )
+    if not record["workers"]:
         click.echo("no worker seen yet")
-    for w in workers:
+    for w in record["workers"]:
         state_word = "alive" if w["alive"] else "gone"
         click.echo(
             f"  {w['worker']}  {state_word}  last heartbeat {w['last_heartbeat']} "

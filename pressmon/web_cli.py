@@ -45,6 +45,7 @@ def web_app(
         token=token,
         allowed_hosts=allowed_hosts,
         catalogue=config.catalogue,
+        frontier_url=config.crawl.frontier,
     )
 
 

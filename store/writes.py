@@ -432,17 +432,21 @@ def add_mentions(session: Session, rows: Sequence[NewMention]) -> list[FigureMen
 FIGURES_LOCK = 0x70726573  # PostgreSQL advisory lock key of the figures lock ("pres")
 
 
-def lock_figures(session: Session) -> None:
+def lock_figures(session: Session, *, shared: bool = False) -> None:
     """Hold the store's figures lock until the session's transaction ends.
 
     Concurrent crawls replay the series they touched; a replay that read the record
     while another was writing would add flags twice or drop the other's, so replays
-    (and the mention writes they read) take turns. PostgreSQL: a transaction-level
-    advisory lock. SQLite: the database's write lock, taken before the first read
-    (`BEGIN IMMEDIATE`); a transaction that has written already holds it. Re-entrant.
+    (and the mention writes they read) take turns. Writing one article's mentions
+    without replaying (a crawl's deferred ledger) reads nothing of other articles, so
+    such writers hold the lock `shared`: they go side by side and only wait for a
+    replay. PostgreSQL: a transaction-level advisory lock. SQLite: the database's write
+    lock, taken before the first read (`BEGIN IMMEDIATE`); a transaction that has
+    written already holds it. Re-entrant.
     """
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(select(func.pg_advisory_xact_lock(FIGURES_LOCK)))
+        take = func.pg_advisory_xact_lock_shared if shared else func.pg_advisory_xact_lock
+        session.execute(select(take(FIGURES_LOCK)))
         return
     driver = session.connection().connection.driver_connection
     if not getattr(driver, "in_transaction", True):

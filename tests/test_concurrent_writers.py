@@ -259,3 +259,59 @@ def test_the_shared_index_matches_as_the_in_memory_one(tmp_path: Path) -> None:
     assert 0 not in shared.matches(signature(texts[0]))
     assert shared.matches(revised) == local.matches(revised)
     assert 0 in shared.matches(revised)
+
+
+def test_pages_figures_are_stored_side_by_side_and_a_replay_waits_for_them(
+    tmp_path: Path,
+) -> None:
+    """A crawl's ledger defers the replay, so writing one page's mentions holds the store's
+    figures lock shared: another worker writes its page's mentions meanwhile, and only a
+    replay of the flags waits for both."""
+    from datetime import UTC, datetime
+
+    from crawler.urls import url_key
+    from figures.ledger import Ledger
+    from figures.record import series_key
+
+    (a, _b), watch, stores = workers(tmp_path, lock=True)
+    config = parse_config(yaml.safe_load(sample_config("http://127.0.0.1:8765")), "sample")
+    items = {r: page(f"https://wire.example/{r}", "HONG KONG, July 19", r) for r in RELEASES}
+    analyses = {r: analyse(item, watch, config.catalogue) for r, item in items.items()}
+    for release, item in items.items():
+        a.record(item, analyses[release], Tally())  # no ledger here: the articles only
+    assert analyses["graduates"].mentions and analyses["gitex"].mentions
+    now = datetime.now(UTC)
+
+    def write_mentions(session: Any, release: str) -> None:
+        article = q.article_by_key(session, url_key(items[release].url))
+        assert article is not None
+        version = q.current_version(session, article.id)
+        assert version is not None
+        mentions = analyses[release].mentions
+        Ledger(watch.name, deferred=True).record_version(session, article, version, mentions, now)
+
+    done = {"other page": threading.Event(), "replay": threading.Event()}
+
+    def other_page() -> None:
+        with stores[1].session() as session:
+            write_mentions(session, "gitex")
+        done["other page"].set()
+
+    def replay() -> None:
+        keys = {series_key(m) for m in analyses["graduates"].mentions}
+        with stores[1].session() as session:
+            Ledger(watch.name).refresh(session, keys, now)
+        done["replay"].set()
+
+    threads = [threading.Thread(target=other_page), threading.Thread(target=replay)]
+    with stores[0].session() as session:
+        write_mentions(session, "graduates")  # its transaction stays open, holding the lock
+        threads[0].start()
+        assert done["other page"].wait(30)  # written beside it
+        threads[1].start()
+        assert not done["replay"].wait(1)  # the replay waits for the page
+    assert done["replay"].wait(30)
+    for thread in threads:
+        thread.join()
+    for store in stores:
+        store.close()

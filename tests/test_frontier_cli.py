@@ -56,3 +56,31 @@ def test_one_mode_at_a_time(cli: Cli) -> None:
     assert "one of --seed, --worker and --status" in line
     line = _one_line_error(cli("crawl", "--worker", "--source", "wire", check=False))
     assert "--source" in line
+
+
+def _frontier_api(cli: Cli) -> tuple[int, dict]:
+    """`GET /api/frontier` of the web app `pressmon serve` would run on this config."""
+    from fastapi.testclient import TestClient
+
+    from pressmon.config import load_config
+    from pressmon.web_cli import web_app
+    from store import Store
+
+    store = Store(cli.db_url)
+    try:
+        with TestClient(web_app(store, load_config(cli.config))) as client:
+            response = client.get("/api/frontier")
+            return response.status_code, response.json()
+    finally:
+        store.close()
+
+
+def test_the_web_app_says_why_it_shows_no_frontier(cli: Cli) -> None:
+    status, body = _frontier_api(cli)
+    assert status == 404 and "crawl.frontier is not set" in body["detail"]
+    url = f"redis://127.0.0.1:{_closed_port()}/0"
+    data = yaml.safe_load(cli.config.read_text(encoding="utf-8"))
+    data["crawl"]["frontier"] = url
+    cli.config.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    status, body = _frontier_api(cli)
+    assert status == 503 and f"frontier {url}" in body["detail"]

@@ -270,6 +270,18 @@ def test_per_domain_limits_hold_across_workers(tmp_path: Path, workers: object) 
     assert gaps[len(gaps) // 10] >= 0.25 * 0.9
 
 
+def test_the_web_app_shows_what_crawl_status_shows(tmp_path: Path) -> None:
+    from tests.test_frontier_cli import _frontier_api
+
+    with SampleSite() as site:
+        cli = frontier_cli(tmp_path, site)
+        cli("crawl", "--seed", "--source", "wire")
+        shown = json.loads(cli("crawl", "--status", "--json").stdout)
+        status, served = _frontier_api(cli)
+    assert status == 200 and served == shown
+    assert served["queued"] == 1 and served["workers"] == []
+
+
 def test_the_scheduler_seeds_the_frontier_instead_of_crawling(
     tmp_path: Path, workers: object
 ) -> None:

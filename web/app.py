@@ -19,7 +19,7 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 from figures.catalogue import Catalogue, load_catalogue
 from figures.ledger import Ledger
 from store import Store
-from web import api, pages
+from web import api, frontier, pages
 from web.access import AUTH_COOKIE, SESSION_COOKIE, Access, new_session_id
 
 
@@ -68,11 +68,13 @@ def create_app(
     token: str | None = None,
     allowed_hosts: Sequence[str] | None = None,
     catalogue: Catalogue | None = None,
+    frontier_url: str | None = None,
 ) -> FastAPI:
     """The app over `store`, showing figures of `watched` (a `window_days` conflict window)
     and `version` in its API description. With `token`, every request must carry it; with
     `allowed_hosts`, other Host headers are refused (against DNS rebinding of a loopback
-    server). Metrics show under their labels in `catalogue` (default: the shipped one).
+    server). Metrics show under their labels in `catalogue` (default: the shipped one);
+    `frontier_url` (crawl.frontier) is the shared crawl `/api/frontier` reports on.
     The shell composes these from its configuration; the app never reads it."""
     app = FastAPI(
         title="pressmon",
@@ -88,6 +90,8 @@ def create_app(
     app.state.access = Access(token=token)
     app.include_router(pages.router)
     app.include_router(api.router)
+    app.state.frontier_url = frontier_url
+    app.include_router(frontier.router)
     app.middleware("http")(_gate)
     if allowed_hosts:
         app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(allowed_hosts))
