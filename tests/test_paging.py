@@ -504,3 +504,19 @@ def test_the_metric_page_charts_the_whole_series_over_a_page_of_statements(
         found = re.search(r'class="next" rel="next" href="([^"]+)"', page.text)
         path = found[1].replace("&amp;", "&") if found else None
     assert len(shown) == 121
+
+
+def test_a_snippet_is_found_where_it_first_stands_in_either_script() -> None:
+    """The snippet's place in the text is looked up reading no more of it than needed, and
+    is the place a lookup in the whole normalised text gives."""
+    from figures.script import simplify
+    from store.search import _first, _spaced, in_original, indexed
+
+    original = "HKSTP 的科學園很大。香港科学园也在沙田，科學園。Science Park 科學園"
+    spaced, normalised = _spaced(original), indexed(original)
+    for size in (1, 3, 7, 20):
+        for start in range(len(normalised) - size):
+            fragment = normalised[start : start + size]
+            assert _first(fragment, spaced) == simplify(spaced).find(fragment), fragment
+    assert in_original("\ue000科  学  园\ue001  很", original) == "[科學園]很"
+    assert in_original("\ue000科  学  园\ue001  也", original) == "[科学园]也"
