@@ -171,6 +171,89 @@ def test_sixteen_clients_get_what_one_gets(served: tuple[Store, int, int]) -> No
         assert json.loads(body) == json.loads(alone[path]), path
 
 
+def _sockets_by_process(server_pid: int, port: int) -> dict[int, tuple[set[str], int]]:
+    """For each process of the server: the listening sockets on `port` it holds and how many
+    established connections (read from /proc: the sockets of /proc/net/tcp on that port,
+    then each process's open fds)."""
+    listening, established = set(), set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            if int(fields[1].rsplit(":", 1)[1], 16) == port:
+                inode = f"socket:[{fields[9]}]"
+                {"0A": listening, "01": established}.get(fields[3], set()).add(inode)
+    pids = [server_pid] + [
+        int(stat.parent.name)
+        for stat in Path("/proc").glob("[0-9]*/stat")
+        if _parent_of(stat) == server_pid
+    ]
+    held = {}
+    for pid in pids:
+        links = {_link(fd) for fd in Path(f"/proc/{pid}/fd").iterdir()}
+        held[pid] = (links & listening, len(links & established))
+    return held
+
+
+def _parent_of(stat: Path) -> int | None:
+    try:
+        return int(stat.read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def _link(fd: Path) -> str:
+    try:
+        return os.readlink(fd)
+    except OSError:
+        return ""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_every_worker_takes_a_share_of_clients_arriving_together(tmp_path: Path) -> None:
+    store = Store(database_url(tmp_path))
+    _add(store, [("one", date(2024, 1, 1), "en", "HKSTP")])
+    server = subprocess.Popen(
+        [
+            *(sys.executable, "-m", "pressmon", "serve", "--port", "0", "--db", store.url),
+            *("--workers", "2"),
+        ],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PRESSMON_CONFIG": str(ROOT / "config.yaml")},
+    )
+    try:
+        assert server.stdout is not None
+        line = server.stdout.readline()
+        port = int(line.split("http://", 1)[1].split("/", 1)[0].rsplit(":", 1)[1])
+        time.sleep(1)  # both workers listening
+        clients = [http.client.HTTPConnection("127.0.0.1", port, timeout=60) for _ in range(16)]
+        together = threading.Barrier(16)
+
+        def ask(client: http.client.HTTPConnection) -> int:
+            together.wait()
+            client.request("GET", "/api/articles?limit=1")
+            response = client.getresponse()
+            response.read()
+            return response.status
+
+        with ThreadPoolExecutor(16) as pool:
+            assert list(pool.map(ask, clients)) == [200] * 16
+        held = _sockets_by_process(server.pid, port)
+        for client in clients:
+            client.close()
+    finally:
+        server.terminate()
+        server.communicate(timeout=30)
+        store.close()
+    assert len(held) == 2, held
+    (first, first_clients), (second, second_clients) = held.values()
+    # each worker its own listening socket, which the kernel deals connections out to
+    assert len(first) == len(second) == 1 and first != second, held
+    assert first_clients + second_clients == 16
+    assert first_clients and second_clients, f"one worker took every client: {held}"
+
+
 def test_served_connections_send_without_waiting_for_acks() -> None:
     """A response's body must not wait for the client's delayed ACK of its headers: the
     listening socket is one asyncio sets TCP_NODELAY on for each connection it accepts."""
