@@ -27,7 +27,7 @@ from sqlalchemy import (
     or_,
     select,
 )
-from sqlalchemy.orm import Session, aliased, selectinload
+from sqlalchemy.orm import Session, aliased, joinedload, selectinload
 
 from store.kinds import SourceKind
 from store.models import (
@@ -316,10 +316,11 @@ def _filtered(query: Select[Any], f: ArticleFilters) -> Select[Any]:
 
 
 def _listed(query: Select[Any]) -> Select[Any]:
-    """Load what a listing shows: the source and each version's number, not its text."""
+    """Load what a listing shows: the source (joined: one query fewer a page) and each
+    version's number, not its text."""
     return query.options(
         selectinload(Article.versions).load_only(ArticleVersion.number),
-        selectinload(Article.source),
+        joinedload(Article.source),
     )
 
 
