@@ -33,8 +33,10 @@ def web_app(
     *,
     token: str | None = None,
     allowed_hosts: Sequence[str] | None = None,
+    threads: int | None = None,
 ) -> FastAPI:
-    """The web app over `store`, given what it shows from the shell's config and version."""
+    """The web app over `store`, given what it shows from the shell's config and version;
+    `threads` overrides web.threads."""
     from web.app import create_app  # FastAPI loads only for the commands that serve
 
     return create_app(
@@ -45,6 +47,7 @@ def web_app(
         token=token,
         allowed_hosts=allowed_hosts,
         catalogue=config.catalogue,
+        threads=threads or config.web.threads,
     )
 
 
@@ -100,7 +103,14 @@ def worker_sockets(host: str, port: int, workers: int) -> list[socket.socket]:
     show_default=True,
     help="Server processes sharing the port (one per core puts every core to work).",
 )
-def serve_cmd(app: App, host: str | None, port: int | None, workers: int) -> None:
+@click.option(
+    "--threads",
+    type=click.IntRange(1, 64),
+    help="Requests each server process works on at once (default: web.threads, 2).",
+)
+def serve_cmd(
+    app: App, host: str | None, port: int | None, workers: int, threads: int | None
+) -> None:
     """Serve the web app and its JSON API until Ctrl-C.
 
     On loopback no token is needed. Any other address needs an access token in
@@ -112,7 +122,7 @@ def serve_cmd(app: App, host: str | None, port: int | None, workers: int) -> Non
     \b
     Example:
       pressmon serve --port 8080
-      pressmon serve --workers 2
+      pressmon serve --workers 2 --threads 2
       PRESSMON_WEB_TOKEN=s3cret pressmon serve --host 0.0.0.0
     """
 
@@ -128,6 +138,7 @@ def serve_cmd(app: App, host: str | None, port: int | None, workers: int) -> Non
         app.config,
         token=token,
         allowed_hosts=LOOPBACK_NAMES if is_loopback(host) and ":" not in host else None,
+        threads=threads,
     )
     try:
         sockets = worker_sockets(host, port, workers)

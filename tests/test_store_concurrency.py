@@ -296,3 +296,24 @@ def test_postgresql_reads_take_no_parallel_plan(tmp_path: Path) -> None:
                 s.rollback()
     finally:
         store.close()
+
+
+def test_each_process_works_on_a_few_requests_at_once(tmp_path: Path) -> None:
+    """web.threads (default 2) requests at once per process, not anyio's 40: 8 CPU-bound
+    requests sharing one process's interpreter each took 8 times as long."""
+    import anyio.to_thread
+    from fastapi.testclient import TestClient
+
+    from pressmon.config import load_config
+    from pressmon.web_cli import web_app
+
+    store = Store(database_url(tmp_path))
+    config = load_config(ROOT / "config.yaml")
+    try:
+        for threads, app in [(2, web_app(store, config)), (5, web_app(store, config, threads=5))]:
+            with TestClient(app) as client:
+                limiter = client.portal.call(anyio.to_thread.current_default_thread_limiter)
+                assert limiter.total_tokens == threads
+                assert client.get("/api/articles").status_code == 200
+    finally:
+        store.close()
