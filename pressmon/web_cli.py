@@ -78,14 +78,17 @@ def worker_sockets(host: str, port: int, workers: int) -> list[socket.socket]:
     and the kernel deals connections out between them: on one shared socket, the process
     whose event loop woke first accepted every waiting connection, so 16 keep-alive clients
     arriving together were all served by one process while the others idled. Elsewhere the
-    processes share one socket."""
+    processes share one socket. A port something already listens on is refused (OSError),
+    as it is for one process."""
+    alone = listening_socket(host, port)  # refused while anything listens there
     if workers == 1 or not sys.platform.startswith("linux"):
-        return [listening_socket(host, port)] * workers
-    first = listening_socket(host, port, shared=True)
-    sockets = [first]
+        return [alone] * workers
+    port = alone.getsockname()[1]
+    alone.close()  # a socket that would share the port with a second `serve` is never made
+    sockets: list[socket.socket] = []
     try:
-        for _ in range(workers - 1):
-            sockets.append(listening_socket(host, first.getsockname()[1], shared=True))
+        for _ in range(workers):
+            sockets.append(listening_socket(host, port, shared=True))
     except OSError:
         for sock in sockets:
             sock.close()

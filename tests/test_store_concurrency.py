@@ -254,6 +254,39 @@ def test_every_worker_takes_a_share_of_clients_arriving_together(tmp_path: Path)
     assert first_clients and second_clients, f"one worker took every client: {held}"
 
 
+def test_a_port_in_use_is_refused_for_several_workers_too(tmp_path: Path) -> None:
+    """Sockets sharing a port (SO_REUSEPORT) would also share it with another server of the
+    same user: a second `serve --workers 2` on a busy port must stop, not join it."""
+    from pressmon.web_cli import worker_sockets
+
+    first = worker_sockets("127.0.0.1", 0, 2)
+    port = first[0].getsockname()[1]
+    try:
+        assert {s.getsockname()[1] for s in first} == {port}
+        for workers in (1, 2):
+            with pytest.raises(OSError):
+                worker_sockets("127.0.0.1", port, workers)
+        store = Store(database_url(tmp_path))
+        result = subprocess.run(
+            [
+                *(sys.executable, "-m", "pressmon", "serve", "--port", str(port)),
+                *("--db", store.url, "--workers", "2"),
+            ],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env={**os.environ, "PRESSMON_CONFIG": str(ROOT / "config.yaml")},
+        )
+        store.close()
+        assert result.returncode != 0
+        assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
+        assert "Traceback" not in result.stderr
+    finally:
+        for sock in first:
+            sock.close()
+
+
 def test_served_connections_send_without_waiting_for_acks() -> None:
     """A response's body must not wait for the client's delayed ACK of its headers: the
     listening socket is one asyncio sets TCP_NODELAY on for each connection it accepts."""
