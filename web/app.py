@@ -24,6 +24,7 @@ from figures.ledger import Ledger
 from store import Store
 from web import api, pages
 from web.access import AUTH_COOKIE, SESSION_COOKIE, Access, new_session_id
+from web.templating import warm
 
 
 async def _gate(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
@@ -105,6 +106,7 @@ def create_app(
         docs_url=None,  # Swagger UI and ReDoc load from a CDN; /openapi.json is served
         redoc_url=None,
     )
+    warm()  # before `serve` forks: every process starts with the templates compiled
     app.state.store = store
     app.state.watched = watched
     app.state.ledger = Ledger(watched, window_days)
