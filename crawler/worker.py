@@ -240,7 +240,7 @@ def work(
     near = SharedNearDuplicates(
         settings.near_duplicate_threshold, settings.frontier, LSH_BASENAME, SIGNATURES
     )
-    locks = WriteLocks(frontier.redis, near, ttl=max(300.0, settings.timeout))
+    locks = WriteLocks(frontier.redis, near, ttl=max(300.0, settings.timeout), worker=worker)
 
     pool = _start_pool(settings.clean_workers)
     runs: dict[str, _Run] = {}
@@ -312,10 +312,12 @@ def work(
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-        beat.stop()
         if pool is not None:
             pool.shutdown(cancel_futures=True)
-        _finish_runs(store, runs, stopping, fatal, locks.exclusive)
+        try:  # still beating: the locks it settles under are held while it is alive
+            _finish_runs(store, runs, stopping, fatal, locks.exclusive)
+        finally:
+            beat.stop()
     if fatal:
         raise fatal[0]
     return [run.run_id for run in runs.values()]

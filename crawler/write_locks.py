@@ -11,8 +11,9 @@ key in common store side by side.
 A few steps need every page writer out of the way: keeping a news-search headline (it is
 matched to its article by title, not by text) and settling a run's flags. They take the
 gate exclusively: no new page lock is granted from the moment one asks, and it goes
-ahead once the page locks held drain. Every lock expires after `ttl` seconds, so a
-worker killed holding one blocks the others no longer than that.
+ahead once the page locks held drain. A lock names its worker: once that worker's
+heartbeat key has expired (it was killed), its locks count as free, and every lock
+expires after `ttl` seconds in any case.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from contextlib import AbstractContextManager, contextmanager
 import redis
 
 from crawler.dedupe import NearDuplicates
+from crawler.frontier import alive_key
 
 PREFIX = "pressmon:lock"
 GATE = f"{PREFIX}:gate"  # the exclusive holder, or one asking to be
@@ -32,16 +34,25 @@ HOLDERS = f"{PREFIX}:holders"  # sorted set: page lock token -> when it expires 
 WAIT = 0.005  # seconds between attempts while a key is held
 ASKING_TTL = 5.0  # seconds an exclusive request holds off page locks unless renewed
 
-# KEYS: gate, holders, then a page's keys. ARGV: token, ttl ms, mode, asking ttl ms.
-# 1 when granted; else 0, and the caller asks again.
+# KEYS: gate, holders, then a page's keys. ARGV: token ("worker|random"), ttl ms, mode,
+# asking ttl ms, the prefix of the workers' heartbeat keys. 1 when granted; else 0, and
+# the caller asks again. A token whose worker's heartbeat key is gone holds nothing.
 _ACQUIRE = """
+local function live(value)
+  if not value then return false end
+  local worker = string.match(value, '^(.*)|[^|]*$')
+  return worker ~= nil and redis.call('EXISTS', ARGV[5] .. worker) == 1
+end
 local t = redis.call('TIME')
 local ms = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local token, ttl = ARGV[1], tonumber(ARGV[2])
 local gate = redis.call('GET', KEYS[1])
 if ARGV[3] == 'exclusive' then
-  if gate and gate ~= token then return 0 end
+  if gate and gate ~= token and live(gate) then return 0 end
   redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', ms)
+  for _, holder in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
+    if not live(holder) then redis.call('ZREM', KEYS[2], holder) end
+  end
   if redis.call('ZCARD', KEYS[2]) > 0 then
     redis.call('SET', KEYS[1], token, 'PX', tonumber(ARGV[4]))
     return 0
@@ -49,9 +60,9 @@ if ARGV[3] == 'exclusive' then
   redis.call('SET', KEYS[1], token, 'PX', ttl)
   return 1
 end
-if gate then return 0 end
+if gate and live(gate) then return 0 end
 for i = 3, #KEYS do
-  if redis.call('EXISTS', KEYS[i]) == 1 then return 0 end
+  if live(redis.call('GET', KEYS[i])) then return 0 end
 end
 for i = 3, #KEYS do redis.call('SET', KEYS[i], token, 'PX', ttl) end
 redis.call('ZADD', KEYS[2], ms + ttl, token)
@@ -71,8 +82,10 @@ return 1
 class WriteLocks:
     """A page's locks (`page`) and the exclusive gate (`exclusive`), shared by workers."""
 
-    def __init__(self, client: redis.Redis, near: NearDuplicates, ttl: float) -> None:
-        self.client, self.near, self.ttl = client, near, ttl
+    def __init__(self, client: redis.Redis, near: NearDuplicates, ttl: float, worker: str) -> None:
+        """`worker`: the name whose heartbeat key (`crawler.frontier.alive_key`) keeps this
+        process's locks held."""
+        self.client, self.near, self.ttl, self.worker = client, near, ttl, worker
         self._acquire = client.register_script(_ACQUIRE)
         self._release = client.register_script(_RELEASE)
 
@@ -94,9 +107,15 @@ class WriteLocks:
 
     @contextmanager
     def _hold(self, keys: Sequence[str], mode: str) -> Iterator[None]:
-        token = uuid.uuid4().hex
+        token = f"{self.worker}|{uuid.uuid4().hex}"
         names = [GATE, HOLDERS, *keys]
-        args: list[str | int] = [token, int(self.ttl * 1000), mode, int(ASKING_TTL * 1000)]
+        args: list[str | int] = [
+            token,
+            int(self.ttl * 1000),
+            mode,
+            int(ASKING_TTL * 1000),
+            alive_key(""),
+        ]
         while not self._acquire(keys=names, args=args):
             time.sleep(WAIT)
         try:

@@ -9,6 +9,7 @@ tests/redis_server.py.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ import yaml
 
 import crawler.clean  # noqa: F401 - the cleaning code, imported once here as a cleaning worker does
 from crawler.dedupe import SharedNearDuplicates
-from crawler.frontier import LSH_BASENAME, SIGNATURES, Frontier
+from crawler.frontier import LSH_BASENAME, SIGNATURES, Frontier, alive_key
 from crawler.items import Fetched
 from crawler.process import Outcome, PageProcessor, Tally, analyse
 from crawler.write_locks import WriteLocks
@@ -99,7 +100,9 @@ def workers(tmp_path: Path, lock: bool) -> tuple[list[PageProcessor], Any, list[
         store = Store(url)
         frontier = Frontier(redis_url)
         near = SharedNearDuplicates(0.5, redis_url, LSH_BASENAME, SIGNATURES)
-        locks = WriteLocks(frontier.redis, near, ttl=60)
+        name = f"worker-{len(made)}"
+        frontier.register(name, ttl=600)  # alive: its locks hold
+        locks = WriteLocks(frontier.redis, near, ttl=60, worker=name)
         serialise = locks.page if lock else None  # None: the upserts alone
         made.append(PageProcessor(store, config.watch, {}, 0.5, near=near, serialise=serialise))
         stores.append(store)
@@ -188,6 +191,30 @@ def test_a_page_unlike_the_one_being_stored_is_stored_beside_it(tmp_path: Path) 
     assert by_url[other.url] is None
     for store_ in stores:
         store_.close()
+
+
+def test_the_locks_of_a_killed_worker_hold_nothing(tmp_path: Path) -> None:
+    """A worker killed mid-page leaves its locks in Redis for `ttl`; once its heartbeat
+    key is gone, the others store the page's copies and settle flags at once."""
+    (a, b), watch, stores = workers(tmp_path, lock=True)
+    original = page("https://wire.example/graduates", "HONG KONG, July 19", "graduates")
+    copy = page("https://news.example/graduates", "Hong Kong (Newsdesk)", "graduates")
+    first, copied = analyse(original, watch), analyse(copy, watch)
+    assert a.record(original, first, Tally()) is Outcome.NEW
+    client = a.near._client  # type: ignore[attr-defined]  # the workers' Redis
+    dead = WriteLocks(client, a.near, ttl=60, worker="killed")
+    client.set(alive_key("killed"), b"1")  # alive while it takes its locks
+    held = dead.page(first.signature)
+    held.__enter__()  # and never leaves: the process is killed
+    client.delete(alive_key("killed"))  # its heartbeat key expires
+    started = time.monotonic()
+    assert b.record(copy, copied, Tally()) is Outcome.NEW
+    with b.serialise(None):  # the exclusive gate too
+        pass
+    assert time.monotonic() - started < 10  # not the locks' 60 s
+    held.__exit__(None, None, None)
+    for store in stores:
+        store.close()
 
 
 def test_two_workers_starting_at_once_record_the_sources_once(tmp_path: Path) -> None:
