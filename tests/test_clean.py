@@ -244,14 +244,15 @@ def test_one_trafilatura_pass_when_link_lists_outweigh_the_article(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """A news page whose menus and related-story lists hold more text than the story: the
-    text outside links says recall mode cannot double precision's text, so it is not run."""
+    text outside links says recall mode cannot double precision's text, so it is not run,
+    and neither are trafilatura's fallback extractors (the fast pass)."""
     import crawler.clean as clean_module
 
-    calls: list[bool] = []
+    calls: list[tuple[bool, bool]] = []  # (precision, fast) of each pass
     real = clean_module.bare_extraction
 
     def counting(*args: object, **kwargs: object) -> object:  # the real call, counted
-        calls.append(bool(kwargs.get("favor_precision")))
+        calls.append((bool(kwargs.get("favor_precision")), bool(kwargs.get("fast"))))
         return real(*args, **kwargs)
 
     monkeypatch.setattr(clean_module, "bare_extraction", counting)
@@ -266,4 +267,14 @@ def test_one_trafilatura_pass_when_link_lists_outweigh_the_article(
     found = clean_html(page.encode("utf-8"), url=URL)
     assert "1,100 technology companies" in found.text
     assert "Related story" not in found.text
-    assert calls == [True]  # precision mode only
+    assert calls == [(True, True)]  # one fast precision pass
+
+
+def test_an_article_the_fast_pass_misses_is_found_by_the_fallbacks() -> None:
+    """Text in bare inline elements, no paragraphs: trafilatura's fast pass keeps nothing,
+    so the page pays for its fallback extractors, which find the article."""
+    spans = "".join(f"<span>{paragraph}</span>" for paragraph in ARTICLE_EN)
+    page = news_page([]).replace("</article>", f"{spans}</article>")
+    found = clean_html(page.encode("utf-8"), url=URL)
+    assert "1,100 technology companies" in found.text
+    assert "Commenter" not in found.text
