@@ -429,6 +429,13 @@ def add_mentions(session: Session, rows: Sequence[NewMention]) -> list[FigureMen
     return list(session.scalars(stmt, [dict(row) for row in rows]))
 
 
+def add_mention_rows(session: Session, rows: Sequence[NewMention]) -> None:
+    """Store mentions that nothing reads back at once (new articles' first versions): one
+    executemany, no objects loaded."""
+    if rows:
+        session.execute(_insert(session, FigureMention.__table__), [dict(row) for row in rows])
+
+
 FIGURES_LOCK = 0x70726573  # PostgreSQL advisory lock key of the figures lock ("pres")
 
 
