@@ -278,3 +278,43 @@ def test_an_article_the_fast_pass_misses_is_found_by_the_fallbacks() -> None:
     found = clean_html(page.encode("utf-8"), url=URL)
     assert "1,100 technology companies" in found.text
     assert "Commenter" not in found.text
+
+
+LD_JSON = (
+    '<script type="application/ld+json">{"@type": "NewsArticle", "headline": "Park grows",'
+    ' "datePublished": "2024-03-05", "author": {"@type": "Person", "name": "Mei Chan"}}</script>'
+)
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        "",  # the <title> and the page's own markup only
+        '<meta name="author" content="Jane Reporter"><meta name="description" content="A park.">',
+        '<meta name="author" content="desk">',  # one word: a handle, not an author
+        '<meta name="twitter:site" content="@exampledaily">',
+        '<meta property="og:title" content="Park admits start-ups">'
+        '<meta property="article:published_time" content="2024-03-05T08:00:00Z">',
+        LD_JSON,
+        '<script type="application/ld+json">{"@type": "NewsArticle", "headline": </script>',
+        '<link rel="canonical" href="/2024/03/park">',
+    ],
+)
+def test_page_metadata_is_what_trafilatura_finds(head: str) -> None:
+    """Title, author, site name, description and date read as trafilatura's own
+    `extract_metadata` reads them (pressmon leaves out only the parts it does not keep)."""
+    from trafilatura import extract_metadata
+    from trafilatura.utils import load_html
+
+    from crawler.clean import page_metadata
+
+    html = news_page(ARTICLE_EN, head=head, footer='<a href="/cc" rel="license">CC BY</a>')
+    ours = page_metadata(load_html(html), URL)
+    dates = {  # how clean_html asks htmldate: the publication date, from the markup only
+        "original_date": True,
+        "extensive_search": False,
+        "max_date": datetime.date.today().isoformat(),
+    }
+    theirs = extract_metadata(load_html(html), URL, dates)
+    for field in ("title", "author", "sitename", "description", "date"):
+        assert getattr(ours, field) == getattr(theirs, field), field
