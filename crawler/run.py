@@ -44,6 +44,10 @@ def scrapy_settings(settings: CrawlSettings) -> dict[str, object]:
         "AUTOTHROTTLE_TARGET_CONCURRENCY": float(settings.concurrency_per_domain),
         "CONCURRENT_REQUESTS": settings.concurrency,
         "CONCURRENT_REQUESTS_PER_DOMAIN": settings.concurrency_per_domain,
+        # Scrapy starts this many tasks for every response's output; an article page
+        # yields one item, and a listing's requests need no waiting: 100 cost more than
+        # fetching the page.
+        "CONCURRENT_ITEMS": 16,
         "DOWNLOAD_TIMEOUT": settings.timeout,
         "DOWNLOAD_MAXSIZE": settings.max_page_bytes,
         "DOWNLOAD_WARNSIZE": settings.max_page_bytes // 2,
