@@ -10,6 +10,7 @@ scheduler starts a subprocess per crawl).
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import os
 import signal
 from collections.abc import Callable, Sequence
@@ -68,6 +69,25 @@ def scrapy_settings(settings: CrawlSettings) -> dict[str, object]:
     }
 
 
+M_MMAP_THRESHOLD = -3  # glibc's malloc.h
+
+
+def page_sized_buffers_unmapped() -> None:
+    """Have glibc give page-sized buffers (64 KB and more) their own mappings, returned
+    to the system as soon as they are freed.
+
+    By default glibc raises that threshold once such a buffer is freed, and from then on
+    keeps the bodies of all the pages a crawl handles in its heap, which they fragment: the
+    crawl process grew by 40 MB over 1,000 pages of 70 KB (`benchmarks/peers.py`). With a
+    fixed threshold it stays flat. Elsewhere than glibc nothing is changed.
+    """
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:
+        return
+    libc.mallopt(M_MMAP_THRESHOLD, 64 * 1024)
+
+
 def _ignore_interrupts() -> None:
     """In a cleaning worker: Ctrl-C is for the crawl process, which stops the workers itself."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -117,6 +137,7 @@ def crawl(
     """
     from scrapy.crawler import AsyncCrawlerProcess  # installs the reactor: import late
 
+    page_sized_buffers_unmapped()
     with store.session() as session:
         close_dead_runs(session, settings.lease_timeout)
         source_ids = w.sync_sources(session, sources)
