@@ -27,8 +27,8 @@ if TYPE_CHECKING:
     from crawler.spiders.base import SourceSpider
 
 
-NEW_BATCH = 50  # analysed pages written per transaction ...
-NEW_BATCH_SECONDS = 0.25  # ... or fewer, once the first has waited this long
+NEW_BATCH = 32  # analysed pages written per transaction ...
+NEW_BATCH_SECONDS = 0.5  # ... or fewer, once the first has waited this long
 
 
 class PageBatch:
