@@ -42,8 +42,8 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from crawler.analysis import analyse  # noqa: E402
 from crawler.items import Fetched  # noqa: E402
-from crawler.process import analyse  # noqa: E402
 from pressmon.config import Config, parse_config  # noqa: E402
 from samplesite.render import Resource  # noqa: E402
 from samplesite.server import SampleSite  # noqa: E402

@@ -17,9 +17,10 @@ from typing import TYPE_CHECKING
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
+from crawler.analysis import analyse
 from crawler.errors import CleaningError
 from crawler.items import Fetched
-from crawler.process import Outcome, PageProcessor, Pending, analyse
+from crawler.process import Outcome, PageProcessor, Pending
 from crawler.urls import url_key
 from store.errors import StoreError, WriteRefused
 

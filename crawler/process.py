@@ -1,7 +1,7 @@
 """What happens to a fetched page: clean, judge, dedupe and store it.
 
-The crawl's core, free of Scrapy: `analyse` is the CPU-bound part (cleaning,
-relevance, hashes) and may run in a worker process; `PageProcessor.record`
+The crawl's core, free of Scrapy: `crawler.analysis.analyse` is the CPU-bound part
+(cleaning, relevance, hashes) and runs in the cleaning workers; `PageProcessor.record`
 does the database part and decides what the page is — new, revised,
 unchanged, skipped as irrelevant — so a re-run never duplicates anything.
 """
@@ -9,7 +9,6 @@ unchanged, skipped as irrelevant — so a re-run never duplicates anything.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import enum
 import html
 import re
@@ -24,13 +23,12 @@ from urllib.parse import urljoin, urlsplit
 
 from sqlalchemy.orm import Session
 
-from crawler.dedupe import NearDuplicates, content_hash, signature
-from crawler.items import CleanPage, Fetched
-from crawler.relevance import Relevance, Watch
+from crawler.analysis import Analysis
+from crawler.dedupe import NearDuplicates, content_hash
+from crawler.items import Fetched
+from crawler.relevance import Watch
 from crawler.urls import url_key
-from figures.catalogue import Catalogue
 from figures.ledger import Ledger, NewVersionMentions, as_of_date
-from figures.model import Mention
 from store import Store
 from store import queries as q
 from store import writes as w
@@ -49,55 +47,6 @@ class Outcome(enum.StrEnum):
     UNCHANGED = "unchanged"
     SKIPPED = "skipped"
     ERROR = "errors"
-
-
-@dataclass(frozen=True)
-class Analysis:
-    """The pure result of looking at a page: picklable, so a worker can make it."""
-
-    page: CleanPage
-    relevance: Relevance
-    text_hash: str
-    signature: bytes
-    mentions: tuple[Mention, ...] = ()  # as_of is set when the store knows the article's date
-
-
-def analyse(fetched: Fetched, watch: Watch, catalogue: Catalogue | None = None) -> Analysis:
-    """Clean a page or a PDF, judge it and, if relevant, find its figures; CleaningError if none.
-
-    Runs in the cleaning workers: the crawl process never imports the cleaning code.
-    """
-    from crawler.clean import clean_document
-
-    page = clean_document(
-        fetched.body,
-        url=fetched.final_url,
-        content_type=fetched.content_type,
-        fallback_date=fetched.hints.published,
-        pdf_limits=fetched.limits,
-    )
-    if page.title is None and fetched.hints.title:
-        page = dataclasses.replace(page, title=fetched.hints.title)
-    return analyse_page(page, watch, catalogue)
-
-
-def analyse_page(page: CleanPage, watch: Watch, catalogue: Catalogue | None = None) -> Analysis:
-    """Judge clean text and, if relevant, find its figures (the part after cleaning)."""
-    from figures.extract import extract
-
-    relevance = watch.matcher.judge(page.title, page.text)
-    mentions: tuple[Mention, ...] = ()
-    if relevance.relevant and catalogue is not None:
-        mentions = tuple(
-            extract(
-                page.text,
-                language=page.language,
-                published=None,
-                catalogue=catalogue,
-                subject=watch.name,
-            )
-        )
-    return Analysis(page, relevance, content_hash(page.text), signature(page.text), mentions)
 
 
 @dataclass

@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from multiprocessing import get_context
 
+from crawler.analysis import ignore_interrupts
 from crawler.context import CrawlContext, KnownUrls, Progress
 from crawler.process import PageProcessor, Tally
 from crawler.relevance import Watch
@@ -88,14 +89,9 @@ def page_sized_buffers_unmapped() -> None:
     libc.mallopt(M_MMAP_THRESHOLD, 64 * 1024)
 
 
-def _ignore_interrupts() -> None:
-    """In a cleaning worker: Ctrl-C is for the crawl process, which stops the workers itself."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
-# What a cleaning worker runs (and `crawler.run`, where its initializer lives), imported
-# once by the fork server rather than by each worker.
-WORKER_MODULES = ["crawler.clean", "figures.extract", "crawler.process", "crawler.run"]
+# What a cleaning worker runs, imported once by the fork server rather than by each
+# worker; not the store's side (`crawler.process`), which workers never use.
+WORKER_MODULES = ["crawler.analysis", "crawler.clean", "figures.extract"]
 
 
 def _start_pool(workers: int | None) -> Executor | None:
@@ -110,9 +106,7 @@ def _start_pool(workers: int | None) -> Executor | None:
         return None
     context = get_context("forkserver")
     context.set_forkserver_preload(WORKER_MODULES)
-    return ProcessPoolExecutor(
-        max_workers=count, mp_context=context, initializer=_ignore_interrupts
-    )
+    return ProcessPoolExecutor(max_workers=count, mp_context=context, initializer=ignore_interrupts)
 
 
 def crawl(

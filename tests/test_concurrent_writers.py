@@ -18,10 +18,11 @@ import pytest
 import yaml
 
 import crawler.clean  # noqa: F401 - the cleaning code, imported once here as a cleaning worker does
+from crawler.analysis import analyse
 from crawler.dedupe import SharedNearDuplicates
 from crawler.frontier import CLUSTER_LOCK, LSH_BASENAME, SIGNATURES, Frontier
 from crawler.items import Fetched
-from crawler.process import Outcome, PageProcessor, Tally, analyse
+from crawler.process import Outcome, PageProcessor, Tally
 from pressmon.config import parse_config
 from samplesite import sample_config
 from store import Store
