@@ -12,18 +12,31 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Hashable, Iterable, MutableMapping
-from typing import Any
+from functools import cache, cached_property
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-from datasketch import LeanMinHash, MinHash, MinHashLSH
+# datasketch (and the scipy it imports) is loaded on first use, inside the functions: a
+# second of start-up that a crawl meeting only unchanged pages never needs.
+if TYPE_CHECKING:
+    import numpy as np
+    from datasketch import LeanMinHash, MinHashLSH
 
 NUM_PERM = 128
 SCHEME = "affine32"  # pinned: signatures in the store must stay comparable
 _WORD = re.compile(r"[^\W\d_]+|\d+", re.UNICODE)
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 SEED = 1  # datasketch's default, which the stored signatures were made with
-# The random permutations are the costly part of a new MinHash: drawn once per process.
-_PERMUTATIONS = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME).permutations
+
+
+@cache
+def _permutations() -> tuple[np.ndarray, np.ndarray]:
+    """The random permutations, the costly part of a new MinHash: drawn once per process."""
+    from datasketch import MinHash
+
+    permutations: tuple[np.ndarray, np.ndarray] = MinHash(
+        num_perm=NUM_PERM, seed=SEED, scheme=SCHEME
+    ).permutations
+    return permutations
 
 
 def content_hash(data: bytes | str) -> str:
@@ -48,7 +61,10 @@ def signature(text: str, shingle: int = 3) -> bytes:
     """A MinHash of the text's token shingles, as bytes for the store."""
     tokens = _tokens(text)
     grams = {" ".join(tokens[i : i + shingle]) for i in range(max(1, len(tokens) - shingle + 1))}
-    mh = MinHash(num_perm=NUM_PERM, seed=SEED, permutations=_PERMUTATIONS, scheme=SCHEME)
+    import numpy as np
+    from datasketch import MinHash
+
+    mh = MinHash(num_perm=NUM_PERM, seed=SEED, permutations=_permutations(), scheme=SCHEME)
     mh.update_batch([g.encode("utf-8") for g in grams])
     packed: bytes = mh.hashvalues.astype(np.uint64).tobytes()
     return packed
@@ -56,6 +72,9 @@ def signature(text: str, shingle: int = 3) -> bytes:
 
 def _minhash(sig: bytes) -> LeanMinHash:
     """A stored signature, ready to compare: no permutations needed, so none are drawn."""
+    import numpy as np
+    from datasketch import LeanMinHash
+
     return LeanMinHash(seed=SEED, hashvalues=np.frombuffer(sig, dtype=np.uint64), scheme=SCHEME)
 
 
@@ -69,8 +88,13 @@ class NearDuplicates:
 
     def __init__(self, threshold: float) -> None:
         self.threshold = threshold
-        self._lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
         self._sigs: MutableMapping[Any, bytes] = {}
+
+    @cached_property
+    def _lsh(self) -> MinHashLSH:
+        from datasketch import MinHashLSH
+
+        return MinHashLSH(threshold=self.threshold, num_perm=NUM_PERM)
 
     def __len__(self) -> int:
         return len(self._sigs)
@@ -123,6 +147,7 @@ class SharedNearDuplicates(NearDuplicates):
 
     def __init__(self, threshold: float, redis_url: str, basename: bytes, signatures: str) -> None:
         import redis
+        from datasketch import MinHashLSH
 
         self.threshold = threshold
         options = redis.connection.parse_url(redis_url)

@@ -235,9 +235,15 @@ class PageProcessor:
         self._batch = UnchangedBatch()
         self.serialise = serialise
         self.near = near if near is not None else NearDuplicates(near_duplicate_threshold)
-        if near is None or len(near) == 0:
-            with store.session() as session:
+        self._near_filled = near is not None and len(near) > 0
+
+    def _fill_near(self) -> None:
+        """Fill the near-duplicate index from the store, before the first relevant page is
+        written (a crawl that meets only unchanged pages never loads it)."""
+        if not self._near_filled:
+            with self.store.session() as session:
                 self.near.add_all(q.current_signatures(session))
+            self._near_filled = True
 
     # -- before analysis: is there anything to do? -------------------------------------------
     def settle_unchanged(
@@ -308,6 +314,8 @@ class PageProcessor:
     def _write(self, pages: Sequence[Pending]) -> list[Outcome]:
         """The pages' writes and their run's counts in one transaction; the tallies after."""
         relevant = any(page.analysis.relevance.relevant for page in pages)
+        if relevant:
+            self._fill_near()
         lock = self.serialise() if relevant else nullcontext()
         with lock, self.store.session() as session:
             results = self._store(session, pages)

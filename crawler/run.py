@@ -91,7 +91,7 @@ def page_sized_buffers_unmapped() -> None:
 
 # What a cleaning worker runs, imported once by the fork server rather than by each
 # worker; not the store's side (`crawler.process`), which workers never use.
-WORKER_MODULES = ["crawler.analysis", "crawler.clean", "figures.extract"]
+WORKER_MODULES = ["crawler.analysis", "crawler.clean", "figures.extract", "datasketch"]
 
 
 def _start_pool(workers: int | None) -> Executor | None:
