@@ -413,8 +413,9 @@ class GeneratedSite:
         return self.resources.get(path)
 
     def serve(self) -> SampleSite:
-        """The sample newsroom's server (conditional GET, request log) serving this site."""
-        return SampleSite(resolver=self.get)
+        """The sample newsroom's server (conditional GET, request log) serving this site,
+        with persistent connections, as news sites have them."""
+        return SampleSite(resolver=self.get, keep_alive=True)
 
 
 def statuses(server: SampleSite, since: int = 0) -> Counter[int]:
