@@ -66,6 +66,10 @@ def analyse_page(page: CleanPage, watch: Watch, catalogue: Catalogue | None = No
     return Analysis(page, relevance, content_hash(page.text), signature(page.text), mentions)
 
 
-def ignore_interrupts() -> None:
-    """A cleaning worker's start: Ctrl-C is for the crawl process, which stops the workers."""
+def start_worker() -> None:
+    """A cleaning worker's start: Ctrl-C is for the crawl process, which stops the workers;
+    the fork server's imports live as long as the worker (`crawler.memory`)."""
+    from crawler.memory import tune_memory
+
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    tune_memory()

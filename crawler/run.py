@@ -10,15 +10,15 @@ scheduler starts a subprocess per crawl).
 from __future__ import annotations
 
 import asyncio
-import ctypes
 import os
 import signal
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from multiprocessing import get_context
 
-from crawler.analysis import ignore_interrupts
+from crawler.analysis import start_worker
 from crawler.context import CrawlContext, KnownUrls, Progress
+from crawler.memory import tune_memory
 from crawler.process import PageProcessor, Tally
 from crawler.relevance import Watch
 from crawler.settings import CrawlSettings
@@ -70,25 +70,6 @@ def scrapy_settings(settings: CrawlSettings) -> dict[str, object]:
     }
 
 
-M_MMAP_THRESHOLD = -3  # glibc's malloc.h
-
-
-def page_sized_buffers_unmapped() -> None:
-    """Have glibc give page-sized buffers (64 KB and more) their own mappings, returned
-    to the system as soon as they are freed.
-
-    By default glibc raises that threshold once such a buffer is freed, and from then on
-    keeps the bodies of all the pages a crawl handles in its heap, which they fragment: the
-    crawl process grew by 40 MB over 1,000 pages of 70 KB (`benchmarks/peers.py`). With a
-    fixed threshold it stays flat. Elsewhere than glibc nothing is changed.
-    """
-    try:
-        libc = ctypes.CDLL("libc.so.6")
-    except OSError:
-        return
-    libc.mallopt(M_MMAP_THRESHOLD, 64 * 1024)
-
-
 # What a cleaning worker runs, imported once by the fork server rather than by each
 # worker; not the store's side (`crawler.process`), which workers never use.
 WORKER_MODULES = ["crawler.analysis", "crawler.clean", "figures.extract", "datasketch"]
@@ -106,7 +87,7 @@ def _start_pool(workers: int | None) -> Executor | None:
         return None
     context = get_context("forkserver")
     context.set_forkserver_preload(WORKER_MODULES)
-    return ProcessPoolExecutor(max_workers=count, mp_context=context, initializer=ignore_interrupts)
+    return ProcessPoolExecutor(max_workers=count, mp_context=context, initializer=start_worker)
 
 
 def crawl(
@@ -131,7 +112,7 @@ def crawl(
     """
     from scrapy.crawler import AsyncCrawlerProcess  # installs the reactor: import late
 
-    page_sized_buffers_unmapped()
+    tune_memory()
     with store.session() as session:
         close_dead_runs(session, settings.lease_timeout)
         source_ids = w.sync_sources(session, sources)
