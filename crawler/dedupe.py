@@ -48,8 +48,11 @@ def content_hash(data: bytes | str) -> str:
 
 def _tokens(text: str) -> list[str]:
     """Words for alphabetic scripts, single characters for Chinese."""
+    words: list[str] = _WORD.findall(text.lower())
+    if not _CJK.search(text):
+        return words  # no Chinese to split: most pages, spared a search per word
     tokens: list[str] = []
-    for word in _WORD.findall(text.lower()):
+    for word in words:
         if _CJK.search(word):
             tokens.extend(word)
         else:
