@@ -10,15 +10,12 @@ scheduler starts a subprocess per crawl).
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 from collections.abc import Callable, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor
-from multiprocessing import get_context
 
-from crawler.analysis import start_worker
 from crawler.context import CrawlContext, KnownUrls, Progress
 from crawler.memory import tune_memory
+from crawler.pool import start_pool
 from crawler.process import PageProcessor, Tally
 from crawler.relevance import Watch
 from crawler.settings import CrawlSettings
@@ -70,24 +67,7 @@ def scrapy_settings(settings: CrawlSettings) -> dict[str, object]:
     }
 
 
-# What a cleaning worker runs, imported once by the fork server rather than by each
-# worker; not the store's side (`crawler.process`), which workers never use.
-WORKER_MODULES = ["crawler.analysis", "crawler.clean", "figures.extract", "datasketch"]
-
-
-def _start_pool(workers: int | None) -> Executor | None:
-    """Cleaning processes: `workers` of them, one per core when None, none (inline) for 0.
-
-    They are forked from a fork server that imported the cleaning code once: cheaper
-    than spawning each (every spawned worker paid a second or more of imports), and
-    safer than forking the crawl process itself, which runs threads.
-    """
-    count = (os.cpu_count() or 1) if workers is None else workers
-    if count == 0:
-        return None
-    context = get_context("forkserver")
-    context.set_forkserver_preload(WORKER_MODULES)
-    return ProcessPoolExecutor(max_workers=count, mp_context=context, initializer=start_worker)
+_start_pool = start_pool  # crawler.worker's name for it
 
 
 def crawl(
@@ -128,7 +108,7 @@ def crawl(
         None,
         progress or (lambda outcome: None),
         catalogue,
-        start_pool=lambda: _start_pool(settings.clean_workers),
+        start_pool=lambda: start_pool(settings.clean_workers),
     )
     process = AsyncCrawlerProcess(scrapy_settings(settings))
     run_ids: list[int] = []
