@@ -33,8 +33,10 @@ def web_app(
     *,
     token: str | None = None,
     allowed_hosts: Sequence[str] | None = None,
+    threads: int | None = None,
 ) -> FastAPI:
-    """The web app over `store`, given what it shows from the shell's config and version."""
+    """The web app over `store`, given what it shows from the shell's config and version;
+    `threads` overrides web.threads."""
     from web.app import create_app  # FastAPI loads only for the commands that serve
 
     return create_app(
@@ -45,11 +47,13 @@ def web_app(
         token=token,
         allowed_hosts=allowed_hosts,
         catalogue=config.catalogue,
+        threads=threads or config.web.threads,
     )
 
 
-def listening_socket(host: str, port: int) -> socket.socket:
-    """A TCP socket listening on (host, port) for uvicorn.
+def listening_socket(host: str, port: int, *, shared: bool = False) -> socket.socket:
+    """A TCP socket listening on (host, port) for uvicorn; with `shared`, one of several
+    sockets on the same port (SO_REUSEPORT), among which the kernel spreads connections.
 
     Made with proto IPPROTO_TCP: asyncio sets TCP_NODELAY only on connections accepted from
     such a socket. Without it each response's body waited for the client's delayed ACK of
@@ -59,12 +63,37 @@ def listening_socket(host: str, port: int) -> socket.socket:
     sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if shared:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
         sock.bind((host, port))
         sock.listen(128)
     except OSError:
         sock.close()
         raise
     return sock
+
+
+def worker_sockets(host: str, port: int, workers: int) -> list[socket.socket]:
+    """A listening socket for each server process. On Linux each has its own (SO_REUSEPORT)
+    and the kernel deals connections out between them: on one shared socket, the process
+    whose event loop woke first accepted every waiting connection, so 16 keep-alive clients
+    arriving together were all served by one process while the others idled. Elsewhere the
+    processes share one socket. A port something already listens on is refused (OSError),
+    as it is for one process."""
+    alone = listening_socket(host, port)  # refused while anything listens there
+    if workers == 1 or not sys.platform.startswith("linux"):
+        return [alone] * workers
+    port = alone.getsockname()[1]
+    alone.close()  # a socket that would share the port with a second `serve` is never made
+    sockets: list[socket.socket] = []
+    try:
+        for _ in range(workers):
+            sockets.append(listening_socket(host, port, shared=True))
+    except OSError:
+        for sock in sockets:
+            sock.close()
+        raise
+    return sockets
 
 
 @command("serve")
@@ -77,7 +106,14 @@ def listening_socket(host: str, port: int) -> socket.socket:
     show_default=True,
     help="Server processes sharing the port (one per core puts every core to work).",
 )
-def serve_cmd(app: App, host: str | None, port: int | None, workers: int) -> None:
+@click.option(
+    "--threads",
+    type=click.IntRange(1, 64),
+    help="Requests each server process works on at once (default: web.threads, 2).",
+)
+def serve_cmd(
+    app: App, host: str | None, port: int | None, workers: int, threads: int | None
+) -> None:
     """Serve the web app and its JSON API until Ctrl-C.
 
     On loopback no token is needed. Any other address needs an access token in
@@ -89,7 +125,7 @@ def serve_cmd(app: App, host: str | None, port: int | None, workers: int) -> Non
     \b
     Example:
       pressmon serve --port 8080
-      pressmon serve --workers 2
+      pressmon serve --workers 2 --threads 2
       PRESSMON_WEB_TOKEN=s3cret pressmon serve --host 0.0.0.0
     """
 
@@ -105,20 +141,23 @@ def serve_cmd(app: App, host: str | None, port: int | None, workers: int) -> Non
         app.config,
         token=token,
         allowed_hosts=LOOPBACK_NAMES if is_loopback(host) and ":" not in host else None,
+        threads=threads,
     )
     try:
-        sock = listening_socket(host, port)
+        sockets = worker_sockets(host, port, workers)
     except OSError as exc:
         raise InputError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
-    bound = sock.getsockname()[1]
-    shown = f"[{host}]" if sock.family == socket.AF_INET6 else host
+    bound = sockets[0].getsockname()[1]
+    shown = f"[{host}]" if sockets[0].family == socket.AF_INET6 else host
     click.echo(f"pressmon web app at http://{shown}:{bound}/ (Ctrl-C stops)")
     sys.stdout.flush()
-    _serve(web, sock, workers, app.store)
+    _serve(web, sockets, app.store)
 
 
-def _serve(web: FastAPI, sock: socket.socket, workers: int, store: Store) -> None:
-    """Run uvicorn on `sock` in `workers` processes (this one and forks of it) until a signal.
+def _serve(web: FastAPI, sockets: list[socket.socket], store: Store) -> None:
+    """Run uvicorn in one process per socket of `sockets` (this one and forks of it) until a
+    signal; each serves its own socket and closes the others' (the same socket for all of
+    them is shared).
 
     The forks are made before uvicorn starts any thread, and each drops the pooled
     connections it inherited. Ctrl-C or SIGTERM reaching this process is passed on to them.
@@ -134,18 +173,24 @@ def _serve(web: FastAPI, sock: socket.socket, workers: int, store: Store) -> Non
                     os.kill(pid, sig)
             super().handle_exit(sig, frame)
 
+    def own(mine: socket.socket) -> list[socket.socket]:
+        for sock in sockets:
+            if sock is not mine:
+                sock.close()
+        return [mine]
+
     server = Server(uvicorn.Config(web, log_level="warning", access_log=False, server_header=False))
-    for _ in range(workers - 1):
+    for sock in sockets[1:]:
         pid = os.fork()
         if pid == 0:
             try:
                 children.clear()
                 store.engine.dispose(close=False)  # the parent's connections stay its own
-                server.run(sockets=[sock])
+                server.run(sockets=own(sock))
             finally:
                 os._exit(0)
         children.append(pid)
-    server.run(sockets=[sock])
+    server.run(sockets=own(sockets[0]))
 
 
 COMMANDS: list[click.Command] = [serve_cmd]

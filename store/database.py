@@ -51,6 +51,14 @@ def _sqlite_pragmas(dbapi_connection: sqlite3.Connection, _record: object) -> No
     cursor.close()
 
 
+def _postgres_settings(dbapi_connection: object, _record: object) -> None:
+    """No parallel plans: every read here walks an index to a page's limit, and starting a
+    parallel worker took 6 ms of a 0.4 ms search (a Chinese phrase at 100,000 articles)."""
+    with dbapi_connection.cursor() as cursor:  # type: ignore[attr-defined]
+        cursor.execute("SET max_parallel_workers_per_gather = 0")
+    dbapi_connection.commit()  # type: ignore[attr-defined]  # kept when the pool rolls back
+
+
 def _check_foreign_keys(connection: Connection) -> None:
     """Refuse to commit a migration that left a row pointing at nothing."""
     broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
@@ -145,6 +153,8 @@ class Store:
             raise StoreError(_missing_driver(self.name, parsed.get_driver_name(), exc)) from None
         if self.is_sqlite:
             event.listen(self.engine, "connect", _sqlite_pragmas)
+        else:
+            event.listen(self.engine, "connect", _postgres_settings)
         self.search_index: SearchIndex = SqliteSearch() if self.is_sqlite else PostgresSearch()
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         if not create and not self.exists():

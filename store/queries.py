@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import (
     BigInteger,
+    Float,
     Numeric,
     Select,
     Subquery,
@@ -26,7 +27,7 @@ from sqlalchemy import (
     or_,
     select,
 )
-from sqlalchemy.orm import Session, aliased, selectinload
+from sqlalchemy.orm import Session, aliased, joinedload, selectinload
 
 from store.kinds import SourceKind
 from store.models import (
@@ -44,7 +45,15 @@ from store.models import (
     Source,
     listed_day,
 )
-from store.paging import ArticleFilters, Cursor, Page, SearchOrder, newest_first, past_cursor
+from store.paging import (
+    ArticleFilters,
+    Cursor,
+    Page,
+    SearchOrder,
+    keyset,
+    newest_first,
+    past_cursor,
+)
 from store.search import Hit, SearchIndex
 
 
@@ -346,10 +355,11 @@ def _filtered(query: Select[Any], f: ArticleFilters) -> Select[Any]:
 
 
 def _listed(query: Select[Any]) -> Select[Any]:
-    """Load what a listing shows: the source and each version's number, not its text."""
+    """Load what a listing shows: the source (joined: one query fewer a page) and each
+    version's number, not its text."""
     return query.options(
         selectinload(Article.versions).load_only(ArticleVersion.number),
-        selectinload(Article.source),
+        joinedload(Article.source),
     )
 
 
@@ -536,6 +546,110 @@ def current_mentions(
     return list(session.scalars(query))
 
 
+HISTORY_PAGE = 100  # statements a page of a metric's history holds unless asked otherwise
+
+
+def _stated(subject: str, metric: str) -> Any:
+    """The record's statements of one metric about one subject (current mentions)."""
+    return and_(
+        FigureMention.current.is_(True),
+        FigureMention.subject == subject,
+        FigureMention.metric == metric,
+    )
+
+
+def metric_history(
+    session: Session,
+    subject: str,
+    metric: str,
+    *,
+    after: Cursor | None = None,
+    limit: int = HISTORY_PAGE,
+    newest_first: bool = False,
+) -> Page[FigureMention]:
+    """One page of a metric's history, keyset-paged on (as-of date, id) with the limit in the
+    query, oldest first (or newest first): a long history costs a page, not the whole of it."""
+    query = (
+        select(FigureMention)
+        .where(_stated(subject, metric))
+        .options(selectinload(FigureMention.article))
+    )
+    query = keyset(query, FigureMention.as_of, FigureMention.id, after, descending=newest_first)
+    rows = list(session.scalars(query.limit(limit + 1)))
+    page = rows[:limit]
+    last = page[-1] if page and len(rows) > limit else None
+    return Page(page, Cursor(day=last.as_of, id=last.id) if last else None)
+
+
+@dataclass(frozen=True)
+class SeriesPoint:
+    """What a metric's record states on one as-of date in one unit: one point of its chart.
+
+    `text`, `title` and `url` are those of one statement; with `statements` == 1, the only
+    one. `qualifier` is the statements' own when they share it, else "exact"."""
+
+    as_of: date
+    unit: str
+    low: float
+    high: float
+    statements: int
+    qualifier: str
+    open_flag: bool
+    article_id: int
+    text: str
+    title: str | None
+    url: str
+
+
+def metric_series(session: Session, subject: str, metric: str) -> list[SeriesPoint]:
+    """A metric's whole history as one point per as-of date and unit, oldest first, from one
+    grouped query: a chart of years of statements without loading each one."""
+    value = cast(FigureMention.value, Float)  # SQLite keeps exact decimals as text
+    open_flag = exists().where(Flag.mention_id == FigureMention.id, Flag.state == "open")
+    rows = session.execute(
+        select(
+            FigureMention.as_of,
+            FigureMention.unit,
+            func.count(FigureMention.id),
+            func.min(value),
+            func.max(value),
+            func.min(FigureMention.qualifier),
+            func.max(FigureMention.qualifier),
+            func.max(case((open_flag, 1), else_=0)),
+            func.min(FigureMention.article_id),
+            func.min(FigureMention.text),
+            func.min(Article.title),
+            func.min(Article.url),
+        )
+        .join(Article, Article.id == FigureMention.article_id)
+        .where(_stated(subject, metric))
+        .group_by(FigureMention.as_of, FigureMention.unit)
+        .order_by(FigureMention.as_of, FigureMention.unit)
+    )
+    return [
+        SeriesPoint(
+            as_of=r[0],
+            unit=r[1],
+            low=float(r[3]),
+            high=float(r[4]),
+            statements=int(r[2]),
+            qualifier=r[5] if r[5] == r[6] else "exact",
+            open_flag=bool(r[7]),
+            article_id=int(r[8]),
+            text=r[9],
+            title=r[10],
+            url=r[11],
+        )
+        for r in rows
+    ]
+
+
+def metric_is_stated(session: Session, metric: str) -> bool:
+    """Whether any current mention states `metric` (of any subject): a known metric."""
+    stated = exists().where(FigureMention.current.is_(True), FigureMention.metric == metric)
+    return bool(session.scalar(select(stated)))
+
+
 def mentions_of_version(session: Session, version_id: int) -> list[FigureMention]:
     return list(
         session.scalars(
@@ -550,6 +664,14 @@ def flags_of_mentions(session: Session, mention_ids: Sequence[int]) -> list[Flag
     if not mention_ids:
         return []
     return list(session.scalars(select(Flag).where(Flag.mention_id.in_(mention_ids))))
+
+
+def flags_by_mention(session: Session, mention_ids: Sequence[int]) -> dict[int, list[Flag]]:
+    """mention id -> its flags (oldest first), for every id given (none: an empty list)."""
+    found: dict[int, list[Flag]] = {i: [] for i in mention_ids}
+    for flag in sorted(flags_of_mentions(session, mention_ids), key=lambda f: f.id):
+        found[flag.mention_id].append(flag)
+    return found
 
 
 KIND_ORDER = {"changed": 0, "conflict": 1, "outdated": 2, "new": 3}

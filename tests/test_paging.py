@@ -10,11 +10,13 @@ import json
 import re
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from pressmon.config import load_config
 from pressmon.web_cli import web_app
@@ -360,3 +362,161 @@ def test_a_day_long_ago_still_has_a_key() -> None:
         < fts_key(date(2024, 7, 19), 1)
         < fts_key(date(2024, 7, 19) + timedelta(days=1), 0)
     )
+
+
+# -- a metric's history ----------------------------------------------------------------------
+LONE_DAY = date(2022, 3, 3)  # the one date a single article states the metric
+
+
+def _state(store: Store, article_ids: list[int], per_article: int) -> list[int]:
+    """Each article states `companies` of HKSTP `per_article` times (different values), on
+    its own day; every fifth statement has an open flag, every seventh an accepted one.
+    The ids of the statements, oldest first by (as-of date, id)."""
+    with store.session() as s:
+        rows: list[w.NewMention] = []
+        for n, article_id in enumerate(article_ids):
+            article = q.article_by_id(s, article_id)
+            version = q.current_version(s, article_id)
+            assert version is not None and article.published is not None
+            for k in range(per_article):
+                said = f"{1000 + 10 * n + k:,}"
+                rows.append(
+                    {
+                        "version_id": version.id,
+                        "article_id": article_id,
+                        "subject": "HKSTP",
+                        "metric": "companies",
+                        "value": Decimal(1000 + 10 * n + k),
+                        "qualifier": "at_least" if k else "exact",
+                        "low": None,
+                        "high": None,
+                        "unit": "count",
+                        "text": said,
+                        "start": 0,
+                        "end": len(said),
+                        "sentence": f"HKSTP hosts {said} companies.",
+                        "as_of": article.published,
+                        "current": True,
+                    }
+                )
+        added = w.add_mentions(s, rows)
+        fields: w.FlagFields = {
+            "previous_id": None,
+            "delta": None,
+            "percent": None,
+            "revision": None,
+        }
+        flags = w.add_flags(
+            s,
+            [(m.id, "new", fields) for i, m in enumerate(added) if i % 5 == 0 or i % 7 == 0],
+            created=datetime(2024, 8, 1),
+        )
+        for flag in flags:
+            if added.index(flag.mention) % 5:  # the sevenths that are no fifth
+                w.review_flag(s, flag, "accepted", "test", None, flag.created)
+        return [m.id for m in sorted(added, key=lambda m: (m.as_of, m.id))]
+
+
+@pytest.fixture
+def stated(store: Store, tied: list[int]) -> list[int]:
+    """120 statements on the four tied days (30 a day) and one alone on LONE_DAY."""
+    lone = _add(store, [("lone", LONE_DAY, "en", "HKSTP hosts 900 companies.")])
+    return sorted(_state(store, tied, 3) + _state(store, lone, 1), key=_statement_key(store))
+
+
+def _statement_key(store: Store) -> Any:
+    with store.session() as s:
+        days = {m.id: m.as_of for m in q.current_mentions(s, "HKSTP", "companies")}
+    return lambda i: (days[i], i)
+
+
+@pytest.mark.parametrize("size", [1, 7, 30, 31, 121, 500])
+def test_a_metric_history_pages_across_ties_with_the_limit_in_sql(
+    store: Store, stated: list[int], size: int
+) -> None:
+    statements: list[str] = []
+    event.listen(store.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    for newest_first in (False, True):
+        seen: list[int] = []
+        cursor = None
+        with store.session() as s:
+            while True:
+                page = q.metric_history(
+                    s, "HKSTP", "companies", after=cursor, limit=size, newest_first=newest_first
+                )
+                assert len(page.items) <= size
+                seen += [m.id for m in page.items]
+                if page.next is None:
+                    break
+                cursor = Cursor.parse(str(page.next))
+        assert seen == (stated[::-1] if newest_first else stated)
+    paged = [sql for sql in statements if "FROM figure_mention" in sql and "ORDER BY" in sql]
+    assert paged and all("LIMIT" in sql for sql in paged)
+
+
+def test_the_metric_history_api_pages_by_its_next_link(
+    store: Store, stated: list[int], client: TestClient
+) -> None:
+    whole = client.get("/api/figures/companies")
+    assert whole.status_code == 200 and "after=" in whole.headers["link"]
+    seen: list[int] = []
+    pages = 0
+    path: str | None = "/api/figures/companies?limit=7"
+    while path:
+        response = client.get(path)
+        assert response.status_code == 200, path
+        records = response.json()
+        assert len(records) <= 7
+        seen += [r["id"] for r in records]
+        pages += 1
+        link = response.headers.get("link")
+        path = re.match(r'<([^>]+)>; rel="next"', link)[1] if link else None  # type: ignore[index]
+        if link:
+            assert response.headers["x-next-cursor"] in link
+    assert pages == 18 and seen == stated  # oldest first, as the whole history was
+    assert [r["id"] for r in whole.json()] == stated[: q.HISTORY_PAGE]
+    # each record as before: its source and its flags
+    first = client.get("/api/figures/companies", params={"limit": 1}).json()[0]
+    assert first["title"] == "Article lone" and first["flags"][0]["state"] == "open"
+    assert {"value", "qualifier", "as_of", "url", "sentence"} <= set(first)
+    assert client.get("/api/figures/companies", params={"after": "+40"}).status_code == 400
+    assert client.get("/api/figures/companies", params={"after": "soon"}).status_code == 400
+    assert client.get("/api/figures/nosuch").status_code == 404
+
+
+def test_the_metric_page_charts_the_whole_series_over_a_page_of_statements(
+    store: Store, stated: list[int], client: TestClient
+) -> None:
+    path: str | None = "/figures/companies"
+    shown: list[int] = []
+    while path:
+        page = client.get(path)
+        assert page.status_code == 200, path
+        # the chart: one point per date of the whole history, on every page
+        points = re.findall(r'<circle class="point (\w+)"', page.text)
+        assert len(points) == 5 and "flagged" in points
+        assert "5 dates" in page.text and "121 in all" in page.text
+        assert "30 statements, 1,030 to 1,392" in page.text  # 2023-01-05: a3, a7 … a39
+        assert "Article lone" in page.text  # a date of one statement names its article
+        rows = re.findall(r'<a href="/articles/(\d+)">Article', page.text)
+        assert 0 < len(rows) <= 50
+        shown += [int(r) for r in rows]
+        found = re.search(r'class="next" rel="next" href="([^"]+)"', page.text)
+        path = found[1].replace("&amp;", "&") if found else None
+    assert len(shown) == 121
+
+
+def test_a_snippet_is_found_where_it_first_stands_in_either_script() -> None:
+    """The snippet's place in the text is looked up reading no more of it than needed, and
+    is the place a lookup in the whole normalised text gives."""
+    from figures.script import simplify
+    from store.search import _first, _spaced, in_original, indexed
+
+    original = "HKSTP 的科學園很大。香港科学园也在沙田，科學園。Science Park 科學園"
+    spaced, normalised = _spaced(original), indexed(original)
+    for size in (1, 3, 7, 20):
+        for start in range(len(normalised) - size):
+            fragment = normalised[start : start + size]
+            assert _first(fragment, spaced) == simplify(spaced).find(fragment), fragment
+    assert in_original("\ue000科  学  园\ue001  很", original) == "[科學園]很"
+    assert in_original("\ue000科  学  园\ue001  也", original) == "[科学园]也"

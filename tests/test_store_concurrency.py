@@ -171,6 +171,122 @@ def test_sixteen_clients_get_what_one_gets(served: tuple[Store, int, int]) -> No
         assert json.loads(body) == json.loads(alone[path]), path
 
 
+def _sockets_by_process(server_pid: int, port: int) -> dict[int, tuple[set[str], int]]:
+    """For each process of the server: the listening sockets on `port` it holds and how many
+    established connections (read from /proc: the sockets of /proc/net/tcp on that port,
+    then each process's open fds)."""
+    listening, established = set(), set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            if int(fields[1].rsplit(":", 1)[1], 16) == port:
+                inode = f"socket:[{fields[9]}]"
+                {"0A": listening, "01": established}.get(fields[3], set()).add(inode)
+    pids = [server_pid] + [
+        int(stat.parent.name)
+        for stat in Path("/proc").glob("[0-9]*/stat")
+        if _parent_of(stat) == server_pid
+    ]
+    held = {}
+    for pid in pids:
+        links = {_link(fd) for fd in Path(f"/proc/{pid}/fd").iterdir()}
+        held[pid] = (links & listening, len(links & established))
+    return held
+
+
+def _parent_of(stat: Path) -> int | None:
+    try:
+        return int(stat.read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def _link(fd: Path) -> str:
+    try:
+        return os.readlink(fd)
+    except OSError:
+        return ""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_every_worker_takes_a_share_of_clients_arriving_together(tmp_path: Path) -> None:
+    store = Store(database_url(tmp_path))
+    _add(store, [("one", date(2024, 1, 1), "en", "HKSTP")])
+    server = subprocess.Popen(
+        [
+            *(sys.executable, "-m", "pressmon", "serve", "--port", "0", "--db", store.url),
+            *("--workers", "2"),
+        ],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PRESSMON_CONFIG": str(ROOT / "config.yaml")},
+    )
+    try:
+        assert server.stdout is not None
+        line = server.stdout.readline()
+        port = int(line.split("http://", 1)[1].split("/", 1)[0].rsplit(":", 1)[1])
+        time.sleep(1)  # both workers listening
+        clients = [http.client.HTTPConnection("127.0.0.1", port, timeout=60) for _ in range(16)]
+        together = threading.Barrier(16)
+
+        def ask(client: http.client.HTTPConnection) -> int:
+            together.wait()
+            client.request("GET", "/api/articles?limit=1")
+            response = client.getresponse()
+            response.read()
+            return response.status
+
+        with ThreadPoolExecutor(16) as pool:
+            assert list(pool.map(ask, clients)) == [200] * 16
+        held = _sockets_by_process(server.pid, port)
+        for client in clients:
+            client.close()
+    finally:
+        server.terminate()
+        server.communicate(timeout=30)
+        store.close()
+    assert len(held) == 2, held
+    (first, first_clients), (second, second_clients) = held.values()
+    # each worker its own listening socket, which the kernel deals connections out to
+    assert len(first) == len(second) == 1 and first != second, held
+    assert first_clients + second_clients == 16
+    assert first_clients and second_clients, f"one worker took every client: {held}"
+
+
+def test_a_port_in_use_is_refused_for_several_workers_too(tmp_path: Path) -> None:
+    """Sockets sharing a port (SO_REUSEPORT) would also share it with another server of the
+    same user: a second `serve --workers 2` on a busy port must stop, not join it."""
+    from pressmon.web_cli import worker_sockets
+
+    first = worker_sockets("127.0.0.1", 0, 2)
+    port = first[0].getsockname()[1]
+    try:
+        assert {s.getsockname()[1] for s in first} == {port}
+        for workers in (1, 2):
+            with pytest.raises(OSError):
+                worker_sockets("127.0.0.1", port, workers)
+        store = Store(database_url(tmp_path))
+        result = subprocess.run(
+            [
+                *(sys.executable, "-m", "pressmon", "serve", "--port", str(port)),
+                *("--db", store.url, "--workers", "2"),
+            ],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env={**os.environ, "PRESSMON_CONFIG": str(ROOT / "config.yaml")},
+        )
+        store.close()
+        assert result.returncode != 0
+        assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
+        assert "Traceback" not in result.stderr
+    finally:
+        for sock in first:
+            sock.close()
+
+
 def test_served_connections_send_without_waiting_for_acks() -> None:
     """A response's body must not wait for the client's delayed ACK of its headers: the
     listening socket is one asyncio sets TCP_NODELAY on for each connection it accepts."""
@@ -197,3 +313,57 @@ def test_served_connections_send_without_waiting_for_acks() -> None:
         return value
 
     assert asyncio.run(accepted_nodelay()) != 0
+
+
+def test_postgresql_reads_take_no_parallel_plan(tmp_path: Path) -> None:
+    """Starting a parallel worker cost more than the index walk it shared (6 ms of 0.4)."""
+    store = Store(database_url(tmp_path))
+    if store.is_sqlite:
+        store.close()
+        pytest.skip("a PostgreSQL setting")
+    try:
+        for _ in range(2):  # a fresh connection, then one the pool reset with a rollback
+            with store.session() as s:
+                shown = s.execute(text("SHOW max_parallel_workers_per_gather")).scalar()
+                assert shown == "0"
+                s.rollback()
+    finally:
+        store.close()
+
+
+def test_each_process_works_on_a_few_requests_at_once(tmp_path: Path) -> None:
+    """web.threads (default 2) requests at once per process, not anyio's 40: 8 CPU-bound
+    requests sharing one process's interpreter each took 8 times as long."""
+    import anyio.to_thread
+    from fastapi.testclient import TestClient
+
+    from pressmon.config import load_config
+    from pressmon.web_cli import web_app
+
+    store = Store(database_url(tmp_path))
+    config = load_config(ROOT / "config.yaml")
+    try:
+        for threads, app in [(2, web_app(store, config)), (5, web_app(store, config, threads=5))]:
+            with TestClient(app) as client:
+                limiter = client.portal.call(anyio.to_thread.current_default_thread_limiter)
+                assert limiter.total_tokens == threads
+                assert client.get("/api/articles").status_code == 200
+    finally:
+        store.close()
+
+
+def test_the_app_is_ready_before_its_first_reader(tmp_path: Path) -> None:
+    """Templates compiled when the app is made (before `serve` forks its workers), not by
+    each process's first reader of each page (about 100 ms under load)."""
+    from pressmon.config import load_config
+    from pressmon.web_cli import web_app
+    from web.templating import templates
+
+    templates.env.cache.clear()  # type: ignore[union-attr]
+    store = Store(database_url(tmp_path))
+    try:
+        web_app(store, load_config(ROOT / "config.yaml"))
+        cached = {name for _loader, name in templates.env.cache}  # type: ignore[union-attr]
+        assert set(templates.env.list_templates(extensions=["html"])) <= cached
+    finally:
+        store.close()

@@ -128,7 +128,10 @@ def _search_and_open(page, query: str, name: str) -> str:
     results = page.locator("table.articles a.title")
     assert results.count() > 0
     assert page.locator(".snippet mark").first.inner_text() == query
+    assert page.locator("select[name=order]").input_value() == "newest"  # the default order
     shot(page, f"search-{name}")
+    if name == "en":
+        shot(page, "articles", keep=True)  # the README's: a search with its order selector
     title = results.first.inner_text()
     results.first.click()
     page.wait_for_url(lambda url: "/articles/" in url)
@@ -156,6 +159,7 @@ def test_a_metric_page_draws_its_history(page) -> None:
     assert chart.locator("circle.point").count() >= 5
     assert chart.locator("polyline.line").count() == 1
     shot(page, "metric-companies")
+    shot(page, "metric", keep=True)  # the README's
 
 
 def _queue_count(page) -> int:

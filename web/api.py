@@ -85,6 +85,14 @@ def _cursor(value: str | None) -> Cursor | None:
         raise HTTPException(400, str(exc)) from None
 
 
+def _history_cursor(value: str | None) -> Cursor | None:
+    """A metric history's cursor (as-of date and id); a relevance offset is none."""
+    cursor = _cursor(value)
+    if cursor is not None and cursor.day is None:
+        raise HTTPException(400, f"cursor {value!r}: a metric's history pages by date~id")
+    return cursor
+
+
 @router.get("/articles/{article_id}", tags=["articles"])
 def get_article(request: Request, article_id: int) -> Record:
     """One article with its current text and every version."""
@@ -200,16 +208,38 @@ def current_figures(request: Request, subject: str | None = None) -> list[Record
 
 
 @router.get("/figures/{metric}", tags=["figures"])
-def metric_history(request: Request, metric: str, subject: str | None = None) -> list[Record]:
-    """Every statement of one metric, oldest first, with its source and flags.
+def metric_history(
+    request: Request,
+    response: Response,
+    metric: str,
+    subject: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000, description="Statements per page.")] = (
+        q.HISTORY_PAGE
+    ),
+    after: Annotated[
+        str | None, Query(description="Cursor from the previous page's `Link: rel=next`.")
+    ] = None,
+) -> list[Record]:
+    """A page of the statements of one metric, oldest first, with their sources and flags.
+    When more follow, `Link` (rel="next") holds the next page's URL and `X-Next-Cursor` its
+    cursor to pass as `after`.
 
     A metric no stored figure states (a typo, say) is a 404, not an empty history."""
+    cursor = _history_cursor(after)
     with _store(request).session() as s:
-        if metric not in q.metric_names(s):
+        page = q.metric_history(
+            s, subject or request.app.state.watched, metric, after=cursor, limit=limit
+        )
+        if not page.items and cursor is None and not q.metric_is_stated(s, metric):
             raise HTTPException(404, f"no figures of metric {metric!r} are stored")
-        rows = q.current_mentions(s, subject or request.app.state.watched, metric)
-        flags = q.flags_of_mentions(s, [r.id for r in rows])
-        return [history_record(r, [f for f in flags if f.mention_id == r.id]) for r in rows]
+        flags = q.flags_by_mention(s, [r.id for r in page.items])
+        records: list[Record] = [history_record(r, flags[r.id]) for r in page.items]
+    if page.next is not None:
+        token = str(page.next)
+        following = request.url.include_query_params(after=token)
+        response.headers["X-Next-Cursor"] = token
+        response.headers["Link"] = f'<{following.path}?{following.query}>; rel="next"'
+    return records
 
 
 @router.get("/digests", tags=["digests"])

@@ -25,13 +25,14 @@ from store.paging import SEARCH_ORDERS, Cursor
 from store.records import article_record, flag_record, number
 from web import queries as wq
 from web.access import AUTH_COOKIE, SESSION_COOKIE, Access
-from web.chart import build_chart
+from web.chart import series_chart
 from web.diff import diff_rows
 from web.templating import render
 
 router = APIRouter(include_in_schema=False)
 LANGUAGES = ("en", "zh")
 PAGE_SIZE = 50
+HISTORY_PAGE = 50  # statements listed under a metric's chart
 FLAG_STATES = ("open", "accepted", "dismissed")
 
 
@@ -235,33 +236,42 @@ def figures_page(request: Request, subject: str | None = None) -> Response:
 
 
 @router.get("/figures/{metric}")
-def metric_page(request: Request, metric: str, subject: str | None = None) -> Response:
-    watched = request.app.state.watched
+def metric_page(
+    request: Request, metric: str, subject: str | None = None, after: str | None = None
+) -> Response:
+    """A metric's chart (its whole history, one point per date) over a page of its
+    statements, newest first."""
+    watched = subject or request.app.state.watched
+    cursor = _article_cursor(after)
+    if cursor is not None and cursor.day is None:
+        raise HTTPException(400, f"cursor {after!r}: a metric's history pages by date~id")
     with _store(request).session() as s:
-        rows = q.current_mentions(s, subject or watched, metric)
-        flags = q.flags_of_mentions(s, [r.id for r in rows])
+        series = q.metric_series(s, watched, metric)
+        page = q.metric_history(
+            s, watched, metric, after=cursor, limit=HISTORY_PAGE, newest_first=True
+        )
+        flags = q.flags_by_mention(s, [r.id for r in page.items])
         records: list[dict[str, Any]] = [
-            {
-                **history_record(r, [f for f in flags if f.mention_id == r.id]),
-                "article_id": r.article_id,
-            }
-            for r in rows
+            {**history_record(r, flags[r.id]), "article_id": r.article_id} for r in page.items
         ]
-    units = sorted({r["unit"] for r in records})
     charts = [
         c
-        for c in (
-            build_chart(records, unit, lambda r: f"/articles/{r['article_id']}") for unit in units
-        )
+        for c in (series_chart(series, unit) for unit in sorted({p.unit for p in series}))
         if c is not None
     ]
+    following = request.url.include_query_params(after=str(page.next)) if page.next else None
+    first = request.url.remove_query_params("after")
     return render(
         request,
         "metric.html",
         metric=metric,
-        subject=subject or watched,
-        records=list(reversed(records)),
+        subject=watched,
+        records=records,
         charts=charts,
+        statements=sum(p.statements for p in series),
+        next_url=f"{following.path}?{following.query}" if following else None,
+        first_url=f"{first.path}?{first.query}" if first.query else first.path,
+        paged=after is not None,
     )
 
 
