@@ -12,6 +12,7 @@ an item Scrapy drops without a word.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from scrapy.crawler import Crawler
@@ -36,13 +37,14 @@ class PageBatch:
     """Analysed pages waiting to be written in one transaction (`PageProcessor.record_many`).
 
     One transaction per page cost the crawl process more than fetching the page did.
-    The batch is written when full, once its first page has waited NEW_BATCH_SECONDS, or
-    when the spider closes; each page's item waits for the write, so what the crawl counts
-    is what was committed.
+    The batch is written when full, once its first page has waited NEW_BATCH_SECONDS,
+    when no other page is on its way (`drained`), or when the spider closes; each page's
+    item waits for the write, so what the crawl counts is what was committed.
     """
 
-    def __init__(self, processor: PageProcessor) -> None:
+    def __init__(self, processor: PageProcessor, drained: Callable[[], bool]) -> None:
         self.processor = processor
+        self.drained = drained
         self.pages: list[tuple[Pending, asyncio.Future[Outcome]]] = []
         self.timer: asyncio.TimerHandle | None = None
 
@@ -51,7 +53,7 @@ class PageBatch:
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Outcome] = loop.create_future()
         self.pages.append((page, future))
-        if len(self.pages) >= NEW_BATCH:
+        if len(self.pages) >= NEW_BATCH or self.drained():
             self.write()
         elif self.timer is None:
             self.timer = loop.call_later(NEW_BATCH_SECONDS, self.write)
@@ -152,5 +154,16 @@ class StorePipeline:
             raise DropItem(str(exc)) from None
         batch = self._batches.get(context.processor)
         if batch is None:
-            batch = self._batches[context.processor] = PageBatch(context.processor)
+            batch = PageBatch(context.processor, self._drained)
+            self._batches[context.processor] = batch
         return await batch.add(Pending(item, analysis, spider.tally))
+
+    def _drained(self) -> bool:
+        """Whether every page still in flight waits in a batch: nothing left to fetch or to
+        clean, so waiting for more would only delay the end of the crawl."""
+        engine = self.crawler.engine
+        if engine.downloader.active or engine.scheduler is None:
+            return False
+        waiting = sum(len(batch.pages) for batch in self._batches.values())
+        in_flight = len(engine.scraper.slot.active) if engine.scraper.slot is not None else 0
+        return in_flight <= waiting and not engine.scheduler.has_pending_requests()
