@@ -14,7 +14,7 @@ import html
 import re
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -150,11 +150,6 @@ def _fetch_rows(
             row |= {"etag": fetched.etag, "last_modified": fetched.last_modified}
         rows.append(row)
     return rows
-
-
-def _unique_rows(rows: Iterable[w.FetchRow]) -> list[w.FetchRow]:
-    """One row per URL, the last one written winning, as one statement per page would."""
-    return list({row["url_key"]: row for row in rows}.values())
 
 
 @dataclass(frozen=True)
@@ -399,7 +394,7 @@ class PageProcessor:
                 stored.get(id(page)),
             )
         )
-        w.upsert_fetch_states(session, _unique_rows(rows))
+        w.upsert_fetch_states(session, list(rows))
         return [
             late.get(id(page))
             or (
