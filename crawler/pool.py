@@ -14,7 +14,7 @@ from multiprocessing import forkserver, get_context
 
 # What a cleaning worker runs, imported once by the fork server rather than by each
 # worker; not the store's side (`crawler.process`), which workers never use.
-WORKER_MODULES = ["crawler.analysis", "crawler.clean", "figures.extract", "datasketch"]
+WORKER_MODULES = ["crawler.preload"]
 
 
 def _count(workers: int | None) -> int:
