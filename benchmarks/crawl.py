@@ -42,8 +42,8 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from crawler.analysis import analyse  # noqa: E402
 from crawler.items import Fetched  # noqa: E402
-from crawler.process import analyse  # noqa: E402
 from pressmon.config import Config, parse_config  # noqa: E402
 from samplesite.render import Resource  # noqa: E402
 from samplesite.server import SampleSite  # noqa: E402
@@ -413,8 +413,9 @@ class GeneratedSite:
         return self.resources.get(path)
 
     def serve(self) -> SampleSite:
-        """The sample newsroom's server (conditional GET, request log) serving this site."""
-        return SampleSite(resolver=self.get)
+        """The sample newsroom's server (conditional GET, request log) serving this site,
+        with persistent connections, as news sites have them."""
+        return SampleSite(resolver=self.get, keep_alive=True)
 
 
 def statuses(server: SampleSite, since: int = 0) -> Counter[int]:

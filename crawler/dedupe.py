@@ -13,18 +13,31 @@ import hashlib
 import pickle
 import re
 from collections.abc import Hashable, Iterable, MutableMapping
-from typing import Any, cast
+from functools import cache, cached_property
+from typing import TYPE_CHECKING, Any, cast
 
-import numpy as np
-from datasketch import LeanMinHash, MinHash, MinHashLSH
+# datasketch (and the scipy it imports) is loaded on first use, inside the functions: a
+# second of start-up that a crawl meeting only unchanged pages never needs.
+if TYPE_CHECKING:
+    import numpy as np
+    from datasketch import LeanMinHash, MinHashLSH
 
 NUM_PERM = 128
 SCHEME = "affine32"  # pinned: signatures in the store must stay comparable
 _WORD = re.compile(r"[^\W\d_]+|\d+", re.UNICODE)
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 SEED = 1  # datasketch's default, which the stored signatures were made with
-# The random permutations are the costly part of a new MinHash: drawn once per process.
-_PERMUTATIONS = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME).permutations
+
+
+@cache
+def _permutations() -> tuple[np.ndarray, np.ndarray]:
+    """The random permutations, the costly part of a new MinHash: drawn once per process."""
+    from datasketch import MinHash
+
+    permutations: tuple[np.ndarray, np.ndarray] = MinHash(
+        num_perm=NUM_PERM, seed=SEED, scheme=SCHEME
+    ).permutations
+    return permutations
 
 
 def content_hash(data: bytes | str) -> str:
@@ -36,8 +49,11 @@ def content_hash(data: bytes | str) -> str:
 
 def _tokens(text: str) -> list[str]:
     """Words for alphabetic scripts, single characters for Chinese."""
+    words: list[str] = _WORD.findall(text.lower())
+    if not _CJK.search(text):
+        return words  # no Chinese to split: most pages, spared a search per word
     tokens: list[str] = []
-    for word in _WORD.findall(text.lower()):
+    for word in words:
         if _CJK.search(word):
             tokens.extend(word)
         else:
@@ -49,7 +65,10 @@ def signature(text: str, shingle: int = 3) -> bytes:
     """A MinHash of the text's token shingles, as bytes for the store."""
     tokens = _tokens(text)
     grams = {" ".join(tokens[i : i + shingle]) for i in range(max(1, len(tokens) - shingle + 1))}
-    mh = MinHash(num_perm=NUM_PERM, seed=SEED, permutations=_PERMUTATIONS, scheme=SCHEME)
+    import numpy as np
+    from datasketch import MinHash
+
+    mh = MinHash(num_perm=NUM_PERM, seed=SEED, permutations=_permutations(), scheme=SCHEME)
     mh.update_batch([g.encode("utf-8") for g in grams])
     packed: bytes = mh.hashvalues.astype(np.uint64).tobytes()
     return packed
@@ -57,6 +76,9 @@ def signature(text: str, shingle: int = 3) -> bytes:
 
 def _minhash(sig: bytes) -> LeanMinHash:
     """A stored signature, ready to compare: no permutations needed, so none are drawn."""
+    import numpy as np
+    from datasketch import LeanMinHash
+
     return LeanMinHash(seed=SEED, hashvalues=np.frombuffer(sig, dtype=np.uint64), scheme=SCHEME)
 
 
@@ -70,8 +92,13 @@ class NearDuplicates:
 
     def __init__(self, threshold: float) -> None:
         self.threshold = threshold
-        self._lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
         self._sigs: MutableMapping[Any, bytes] = {}
+
+    @cached_property
+    def _lsh(self) -> MinHashLSH:
+        from datasketch import MinHashLSH
+
+        return MinHashLSH(threshold=self.threshold, num_perm=NUM_PERM)
 
     def __len__(self) -> int:
         return len(self._sigs)
@@ -89,6 +116,8 @@ class NearDuplicates:
     def bands(self, sig: bytes) -> list[str]:
         """Names of the index's bands of `sig`: any page the index can match it with has
         one of them too (LSH buckets by equal bands), so locks on them meet."""
+        import numpy as np
+
         values = np.frombuffer(sig, dtype=np.uint64)
         return [
             f"{i}:{hashlib.blake2b(values[start:end].tobytes(), digest_size=12).hexdigest()}"
@@ -139,6 +168,7 @@ class SharedNearDuplicates(NearDuplicates):
 
     def __init__(self, threshold: float, redis_url: str, basename: bytes, signatures: str) -> None:
         import redis
+        from datasketch import MinHashLSH
 
         self.threshold = threshold
         options = redis.connection.parse_url(redis_url)

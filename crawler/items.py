@@ -5,7 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from crawler.pdf import PdfLimits
+
+@dataclass(frozen=True)
+class PdfLimits:
+    """What reading one PDF may cost; the crawl's settings fill it in. Here, not in
+    `crawler.pdf`, so the crawl process that fetches pages never loads pdfminer."""
+
+    max_bytes: int = 20_000_000
+    max_pages: int = 100
+    max_seconds: float = 30.0
 
 
 @dataclass(frozen=True)

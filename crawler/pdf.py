@@ -34,18 +34,10 @@ from pdfminer.pdftypes import resolve1
 from pdfminer.psparser import PSLiteral
 
 from crawler.errors import CleaningError
+from crawler.items import PdfLimits
 
 PDF_MAGIC = b"%PDF-"
 PDF_TYPES = ("application/pdf", "application/x-pdf", "application/acrobat")
-
-
-@dataclass(frozen=True)
-class PdfLimits:
-    """What reading one PDF may cost; the crawl's settings fill it in."""
-
-    max_bytes: int = 20_000_000
-    max_pages: int = 100
-    max_seconds: float = 30.0
 
 
 DEFAULT_PDF_LIMITS = PdfLimits()

@@ -1,7 +1,9 @@
 """The Scrapy pipeline: a thin adapter from `Fetched` items to `crawler.process`.
 
 Every page it is handed ends counted: as new, revised, unchanged or skipped, or as an
-error with its URL and reason in the crawl's record. A write the database refuses
+error with its URL and reason in the crawl's record. Analysed pages are written in
+batches (`PageBatch`), and each page's item waits for its batch's commit, so a page is
+counted only once it is stored. A write the database refuses
 is such an error (the page is fetched again next time); a database that is gone
 stops the crawl; an unexpected fault in the page's processing is an error too, never
 an item Scrapy drops without a word.
@@ -10,19 +12,72 @@ an item Scrapy drops without a word.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
+from crawler.analysis import analyse
 from crawler.errors import CleaningError
 from crawler.items import Fetched
-from crawler.process import Outcome, analyse
+from crawler.process import Outcome, PageProcessor, Pending
 from crawler.urls import url_key
 from store.errors import StoreError, WriteRefused
 
 if TYPE_CHECKING:
     from crawler.spiders.base import SourceSpider
+
+
+NEW_BATCH = 32  # analysed pages written per transaction ...
+NEW_BATCH_SECONDS = 0.5  # ... or fewer, once the first has waited this long
+
+
+class PageBatch:
+    """Analysed pages waiting to be written in one transaction (`PageProcessor.record_many`).
+
+    One transaction per page cost the crawl process more than fetching the page did.
+    The batch is written when full, once its first page has waited NEW_BATCH_SECONDS,
+    when no other page is on its way (`drained`), or when the spider closes; each page's
+    item waits for the write, so what the crawl counts is what was committed.
+    """
+
+    def __init__(self, processor: PageProcessor, drained: Callable[[], bool]) -> None:
+        self.processor = processor
+        self.drained = drained
+        self.pages: list[tuple[Pending, asyncio.Future[Outcome]]] = []
+        self.timer: asyncio.TimerHandle | None = None
+
+    def add(self, page: Pending) -> asyncio.Future[Outcome]:
+        """The page joins the batch; the future gives its outcome once it is written."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Outcome] = loop.create_future()
+        self.pages.append((page, future))
+        if len(self.pages) >= NEW_BATCH or self.drained():
+            self.write()
+        elif self.timer is None:
+            self.timer = loop.call_later(NEW_BATCH_SECONDS, self.write)
+        return future
+
+    def write(self) -> None:
+        """Write the waiting pages now and settle their futures."""
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
+        pages, self.pages = self.pages, []
+        if not pages:
+            return
+        try:
+            results = self.processor.record_many([page for page, _future in pages])
+        except Exception as exc:  # never leave an item waiting for ever
+            results = [exc] * len(pages)
+        for (_page, future), result in zip(pages, results, strict=True):
+            if future.done():  # cancelled: the crawl is going away
+                continue
+            if isinstance(result, Exception):
+                future.set_exception(result)
+            else:
+                future.set_result(result)
 
 
 class StorePipeline:
@@ -31,6 +86,13 @@ class StorePipeline:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self._closing: asyncio.Future[None] | None = None
+        self._batches: dict[PageProcessor, PageBatch] = {}
+
+    def close_spider(self) -> None:
+        """Nothing waits by now (Scrapy closes a spider once its items are done); write
+        anything that still does, rather than leave it unstored."""
+        for batch in self._batches.values():
+            batch.write()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
@@ -52,10 +114,11 @@ class StorePipeline:
         except StoreError as exc:
             # The store is locked or gone: nothing more can be kept, so stop cleanly.
             context.fatal = exc
-            # Not awaited: closing waits for the items in flight, this one among them.
-            self._closing = asyncio.ensure_future(
-                self.crawler.engine.close_spider_async(reason="store error")
-            )
+            if self._closing is None:  # a batch fails all its pages at once
+                # Not awaited: closing waits for the items in flight, this one among them.
+                self._closing = asyncio.ensure_future(
+                    self.crawler.engine.close_spider_async(reason="store error")
+                )
             raise DropItem(str(exc)) from None
         except Exception as exc:  # a fault in processing one page costs that page only
             self._count_error(spider, item, f"not stored: {type(exc).__name__}: {exc}")
@@ -89,4 +152,18 @@ class StorePipeline:
         except CleaningError as exc:
             spider.record_error(item.final_url, str(exc), item.status)
             raise DropItem(str(exc)) from None
-        return context.processor.record(item, analysis, spider.tally)
+        batch = self._batches.get(context.processor)
+        if batch is None:
+            batch = PageBatch(context.processor, self._drained)
+            self._batches[context.processor] = batch
+        return await batch.add(Pending(item, analysis, spider.tally))
+
+    def _drained(self) -> bool:
+        """Whether every page still in flight waits in a batch: nothing left to fetch or to
+        clean, so waiting for more would only delay the end of the crawl."""
+        engine = self.crawler.engine
+        if engine.downloader.active or engine.scheduler is None:
+            return False
+        waiting = sum(len(batch.pages) for batch in self._batches.values())
+        in_flight = len(engine.scraper.slot.active) if engine.scraper.slot is not None else 0
+        return in_flight <= waiting and not engine.scheduler.has_pending_requests()

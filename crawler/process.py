@@ -1,7 +1,7 @@
 """What happens to a fetched page: clean, judge, dedupe and store it.
 
-The crawl's core, free of Scrapy: `analyse` is the CPU-bound part (cleaning,
-relevance, hashes) and may run in a worker process; `PageProcessor.record`
+The crawl's core, free of Scrapy: `crawler.analysis.analyse` is the CPU-bound part
+(cleaning, relevance, hashes) and runs in the cleaning workers; `PageProcessor.record`
 does the database part and decides what the page is — new, revised,
 unchanged, skipped as irrelevant — so a re-run never duplicates anything.
 """
@@ -9,13 +9,12 @@ unchanged, skipped as irrelevant — so a re-run never duplicates anything.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import enum
 import html
 import re
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -24,18 +23,17 @@ from urllib.parse import urljoin, urlsplit
 
 from sqlalchemy.orm import Session
 
-from crawler.dedupe import NearDuplicates, content_hash, signature
-from crawler.items import CleanPage, Fetched
-from crawler.relevance import Relevance, Watch
+from crawler.analysis import Analysis
+from crawler.dedupe import NearDuplicates, content_hash
+from crawler.items import Fetched
+from crawler.relevance import Watch
 from crawler.urls import url_key
-from figures.catalogue import Catalogue
-from figures.ledger import Ledger
-from figures.model import Mention
+from figures.ledger import Ledger, NewVersionMentions, as_of_date
 from store import Store
 from store import queries as q
 from store import writes as w
 from store.clock import Clock, now
-from store.errors import WriteRefused
+from store.errors import StoreError, WriteRefused
 from store.kinds import BROKEN_LINK, NOT_RELEVANT
 from store.models import Article, Flag
 from store.queries import KnownUrl
@@ -49,55 +47,6 @@ class Outcome(enum.StrEnum):
     UNCHANGED = "unchanged"
     SKIPPED = "skipped"
     ERROR = "errors"
-
-
-@dataclass(frozen=True)
-class Analysis:
-    """The pure result of looking at a page: picklable, so a worker can make it."""
-
-    page: CleanPage
-    relevance: Relevance
-    text_hash: str
-    signature: bytes
-    mentions: tuple[Mention, ...] = ()  # as_of is set when the store knows the article's date
-
-
-def analyse(fetched: Fetched, watch: Watch, catalogue: Catalogue | None = None) -> Analysis:
-    """Clean a page or a PDF, judge it and, if relevant, find its figures; CleaningError if none.
-
-    Runs in the cleaning workers: the crawl process never imports the cleaning code.
-    """
-    from crawler.clean import clean_document
-
-    page = clean_document(
-        fetched.body,
-        url=fetched.final_url,
-        content_type=fetched.content_type,
-        fallback_date=fetched.hints.published,
-        pdf_limits=fetched.limits,
-    )
-    if page.title is None and fetched.hints.title:
-        page = dataclasses.replace(page, title=fetched.hints.title)
-    return analyse_page(page, watch, catalogue)
-
-
-def analyse_page(page: CleanPage, watch: Watch, catalogue: Catalogue | None = None) -> Analysis:
-    """Judge clean text and, if relevant, find its figures (the part after cleaning)."""
-    from figures.extract import extract
-
-    relevance = watch.matcher.judge(page.title, page.text)
-    mentions: tuple[Mention, ...] = ()
-    if relevance.relevant and catalogue is not None:
-        mentions = tuple(
-            extract(
-                page.text,
-                language=page.language,
-                published=None,
-                catalogue=catalogue,
-                subject=watch.name,
-            )
-        )
-    return Analysis(page, relevance, content_hash(page.text), signature(page.text), mentions)
 
 
 @dataclass
@@ -170,6 +119,51 @@ def _moved_to(fetched: Fetched, stored_key: str, canonical: str | None = None) -
     return None
 
 
+def _page_keys(fetched: Fetched) -> list[str]:
+    """The URL keys that may name a page's stored article (see `PageProcessor._record_page`)."""
+    urls = (fetched.final_url, fetched.url, canonical_link(fetched.body, fetched.final_url))
+    return list(dict.fromkeys(url_key(url) for url in urls if url))
+
+
+def _fetch_rows(
+    fetched: Fetched,
+    stamp: datetime,
+    body_hash: str | None,
+    relevant: bool | None,
+    article_id: int | None,
+) -> list[w.FetchRow]:
+    """The fetch states a stored page leaves: of the requested URL and, after a redirect,
+    of the final one."""
+    rows: list[w.FetchRow] = []
+    for url in dict.fromkeys((fetched.url, fetched.final_url)):
+        row: w.FetchRow = {
+            "url_key": url_key(url),
+            "url": url,
+            "last_status": fetched.status,
+            "last_fetched": stamp,
+            "content_hash": body_hash,
+            "relevant": relevant,
+            "article_id": article_id,
+            "error": None,
+        }
+        if fetched.status != 304:  # a 304 keeps the validators it answered
+            row |= {"etag": fetched.etag, "last_modified": fetched.last_modified}
+        rows.append(row)
+    return rows
+
+
+@dataclass(frozen=True)
+class Pending:
+    """An analysed page waiting for its batch's transaction (`PageProcessor.record_many`)."""
+
+    fetched: Fetched
+    analysis: Analysis
+    tally: Tally
+
+
+Stored = tuple[Outcome, list[Flag]]  # what a page was, and the flags it raised
+
+
 UNCHANGED_BATCH = 500  # unchanged pages written per transaction ...
 UNCHANGED_SECONDS = 2.0  # ... or fewer, once the oldest has waited this long
 
@@ -209,7 +203,7 @@ class UnchangedBatch:
             w.count_run(session, run_id, {"pages": counts.total(), **counts})
 
 
-def _no_lock(_signature: bytes | None) -> AbstractContextManager[object]:
+def _no_lock(_signatures: Sequence[bytes] | None) -> AbstractContextManager[object]:
     """One process writes alone: nothing to hold."""
     return nullcontext()
 
@@ -226,12 +220,12 @@ class PageProcessor:
         ledger: Ledger | None = None,
         clock: Clock = now,
         near: NearDuplicates | None = None,
-        serialise: Callable[[bytes | None], AbstractContextManager[object]] | None = None,
+        serialise: Callable[[Sequence[bytes] | None], AbstractContextManager[object]] | None = None,
     ) -> None:
         """`near`: a shared near-duplicate index (crawl workers), filled from the store if
-        empty; `serialise(signature)`: held around each relevant page's transaction, so
-        writers that share the index cluster copies one at a time (`crawler.write_locks`);
-        `serialise(None)` excludes every page writer."""
+        empty; `serialise(signatures)`: held around a transaction storing relevant pages
+        with these signatures, so writers that share the index cluster copies one at a
+        time (`crawler.write_locks`); `serialise(None)` excludes every page writer."""
         self.store = store
         self.now = clock
         self.watch = watch
@@ -242,9 +236,15 @@ class PageProcessor:
         self._batch = UnchangedBatch()
         self.serialise = serialise or _no_lock
         self.near = near if near is not None else NearDuplicates(near_duplicate_threshold)
-        if near is None or len(near) == 0:
-            with store.session() as session:
+        self._near_filled = near is not None and len(near) > 0
+
+    def _fill_near(self) -> None:
+        """Fill the near-duplicate index from the store, before the first relevant page is
+        written (a crawl that meets only unchanged pages never loads it)."""
+        if not self._near_filled:
+            with self.store.session() as session:
                 self.near.add_all(q.current_signatures(session))
+            self._near_filled = True
 
     # -- before analysis: is there anything to do? -------------------------------------------
     def settle_unchanged(
@@ -277,76 +277,269 @@ class PageProcessor:
 
     # -- after analysis ----------------------------------------------------------------------
     def record(self, fetched: Fetched, analysis: Analysis, tally: Tally) -> Outcome:
-        """Store an analysed page and say what it was."""
+        """Store an analysed page and say what it was (one page, one transaction)."""
+        return self._write([Pending(fetched, analysis, tally)])[0]
+
+    def record_many(self, pages: Sequence[Pending]) -> list[Outcome | Exception]:
+        """Store analysed pages in one transaction; per page what it was, or what lost it.
+
+        New pages are written in batched statements, the others as `record` writes them,
+        in order, so the outcome is the one of recording them one by one. A batch the
+        database refuses, or one page whose processing fails, costs only that page: the
+        pages are then written one per transaction. A store that is locked or gone fails
+        them all. A crash before the commit loses the batch's pages together with their
+        fetch states and counts: the next crawl fetches them again.
+        """
+        if not pages:
+            return []
+        try:
+            return list(self._write(pages))
+        except WriteRefused:
+            pass
+        except StoreError as exc:
+            return [exc] * len(pages)
+        except Exception:  # one page's fault: found below, page by page
+            pass
+        results: list[Outcome | Exception] = []
+        for page in pages:
+            try:
+                results.append(self._write([page])[0])
+            except WriteRefused as exc:
+                results.append(exc)
+            except StoreError as exc:
+                return results + [exc] * (len(pages) - len(results))
+            except Exception as exc:  # reported with its page
+                results.append(exc)
+        return results
+
+    def _write(self, pages: Sequence[Pending]) -> list[Outcome]:
+        """The pages' writes and their run's counts in one transaction; the tallies after."""
+        relevant = any(page.analysis.relevance.relevant for page in pages)
+        if relevant:
+            self._fill_near()
+        signatures = [p.analysis.signature for p in pages if p.analysis.relevance.relevant]
+        lock = self.serialise(signatures) if relevant else nullcontext()
+        with lock, self.store.session() as session:
+            results = self._store(session, pages)
+            counts = Counter(outcome.value for outcome, _flags in results)
+            if self.run_id is not None:
+                w.count_run(session, self.run_id, {"pages": len(pages), **counts})
+        for page, (outcome, flags) in zip(pages, results, strict=True):
+            if outcome is Outcome.SKIPPED:
+                page.tally.skip(page.fetched.final_url, NOT_RELEVANT, count=False)
+            page.tally.created_flags.extend(flags)
+        return [outcome for outcome, _flags in results]
+
+    def _store(self, session: Session, pages: Sequence[Pending]) -> list[Stored]:
+        """Each page's outcome and new flags: runs of new pages together, the rest alone.
+
+        A page is new when no stored article has any of its URLs, no news-search headline
+        waits for it, and no earlier page of the batch takes one of its URLs.
+        """
+        results: dict[int, Stored] = {}
+        keys = [_page_keys(page.fetched) for page in pages]
+        stored = q.articles_by_keys(session, {key for page in keys for key in page})
+        headlines: list[Article] | None = None
+        taken: set[str] = set()  # URL keys an earlier page of the batch stores
+        group: list[int] = []  # indexes of new pages, written together
+
+        def flush() -> None:
+            new = self._store_new(session, [pages[i] for i in group])
+            results.update(zip(group, new, strict=True))
+            group.clear()
+
+        for index, page in enumerate(pages):
+            if page.analysis.relevance.relevant:
+                if headlines is None:
+                    headlines = q.headlines(session)
+                title = page.analysis.page.title
+                if (
+                    taken.intersection(keys[index])
+                    or any(k in stored for k in keys[index])
+                    or (q.matching_headline(headlines, title, page.fetched.final_url) is not None)
+                ):
+                    flush()
+                    results[index] = self._record_page(session, page)
+                    headlines = None  # a headline may have become this article
+                    taken.update(keys[index])
+                    continue
+                taken.update(keys[index])
+            group.append(index)
+        flush()
+        return [results[index] for index in range(len(pages))]
+
+    def _store_new(self, session: Session, pages: Sequence[Pending]) -> list[Stored]:
+        """New pages in batched statements: their articles, everything `_first_versions`
+        writes, and the fetch states of all of them."""
+        stamp = self.now()
+        relevant = [page for page in pages if page.analysis.relevance.relevant]
+        keys = w.insert_articles(
+            session, [self._new_row(p.fetched, p.analysis, stamp) for p in relevant]
+        )
+        stored = {
+            id(page): keys[url_key(page.fetched.final_url)]
+            for page in relevant
+            if url_key(page.fetched.final_url) in keys
+        }
+        late = {  # another writer stored the URL since we looked: the page is a revisit
+            id(page): self._record_page(session, page)
+            for page in relevant
+            if id(page) not in stored
+        }
+        flags = self._first_versions(
+            session, [(stored[id(p)], p) for p in relevant if id(p) in stored], stamp
+        )
+        rows = (
+            row
+            for page in pages
+            if id(page) not in late
+            for row in _fetch_rows(
+                page.fetched,
+                stamp,
+                content_hash(page.fetched.body),
+                page.analysis.relevance.relevant,
+                stored.get(id(page)),
+            )
+        )
+        w.upsert_fetch_states(session, list(rows))
+        return [
+            late.get(id(page))
+            or (
+                (Outcome.NEW, flags.get(id(page), []))
+                if id(page) in stored
+                else (Outcome.SKIPPED, [])
+            )
+            for page in pages
+        ]
+
+    def _first_versions(
+        self, session: Session, fresh: Sequence[tuple[int, Pending]], stamp: datetime
+    ) -> dict[int, list[Flag]]:
+        """The first versions of new articles (article id, page), their search index entries,
+        clusters and figures; the flags raised, by id() of the page.
+
+        Clustered one by one, in order: each sees the copies stored before it, as
+        `record` would have, and none after it."""
+        versions = w.insert_versions(
+            session, [self._version_row(a, p.analysis, 1, stamp) for a, p in fresh]
+        )
+        self.store.search_index.index_many(
+            session,
+            [
+                (a, p.analysis.page.title or p.fetched.hints.title, p.analysis.page.text)
+                for a, p in fresh
+            ],
+        )
+        copies = q.articles_with_text_hashes(session, [p.analysis.text_hash for _, p in fresh])
+        later = {article_id for article_id, _ in fresh}
+        for article_id, page in fresh:
+            later.discard(article_id)
+            self.near.add(article_id, page.analysis.signature)
+            exact = [a for a in copies.get(page.analysis.text_hash, []) if a not in later]
+            self._cluster(session, article_id, page.analysis, stamp, exact)
+        if self.ledger is None:
+            return {}
+        found = self.ledger.record_new(
+            session,
+            [
+                NewVersionMentions(
+                    article_id,
+                    versions[(article_id, 1)],
+                    as_of_date(
+                        page.analysis.page.date or page.fetched.hints.published,
+                        stamp,
+                        page.fetched.hints.modified,
+                    ),
+                    page.analysis.mentions,
+                )
+                for article_id, page in fresh
+            ],
+            stamp,
+        )
+        return {id(page): flags for (_, page), flags in zip(fresh, found, strict=True)}
+
+    def _record_page(self, session: Session, page: Pending) -> Stored:
+        """One page written as it always was: a revisit, a revision, a headline's article."""
+        fetched, analysis = page.fetched, page.analysis
         body_hash = content_hash(fetched.body)
         stamp = self.now()
-        lock = self.serialise(analysis.signature) if analysis.relevance.relevant else nullcontext()
-        with lock, self.store.session() as session:
-            if not analysis.relevance.relevant:
-                self._remember(session, fetched, body_hash, False, None)
-                tally.skip(fetched.final_url, NOT_RELEVANT, count=False)
-                self._count(session, Outcome.SKIPPED)
-                return Outcome.SKIPPED
-            # Only the URLs the crawler saw name a stored article: the page's own, the one a
-            # redirect started from, or its same-site canonical link. Another page with the
-            # same text is a copy (a wire reprinting a release), never the article moved.
-            canonical = canonical_link(fetched.body, fetched.final_url)
-            article = _first(
-                q.article_by_key, session, fetched.final_url, fetched.url, canonical
-            ) or q.headline_for(session, analysis.page.title, fetched.final_url)
-            if article is None:
-                article, outcome = self._new_article(session, fetched, analysis, stamp)
-            elif article.kind == "headline":  # a news-search headline gets its text, in place
-                w.update_article(session, article.id, kind="article")
-                self._follow_move(session, article, fetched.final_url)  # the publisher's URL
-                self._revisit(session, article, fetched, analysis, stamp)
-                self._cluster(session, article, analysis, stamp)
-                outcome = Outcome.NEW
-            else:
-                outcome = self._revisit(session, article, fetched, analysis, stamp, canonical)
-            if outcome is not Outcome.UNCHANGED and self.ledger is not None:
-                version = q.current_version(session, article.id)
-                assert version is not None  # the article was just stored with a version
-                flags = self.ledger.record_version(  # an undated page: dated by the evidence
-                    session, article, version, analysis.mentions, stamp, fetched.hints.modified
-                )
-                tally.created_flags.extend(flags)
-            self._remember(session, fetched, body_hash, True, article.id)
-            self._count(session, outcome)
-            return outcome
+        if not analysis.relevance.relevant:
+            self._remember(session, fetched, body_hash, False, None)
+            return Outcome.SKIPPED, []
+        # Only the URLs the crawler saw name a stored article: the page's own, the one a
+        # redirect started from, or its same-site canonical link. Another page with the
+        # same text is a copy (a wire reprinting a release), never the article moved.
+        canonical = canonical_link(fetched.body, fetched.final_url)
+        article = _first(
+            q.article_by_key, session, fetched.final_url, fetched.url, canonical
+        ) or q.headline_for(session, analysis.page.title, fetched.final_url)
+        if article is None:
+            article, outcome = self._new_article(session, fetched, analysis, stamp)
+        elif article.kind == "headline":  # a news-search headline gets its text, in place
+            w.update_article(session, article.id, kind="article")
+            self._follow_move(session, article, fetched.final_url)  # the publisher's URL
+            self._revisit(session, article, fetched, analysis, stamp)
+            self._cluster(session, article.id, analysis, stamp)
+            outcome = Outcome.NEW
+        else:
+            outcome = self._revisit(session, article, fetched, analysis, stamp, canonical)
+        flags: list[Flag] = []
+        if outcome is not Outcome.UNCHANGED and self.ledger is not None:
+            version = q.current_version(session, article.id)
+            assert version is not None  # the article was just stored with a version
+            flags = self.ledger.record_version(  # an undated page: dated by the evidence
+                session, article, version, analysis.mentions, stamp, fetched.hints.modified
+            )
+        self._remember(session, fetched, body_hash, True, article.id)
+        return outcome, flags
 
     def _count(self, session: Session, outcome: Outcome) -> None:
         """Add the page to its run's record, in the transaction that stores it."""
         if self.run_id is not None:
             w.count_run(session, self.run_id, {"pages": 1, outcome.value: 1})
 
+    def _new_row(self, fetched: Fetched, analysis: Analysis, stamp: datetime) -> w.NewArticle:
+        return {
+            "url_key": url_key(fetched.final_url),
+            "url": fetched.final_url,
+            "source_id": self.source_ids.get(fetched.source),
+            "title": analysis.page.title or fetched.hints.title,
+            "author": analysis.page.author,
+            "sitename": analysis.page.sitename,
+            "published": analysis.page.date or fetched.hints.published,
+            "language": analysis.page.language,
+            "first_seen": stamp,
+            "last_seen": stamp,
+            "relevance": analysis.relevance.score,
+            "aliases": list(analysis.relevance.aliases),
+        }
+
+    @staticmethod
+    def _version_row(
+        article_id: int, analysis: Analysis, number: int, stamp: datetime
+    ) -> w.NewVersion:
+        return {
+            "article_id": article_id,
+            "number": number,
+            "fetched_at": stamp,
+            "title": analysis.page.title,
+            "text": analysis.page.text,
+            "content_hash": analysis.text_hash,
+            "signature": analysis.signature,
+        }
+
     def _new_article(
         self, session: Session, fetched: Fetched, analysis: Analysis, stamp: datetime
     ) -> tuple[Article, Outcome]:
-        page = analysis.page
         key = url_key(fetched.final_url)
-        article = w.insert_article(
-            session,
-            url_key=key,
-            url=fetched.final_url,
-            source_id=self.source_ids.get(fetched.source),
-            title=page.title or fetched.hints.title,
-            author=page.author,
-            sitename=page.sitename,
-            published=page.date or fetched.hints.published,
-            language=page.language,
-            first_seen=stamp,
-            last_seen=stamp,
-            relevance=analysis.relevance.score,
-            aliases=list(analysis.relevance.aliases),
-        )
+        article = w.insert_article(session, **self._new_row(fetched, analysis, stamp))
         if article is None:  # another writer stored this URL since we looked: ours is a revisit
             existing = q.article_by_key(session, key)
             assert existing is not None, "the insert met this key"
             return existing, self._revisit(session, existing, fetched, analysis, stamp)
         self._add_version(session, article, analysis, number=1, stamp=stamp)
         self.near.add(article.id, analysis.signature)
-        self._cluster(session, article, analysis, stamp)
+        self._cluster(session, article.id, analysis, stamp)
         return article, Outcome.NEW
 
     def _revisit(
@@ -401,7 +594,7 @@ class PageProcessor:
             w.leave_cluster(session, [article.id])
             if members:
                 w.name_truth(session, cluster_id, min(members, key=self._truth_rank).id)
-        self._cluster(session, article, analysis, stamp)
+        self._cluster(session, article.id, analysis, stamp)
 
     def _add_version(
         self,
@@ -413,33 +606,37 @@ class PageProcessor:
         stamp: datetime,
     ) -> None:
         version = w.insert_version(
-            session,
-            article_id=article.id,
-            number=number,
-            fetched_at=stamp,
-            title=analysis.page.title,
-            text=analysis.page.text,
-            content_hash=analysis.text_hash,
-            signature=analysis.signature,
+            session, **self._version_row(article.id, analysis, number, stamp)
         )
         if version is not None:  # None: another writer stored this version first
             self.store.search_index.index(session, article.id, article.title, analysis.page.text)
 
-    def _similar(self, session: Session, article_id: int, analysis: Analysis) -> list[int]:
-        """Other articles with this text: exact copies first, then near ones, most alike first."""
-        exact = [
-            a.id
-            for a in q.articles_with_text_hash(session, analysis.text_hash)
-            if a.id != article_id
-        ]
+    def _similar(
+        self,
+        session: Session,
+        article_id: int,
+        analysis: Analysis,
+        exact: Sequence[int] | None = None,
+    ) -> list[int]:
+        """Other articles with this text: exact copies first, then near ones, most alike first.
+
+        `exact`: the articles with this very text, when the caller looked them up already."""
+        if exact is None:
+            exact = [a.id for a in q.articles_with_text_hash(session, analysis.text_hash)]
+        exact = [a for a in exact if a != article_id]
         near = [cast(int, k) for k in self.near.matches(analysis.signature)]  # keys: article ids
         return list(dict.fromkeys(exact + [k for k in near if k != article_id]))
 
     def _cluster(
-        self, session: Session, article: Article, analysis: Analysis, stamp: datetime
+        self,
+        session: Session,
+        article_id: int,
+        analysis: Analysis,
+        stamp: datetime,
+        exact: Sequence[int] | None = None,
     ) -> None:
         """Join the cluster of the most similar known page, and name the cluster's truth."""
-        matches = self._similar(session, article.id, analysis)
+        matches = self._similar(session, article_id, analysis, exact)
         if not matches:
             return
         other = q.article_by_id(session, matches[0])
@@ -447,7 +644,7 @@ class PageProcessor:
         if cluster_id is None:
             cluster_id = w.new_cluster(session, stamp)
             w.join_cluster(session, [other.id], cluster_id)
-        w.join_cluster(session, [article.id], cluster_id)
+        w.join_cluster(session, [article_id], cluster_id)
         members = q.cluster_members(session, cluster_id)
         w.name_truth(session, cluster_id, min(members, key=self._truth_rank).id)
 
@@ -470,19 +667,9 @@ class PageProcessor:
         article_id: int | None,
     ) -> None:
         """Upsert the fetch state of the requested URL and, after a redirect, the final one."""
-        stamp = self.now()
-        for url in dict.fromkeys((fetched.url, fetched.final_url)):
-            changes: w.FetchChanges = {
-                "last_status": fetched.status,
-                "last_fetched": stamp,
-                "content_hash": body_hash,
-                "relevant": relevant,
-                "article_id": article_id,
-                "error": None,
-            }
-            if fetched.status != 304:  # a 304 keeps the validators it answered
-                changes |= {"etag": fetched.etag, "last_modified": fetched.last_modified}
-            w.upsert_fetch_state(session, url_key(url), url, **changes)
+        w.upsert_fetch_states(
+            session, _fetch_rows(fetched, self.now(), body_hash, relevant, article_id)
+        )
 
     def settle_flags(self, tally: Tally) -> None:
         """Bring the flags up to date with everything recorded since the last call."""

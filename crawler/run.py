@@ -10,13 +10,12 @@ scheduler starts a subprocess per crawl).
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 from collections.abc import Callable, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor
-from multiprocessing import get_context
 
 from crawler.context import CrawlContext, KnownUrls, Progress
+from crawler.memory import tune_memory
+from crawler.pool import start_pool
 from crawler.process import PageProcessor, Tally
 from crawler.relevance import Watch
 from crawler.settings import CrawlSettings
@@ -44,6 +43,10 @@ def scrapy_settings(settings: CrawlSettings) -> dict[str, object]:
         "AUTOTHROTTLE_TARGET_CONCURRENCY": float(settings.concurrency_per_domain),
         "CONCURRENT_REQUESTS": settings.concurrency,
         "CONCURRENT_REQUESTS_PER_DOMAIN": settings.concurrency_per_domain,
+        # Scrapy starts this many tasks for every response's output; an article page
+        # yields one item, and a listing's requests need no waiting: 100 cost more than
+        # fetching the page.
+        "CONCURRENT_ITEMS": 16,
         "DOWNLOAD_TIMEOUT": settings.timeout,
         "DOWNLOAD_MAXSIZE": settings.max_page_bytes,
         "DOWNLOAD_WARNSIZE": settings.max_page_bytes // 2,
@@ -64,31 +67,7 @@ def scrapy_settings(settings: CrawlSettings) -> dict[str, object]:
     }
 
 
-def _ignore_interrupts() -> None:
-    """In a cleaning worker: Ctrl-C is for the crawl process, which stops the workers itself."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
-# What a cleaning worker runs (and `crawler.run`, where its initializer lives), imported
-# once by the fork server rather than by each worker.
-WORKER_MODULES = ["crawler.clean", "figures.extract", "crawler.process", "crawler.run"]
-
-
-def _start_pool(workers: int | None) -> Executor | None:
-    """Cleaning processes: `workers` of them, one per core when None, none (inline) for 0.
-
-    They are forked from a fork server that imported the cleaning code once: cheaper
-    than spawning each (every spawned worker paid a second or more of imports), and
-    safer than forking the crawl process itself, which runs threads.
-    """
-    count = (os.cpu_count() or 1) if workers is None else workers
-    if count == 0:
-        return None
-    context = get_context("forkserver")
-    context.set_forkserver_preload(WORKER_MODULES)
-    return ProcessPoolExecutor(
-        max_workers=count, mp_context=context, initializer=_ignore_interrupts
-    )
+_start_pool = start_pool  # crawler.worker's name for it
 
 
 def crawl(
@@ -113,6 +92,7 @@ def crawl(
     """
     from scrapy.crawler import AsyncCrawlerProcess  # installs the reactor: import late
 
+    tune_memory()
     with store.session() as session:
         close_dead_runs(session, settings.lease_timeout)
         source_ids = w.sync_sources(session, sources)
@@ -128,7 +108,7 @@ def crawl(
         None,
         progress or (lambda outcome: None),
         catalogue,
-        start_pool=lambda: _start_pool(settings.clean_workers),
+        start_pool=lambda: start_pool(settings.clean_workers),
     )
     process = AsyncCrawlerProcess(scrapy_settings(settings))
     run_ids: list[int] = []

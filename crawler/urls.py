@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import urlsplit, urlunsplit
 
 from courlan import normalize_url
@@ -22,8 +23,12 @@ def canonical_url(url: str) -> str:
     return canonicalize_url(cleaned, keep_fragments=False)
 
 
+@lru_cache(maxsize=4096)
 def url_key(url: str) -> str:
-    """Identity of a page: its canonical URL without scheme, `www.` or trailing slash."""
+    """Identity of a page: its canonical URL without scheme, `www.` or trailing slash.
+
+    Cached: a crawl asks it of each page's URLs several times (known URLs, stored
+    articles, fetch states), and canonicalising cost more than the asking."""
     parts = urlsplit(canonical_url(url))
     host = parts.netloc.removeprefix("www.")
     path = parts.path.rstrip("/")  # courlan keeps a trailing slash when a query follows

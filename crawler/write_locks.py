@@ -95,11 +95,13 @@ class WriteLocks:
         keys += [f"{PREFIX}:article:{key}" for key in self.near.matches(signature)]
         return keys
 
-    def page(self, signature: bytes | None) -> AbstractContextManager[None]:
-        """Held while storing a relevant page; without a signature, the exclusive gate."""
-        if signature is None:
+    def page(self, signatures: Sequence[bytes] | None) -> AbstractContextManager[None]:
+        """Held while storing relevant pages (a batch's, all taken at once, so two workers
+        never each hold half of what the other needs); None: the exclusive gate."""
+        if signatures is None:
             return self.exclusive()
-        return self._hold(self.page_keys(signature), "shared")
+        keys = dict.fromkeys(key for sig in signatures for key in self.page_keys(sig))
+        return self._hold(list(keys), "shared")
 
     def exclusive(self) -> AbstractContextManager[None]:
         """Held while no page lock is: for headlines and settling flags."""

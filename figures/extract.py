@@ -304,11 +304,13 @@ _ABBREVIATIONS = (
     "ca",
     "approx",
 )
-_EN_SENTENCE_END = (
+_EN_SENTENCE_END = re.compile(
+    r"(?=[.!?])"  # first, so the look-behinds below are tried at stops only (cheap)
     r"(?<!\b[A-Z])"
     + "".join(rf"(?<!\b{a})" for a in _ABBREVIATIONS)
     + r"[.!?]+[\"”’)]?(?=\s+[\"“(]?[A-Z0-9])|\n+"
 )
+_ZH_SENTENCE_END = re.compile(r"[。！？!?]+[」”』]?|\n+")
 
 
 @lru_cache(maxsize=16)
@@ -332,9 +334,9 @@ def _matcher_for(catalogue: Catalogue, language: str) -> _Matcher:
 
 def _sentences(text: str, zh: bool) -> list[tuple[int, int]]:
     """(start, end) of each sentence; a line break always ends one."""
-    pattern = r"[。！？!?]+[」”』]?|\n+" if zh else _EN_SENTENCE_END
+    pattern = _ZH_SENTENCE_END if zh else _EN_SENTENCE_END
     spans, start = [], 0
-    for m in re.finditer(pattern, text):
+    for m in pattern.finditer(text):
         if m.end() > start:
             spans.append((start, m.end()))
         start = m.end()

@@ -13,6 +13,7 @@ Deferred mention writes (a crawl's pages) hold it shared, side by side.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy.orm import Session
@@ -61,13 +62,28 @@ def observation(row: FigureMention) -> Observation:
 
 
 def as_of(article: Article, evidence: date | None = None) -> date:
+    """The date an article's figures speak for (see `as_of_date`)."""
+    return as_of_date(article.published, article.first_seen, evidence)
+
+
+def as_of_date(published: date | None, first_seen: datetime, evidence: date | None) -> date:
     """The date an article's figures speak for: its publication date; for an undated
     article the best evidence, the earlier of a feed's or sitemap's modification date
     (`evidence`) and the day it was first seen."""
-    if article.published is not None:
-        return article.published
-    seen = article.first_seen.date()
+    if published is not None:
+        return published
+    seen = first_seen.date()
     return min(evidence, seen) if evidence is not None else seen
+
+
+@dataclass(frozen=True)
+class NewVersionMentions:
+    """The mentions of a new article's first version, dated `as_of`."""
+
+    article_id: int
+    version_id: int
+    as_of: date
+    mentions: Sequence[Mention]
 
 
 class Ledger:
@@ -111,6 +127,32 @@ class Ledger:
             self._notes |= notes
             return []
         return self.refresh(session, touched, now, notes)
+
+    def record_new(
+        self, session: Session, versions: Sequence[NewVersionMentions], now: datetime
+    ) -> list[list[Flag]]:
+        """`record_version` for the first versions of new articles, in order; each one's new
+        flags. A new article has no earlier mentions to retire or carry flags from, so a
+        deferring ledger stores them all in one statement, beside other writers'."""
+        w.lock_figures(session, shared=self.deferred)
+        if not self.deferred:
+            found = []
+            for v in versions:
+                w.add_mention_rows(
+                    session, [_new_row(m, v.version_id, v.article_id, v.as_of) for m in v.mentions]
+                )
+                found.append(self.refresh(session, {series_key(m) for m in v.mentions}, now))
+            return found
+        w.add_mention_rows(
+            session,
+            [
+                _new_row(m, v.version_id, v.article_id, v.as_of)
+                for v in versions
+                for m in v.mentions
+            ],
+        )
+        self._pending |= {series_key(m) for v in versions for m in v.mentions}
+        return [[] for _ in versions]
 
     def flush(self, session: Session, now: datetime) -> list[Flag]:
         """Replay the series deferred record_version calls touched; the flags now raised."""

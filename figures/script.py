@@ -35,8 +35,14 @@ def _table() -> dict[int, str]:
     return table
 
 
+# Every character the table maps is a Han character in these blocks.
+_HAN = re.compile("[\u3400-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
+
+
 def simplify(text: str) -> str:
     """`text` with Traditional characters as Simplified; same length, same offsets."""
+    if not _HAN.search(text):
+        return text  # nothing to map: spares translate's per-character lookups (English)
     return text.translate(_table())
 
 

@@ -93,6 +93,10 @@ def crawl_cmd(
         else:
             frontier_cli.status(app, as_json)
         return
+    from crawler.pool import warm_pool
+
+    config = app.config
+    warm_pool(config.crawl.clean_workers)  # the workers' imports, beside the crawl's own
     from crawler.run import crawl
     from pressmon import report
     from store.errors import LeaseHeld, StoreError
@@ -102,7 +106,6 @@ def crawl_cmd(
             with open(run_ids_file, "a", encoding="utf-8") as out:
                 out.write(f"{line}\n")
 
-    config = app.config
     sources = config.select_sources(names)
     try:
         with report.progress(app.err) as tick:

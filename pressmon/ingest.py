@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from crawler.analysis import Analysis, analyse, analyse_page
 from crawler.clean import CleanPage
 from crawler.items import Fetched, Hints
 from crawler.language import detect_language
-from crawler.process import Analysis, Outcome, PageProcessor, Tally, analyse, analyse_page
+from crawler.process import Outcome, PageProcessor, Tally
 from figures.ledger import Ledger
 from pressmon.config import Config
 from pressmon.errors import InputError

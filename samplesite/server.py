@@ -50,10 +50,14 @@ class SampleSite:
         port: int = 0,
         delay: float = 0.0,
         resolver: Resolver | None = None,
+        keep_alive: bool = False,
     ) -> None:
         """`resolver` serves another site (a benchmark's generated one) with the same
-        conditional GET, request log and counts; the newsroom's /bad/ corner stays."""
+        conditional GET, request log and counts; the newsroom's /bad/ corner stays.
+        `keep_alive` answers in HTTP/1.1 and keeps connections open, as real sites do
+        (the benchmarks); otherwise each connection carries one request (HTTP/1.0)."""
         self.resolver = resolver
+        self.keep_alive = keep_alive
         self.edition = edition
         self.host = host
         self.port = port
@@ -87,7 +91,8 @@ class SampleSite:
         if self._server is not None:
             return self
         self.stopping.clear()
-        server = ThreadingHTTPServer((self.host, self.port), _Handler)
+        handler = _KeepAliveHandler if self.keep_alive else _Handler
+        server = ThreadingHTTPServer((self.host, self.port), handler)
         server.daemon_threads = True
         server.site = self  # type: ignore[attr-defined]
         self._server = server
@@ -199,6 +204,7 @@ class _Handler(BaseHTTPRequestHandler):
                 site.stopping.wait(site.delay)
             url = urlsplit(self.path)
             if url.path.startswith("/bad/"):
+                self.close_connection = True  # a bad page may not say where its body ends
                 badpages.serve(self, url.path, url.query, site)
                 return
             if site.resolver is not None:
@@ -259,3 +265,10 @@ class _Handler(BaseHTTPRequestHandler):
 
     def redirect(self, status: int, location: str) -> None:
         self.simple(status, b"", extra={"Location": location})
+
+
+class _KeepAliveHandler(_Handler):
+    """HTTP/1.1: a connection carries one request after another (every answer has its
+    Content-Length, or is a 304 without a body)."""
+
+    protocol_version = "HTTP/1.1"

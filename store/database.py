@@ -14,11 +14,10 @@ import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config as AlembicConfig
 from filelock import FileLock, Timeout
-from sqlalchemy import Connection, Engine, create_engine, event, inspect
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import (
     ArgumentError,
@@ -33,16 +32,24 @@ from sqlalchemy.orm import Session, sessionmaker
 from store.errors import StoreError, StoreMissing, StoreUnavailable, WriteRefused
 from store.search import PostgresSearch, SearchIndex, SqliteSearch
 
+if TYPE_CHECKING:
+    from alembic.config import Config as AlembicConfig
+
 MIGRATIONS = str(Path(__file__).with_name("migrations"))
 BUSY_TIMEOUT_MS = 10_000
 BACKENDS = ("sqlite", "postgresql")
 MAKE_ONE = "make one with `pressmon crawl`, `pressmon db upgrade` or `pressmon demo`"
 SCHEMA_MARK = "alembic_version"  # the table every migrated pressmon store has
+# The newest migration's revision; tests/test_schema.py checks it against the scripts.
+HEAD = "0011"
 POOL = {"pool_size": 8, "max_overflow": 32, "pool_timeout": 30}
 MIGRATION_WAIT = 600  # seconds a process waits for another one's migration to finish
 # pg_advisory_xact_lock's key for migrations: any fixed number no other lock of the
 # database uses (here, "pressmon" in ASCII, read as a big-endian integer).
 MIGRATION_LOCK_KEY = int.from_bytes(b"pressmon", "big") & 0x7FFF_FFFF_FFFF_FFFF
+# Prepared statements each SQLite connection keeps (Python's default is 128). A crawl's
+# multi-row INSERTs differ in their number of rows, and 128 of them held 14 MB.
+SQLITE_STATEMENTS = 32
 
 
 def _sqlite_pragmas(dbapi_connection: sqlite3.Connection, _record: object) -> None:
@@ -150,8 +157,11 @@ class Store:
         # A pool big enough that every request thread of the web app (anyio's 40) has its
         # own connection: a request waits for the database, never for another request.
         pooled = {} if self.is_sqlite and parsed.database in (None, "", ":memory:") else POOL
+        options = (
+            {"connect_args": {"cached_statements": SQLITE_STATEMENTS}} if self.is_sqlite else {}
+        )
         try:
-            self.engine: Engine = create_engine(parsed, **pooled)
+            self.engine: Engine = create_engine(parsed, **pooled, **options)
         except (ArgumentError, NoSuchModuleError) as exc:
             raise StoreError(f"not a usable database URL: {self.name!r} ({exc})") from None
         except ImportError as exc:  # not installed, or installed without its C library
@@ -178,11 +188,20 @@ class Store:
             raise StoreError(describe(exc, self.name)) from exc
 
     def upgrade(self, revision: str = "head") -> None:
-        """Bring the schema up to `revision` (Alembic)."""
+        """Bring the schema up to `revision` (Alembic).
+
+        A store already at HEAD is told by one query, without loading Alembic and its
+        scripts: that was most of a reading command's start-up (`benchmarks/startup.py`)."""
+        if revision == "head" and self.revision() == HEAD:
+            return
+        from alembic import command
+
         self._migrate(command.upgrade, revision)
 
     def downgrade(self, revision: str) -> None:
         """Take the schema back down to `revision` (Alembic), keeping every row it can hold."""
+        from alembic import command
+
         self._migrate(command.downgrade, revision)
 
     def _file_lock(self) -> AbstractContextManager[object]:
@@ -195,7 +214,19 @@ class Store:
             return nullcontext()
         return FileLock(self._migration_lock, timeout=MIGRATION_WAIT)
 
+    def revision(self) -> str | None:
+        """The schema's migration revision; None for a store not migrated yet."""
+        if not self.exists():
+            return None
+        try:
+            with self.engine.connect() as connection:
+                return connection.execute(text(f"SELECT version_num FROM {SCHEMA_MARK}")).scalar()
+        except SQLAlchemyError as exc:
+            raise StoreError(describe(exc, self.name)) from exc
+
     def _migrate(self, step: Callable[[AlembicConfig, str], None], revision: str) -> None:
+        from alembic.config import Config as AlembicConfig
+
         cfg = AlembicConfig()
         cfg.set_main_option("script_location", MIGRATIONS)
         try:

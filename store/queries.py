@@ -6,7 +6,7 @@ The writes are beside them in `store.writes`; no module outside `store` builds a
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Protocol
@@ -157,13 +157,32 @@ def _same_title(article: Article, title: str) -> bool:
 
 def headline_for(session: Session, title: str | None, url: str) -> Article | None:
     """A stored headline whose article this is: same title, on the headline's publisher's site."""
+    return matching_headline(headlines(session), title, url) if title else None
+
+
+def headlines(session: Session) -> list[Article]:
+    """The stored news-search headlines still waiting for their article's text."""
+    return list(session.scalars(select(Article).where(Article.kind == "headline")))
+
+
+def matching_headline(found: Sequence[Article], title: str | None, url: str) -> Article | None:
+    """The headline of `found` whose article this is (see `headline_for`)."""
     if not title:
         return None
-    for headline in session.scalars(select(Article).where(Article.kind == "headline")):
+    for headline in found:
         site = headline.publisher_site
         if (site is None or _host(site) == _host(url)) and _same_title(headline, title):
             return headline
     return None
+
+
+def articles_by_keys(session: Session, url_keys: Iterable[str]) -> dict[str, Article]:
+    """The stored articles at these URL keys, by key."""
+    keys = list(url_keys)
+    if not keys:
+        return {}
+    found = session.scalars(select(Article).where(Article.url_key.in_(keys)))
+    return {article.url_key: article for article in found}
 
 
 def article_for_headline(
@@ -225,6 +244,26 @@ def articles_with_text_hash(session: Session, text_hash: str, limit: int = 20) -
     """Articles whose current version has exactly this text (uses the content_hash index)."""
     params = {"text_hash": text_hash, "limit": limit}
     return list(session.scalars(_ARTICLES_WITH_TEXT_HASH, params))
+
+
+def articles_with_text_hashes(session: Session, text_hashes: Sequence[str]) -> dict[str, list[int]]:
+    """`articles_with_text_hash` for many texts at once: text hash -> article ids, in id order."""
+    newer = aliased(ArticleVersion)
+    rows = session.execute(
+        select(ArticleVersion.content_hash, ArticleVersion.article_id)
+        .where(
+            ArticleVersion.content_hash.in_(set(text_hashes)),
+            ~exists().where(
+                newer.article_id == ArticleVersion.article_id,
+                newer.number > ArticleVersion.number,
+            ),
+        )
+        .order_by(ArticleVersion.article_id)
+    )
+    found: dict[str, list[int]] = {}
+    for text_hash, article_id in rows:
+        found.setdefault(text_hash, []).append(article_id)
+    return found
 
 
 def current_signatures(session: Session) -> Iterator[tuple[int, bytes]]:

@@ -240,8 +240,7 @@ class SqliteSearch:
         ).all()
         originals = _originals(session, [row.id for row in rows])
         return [
-            Hit(row.id, row.rank, in_original(row.snip, originals.get(row.id, "")))
-            for row in rows
+            Hit(row.id, row.rank, in_original(row.snip, originals.get(row.id, ""))) for row in rows
         ]
 
     def newest(

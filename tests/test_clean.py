@@ -244,14 +244,15 @@ def test_one_trafilatura_pass_when_link_lists_outweigh_the_article(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """A news page whose menus and related-story lists hold more text than the story: the
-    text outside links says recall mode cannot double precision's text, so it is not run."""
+    text outside links says recall mode cannot double precision's text, so it is not run,
+    and neither are trafilatura's fallback extractors (the fast pass)."""
     import crawler.clean as clean_module
 
-    calls: list[bool] = []
+    calls: list[tuple[bool, bool]] = []  # (precision, fast) of each pass
     real = clean_module.bare_extraction
 
     def counting(*args: object, **kwargs: object) -> object:  # the real call, counted
-        calls.append(bool(kwargs.get("favor_precision")))
+        calls.append((bool(kwargs.get("favor_precision")), bool(kwargs.get("fast"))))
         return real(*args, **kwargs)
 
     monkeypatch.setattr(clean_module, "bare_extraction", counting)
@@ -266,4 +267,54 @@ def test_one_trafilatura_pass_when_link_lists_outweigh_the_article(
     found = clean_html(page.encode("utf-8"), url=URL)
     assert "1,100 technology companies" in found.text
     assert "Related story" not in found.text
-    assert calls == [True]  # precision mode only
+    assert calls == [(True, True)]  # one fast precision pass
+
+
+def test_an_article_the_fast_pass_misses_is_found_by_the_fallbacks() -> None:
+    """Text in bare inline elements, no paragraphs: trafilatura's fast pass keeps nothing,
+    so the page pays for its fallback extractors, which find the article."""
+    spans = "".join(f"<span>{paragraph}</span>" for paragraph in ARTICLE_EN)
+    page = news_page([]).replace("</article>", f"{spans}</article>")
+    found = clean_html(page.encode("utf-8"), url=URL)
+    assert "1,100 technology companies" in found.text
+    assert "Commenter" not in found.text
+
+
+LD_JSON = (
+    '<script type="application/ld+json">{"@type": "NewsArticle", "headline": "Park grows",'
+    ' "datePublished": "2024-03-05", "author": {"@type": "Person", "name": "Mei Chan"}}</script>'
+)
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        "",  # the <title> and the page's own markup only
+        '<meta name="author" content="Jane Reporter"><meta name="description" content="A park.">',
+        '<meta name="author" content="desk">',  # one word: a handle, not an author
+        '<meta name="twitter:site" content="@exampledaily">',
+        '<meta property="og:title" content="Park admits start-ups">'
+        '<meta property="article:published_time" content="2024-03-05T08:00:00Z">',
+        LD_JSON,
+        '<script type="application/ld+json">{"@type": "NewsArticle", "headline": </script>',
+        '<link rel="canonical" href="/2024/03/park">',
+    ],
+)
+def test_page_metadata_is_what_trafilatura_finds(head: str) -> None:
+    """Title, author, site name, description and date read as trafilatura's own
+    `extract_metadata` reads them (pressmon leaves out only the parts it does not keep)."""
+    from trafilatura import extract_metadata
+    from trafilatura.utils import load_html
+
+    from crawler.clean import page_metadata
+
+    html = news_page(ARTICLE_EN, head=head, footer='<a href="/cc" rel="license">CC BY</a>')
+    ours = page_metadata(load_html(html), URL)
+    dates = {  # how clean_html asks htmldate: the publication date, from the markup only
+        "original_date": True,
+        "extensive_search": False,
+        "max_date": datetime.date.today().isoformat(),
+    }
+    theirs = extract_metadata(load_html(html), URL, dates)
+    for field in ("title", "author", "sitename", "description", "date"):
+        assert getattr(ours, field) == getattr(theirs, field), field

@@ -18,10 +18,11 @@ import pytest
 import yaml
 
 import crawler.clean  # noqa: F401 - the cleaning code, imported once here as a cleaning worker does
+from crawler.analysis import analyse
 from crawler.dedupe import SharedNearDuplicates
 from crawler.frontier import LSH_BASENAME, SIGNATURES, Frontier, alive_key
 from crawler.items import Fetched
-from crawler.process import Outcome, PageProcessor, Tally, analyse
+from crawler.process import Outcome, PageProcessor, Tally
 from crawler.write_locks import WriteLocks
 from pressmon.config import parse_config
 from samplesite import sample_config
@@ -173,7 +174,7 @@ def test_a_page_unlike_the_one_being_stored_is_stored_beside_it(tmp_path: Path) 
         b.record(item, analysis, Tally())
         finished[name].set()
 
-    with a.serialise(first.signature):  # as while worker a stores the release again
+    with a.serialise([first.signature]):  # as while worker a stores the release again
         threads = [
             threading.Thread(target=store, args=("other", other, unrelated)),
             threading.Thread(target=store, args=("copy", copy, copied)),

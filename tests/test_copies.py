@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from crawler.analysis import analyse
 from crawler.items import Fetched
-from crawler.process import PageProcessor, Tally, analyse, canonical_link
+from crawler.process import PageProcessor, Tally, canonical_link
 from pressmon.config import Config, load_config
 from pressmon.ingest import ingest_file
 from store import Store

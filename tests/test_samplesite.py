@@ -116,6 +116,35 @@ def test_conditional_get_answers_304_until_the_page_changes(site: SampleSite) ->
     assert fetch(site, GITEX, {"If-Modified-Since": before["last-modified"]})[0] == 200
 
 
+def test_a_keep_alive_site_answers_requests_one_after_another_on_one_connection() -> None:
+    """How the benchmarks serve their sites, as news sites do: one connection carries
+    answers with bodies, a 304 without one and a 404. The sample newsroom itself answers
+    one request per connection."""
+
+    def get(connection: http.client.HTTPConnection, path: str, etag: str | None = None) -> tuple:
+        connection.request("GET", path, headers={"If-None-Match": etag} if etag else {})
+        response = connection.getresponse()
+        response.read()
+        return response.status, response.getheader("ETag"), response.will_close
+
+    with SampleSite(keep_alive=True) as site:
+        connection = http.client.HTTPConnection(site.host, site.port, timeout=5)
+        try:
+            status, etag, closes = get(connection, "/sitemap.xml")
+            answers = [(status, closes), get(connection, "/sitemap.xml", etag)[::2]]
+            answers += [get(connection, path)[::2] for path in ("/hkstp/news/", "/nosuch")]
+        finally:
+            connection.close()
+        assert answers == [(200, False), (304, False), (200, False), (404, False)]
+        assert len(site.requests) == 4
+    with SampleSite() as site:
+        connection = http.client.HTTPConnection(site.host, site.port, timeout=5)
+        try:
+            assert get(connection, "/robots.txt")[::2] == (200, True)
+        finally:
+            connection.close()
+
+
 def test_wire_feed_keeps_a_stale_etag_and_ignores_it(site: SampleSite) -> None:
     _, headers, body = fetch(site, "/wire/rss.xml")
     site.edition = 2

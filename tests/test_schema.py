@@ -129,3 +129,21 @@ def test_migrating_a_populated_store_down_and_up_keeps_every_row(tmp_path: Path)
         with store.engine.connect() as connection:
             assert connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall() == []
     store.close()
+
+
+def test_the_head_a_store_checks_against_is_the_newest_migration(tmp_path: Path) -> None:
+    """An up-to-date store skips Alembic on opening (start-up), so store.database.HEAD must
+    name the newest migration: a new migration that forgets it would never be applied."""
+    from alembic.config import Config as AlembicConfig
+    from alembic.script import ScriptDirectory
+
+    from store.database import HEAD, MIGRATIONS
+
+    config = AlembicConfig()
+    config.set_main_option("script_location", MIGRATIONS)
+    assert ScriptDirectory.from_config(config).get_current_head() == HEAD
+    store = Store(database_url(tmp_path))
+    try:
+        assert store.revision() == HEAD
+    finally:
+        store.close()

@@ -13,8 +13,9 @@ from alembic.config import Config as AlembicConfig
 from alembic.script import ScriptDirectory
 from sqlalchemy import func, select
 
+from crawler.analysis import Analysis, analyse
 from crawler.items import Fetched
-from crawler.process import Analysis, Outcome, PageProcessor, Tally, analyse
+from crawler.process import Outcome, PageProcessor, Tally
 from crawler.relevance import Watch
 from store import Store
 from store import queries as q

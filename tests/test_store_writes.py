@@ -12,6 +12,7 @@ from store import Store
 from store import queries as q
 from store import writes as w
 from store.models import Article, ArticleVersion, FetchState
+from tests.conftest import database_url
 
 T0 = datetime(2025, 11, 1, 9, 0)
 T1 = datetime(2025, 11, 2, 9, 0)
@@ -77,6 +78,28 @@ def test_fetch_state_upsert_updates_only_what_it_is_given(tmp_path: Path) -> Non
             T1,
         )
     assert _count(store, FetchState) == 1
+
+
+def test_fetch_states_written_together_keep_the_last_row_of_a_url(tmp_path: Path) -> None:
+    """A batch naming a URL twice (a page and a redirect to it) ends as writing its rows
+    one by one would: the last one stands, on every backend."""
+    store = Store(database_url(tmp_path))
+    rows: list[w.FetchRow] = [
+        {"url_key": "k", "url": "https://example.org/k", "last_status": 301, "etag": None},
+        {"url_key": "j", "url": "https://example.org/j", "last_status": 200, "etag": "j1"},
+        {"url_key": "k", "url": "https://example.org/k", "last_status": 200, "etag": "k2"},
+    ]
+    try:
+        with store.session() as s:
+            w.upsert_fetch_states(s, rows)
+        with store.session() as s:
+            states = {key: q.fetch_state(s, key) for key in ("k", "j")}
+            assert {k: (v.last_status, v.etag) for k, v in states.items() if v} == {
+                "k": (200, "k2"),
+                "j": (200, "j1"),
+            }
+    finally:
+        store.close()
 
 
 def test_the_latest_digest_is_the_latest_period_then_the_latest_made(tmp_path: Path) -> None:

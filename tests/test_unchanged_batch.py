@@ -12,8 +12,9 @@ import pytest
 import yaml
 from sqlalchemy import event, text
 
+from crawler.analysis import analyse
 from crawler.items import Fetched
-from crawler.process import Outcome, PageProcessor, Tally, analyse
+from crawler.process import Outcome, PageProcessor, Tally
 from crawler.relevance import Watch
 from crawler.urls import url_key
 from store import Store

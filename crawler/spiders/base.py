@@ -16,8 +16,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from crawler.context import CrawlContext
-from crawler.items import Fetched, Hints
-from crawler.pdf import PdfLimits
+from crawler.items import Fetched, Hints, PdfLimits
 from crawler.process import Tally
 from crawler.sources import Source
 from crawler.urls import follow_rule, url_key

@@ -36,3 +36,12 @@ def test_ascii_clause_marks_read_as_full_width_but_numbers_keep_theirs() -> None
         "园区有逾2,400间公司，研发人员（约）15:30"
     )
     assert normalise_chinese("共5,10間") == "共5，10间"  # not a thousands group
+
+
+def test_every_character_the_table_maps_is_one_the_han_check_finds() -> None:
+    """simplify returns text without Han characters untouched: that is right only while
+    every Traditional character OpenCC's table maps lies in the blocks it checks."""
+    from figures.script import _HAN, _table
+
+    outside = [chr(code) for code in _table() if not _HAN.match(chr(code))]
+    assert outside == []
