@@ -205,7 +205,7 @@ def test_the_locks_of_a_killed_worker_hold_nothing(tmp_path: Path) -> None:
     client = a.near._client  # type: ignore[attr-defined]  # the workers' Redis
     dead = WriteLocks(client, a.near, ttl=60, worker="killed")
     client.set(alive_key("killed"), b"1")  # alive while it takes its locks
-    held = dead.page(first.signature)
+    held = dead.page([first.signature])
     held.__enter__()  # and never leaves: the process is killed
     client.delete(alive_key("killed"))  # its heartbeat key expires
     started = time.monotonic()
