@@ -67,9 +67,6 @@ def scrapy_settings(settings: CrawlSettings) -> dict[str, object]:
     }
 
 
-_start_pool = start_pool  # crawler.worker's name for it
-
-
 def crawl(
     sources: Sequence[Source],
     *,

@@ -225,7 +225,8 @@ def work(
     """
     from scrapy.crawler import AsyncCrawlerProcess  # installs the reactor: import late
 
-    from crawler.run import _start_pool
+    from crawler.memory import tune_memory
+    from crawler.pool import start_pool
     from crawler.spiders import SPIDERS
 
     if settings.frontier is None:
@@ -242,7 +243,8 @@ def work(
     )
     locks = WriteLocks(frontier.redis, near, ttl=max(300.0, settings.timeout), worker=worker)
 
-    pool = _start_pool(settings.clean_workers)
+    tune_memory()
+    pool = start_pool(settings.clean_workers)
     runs: dict[str, _Run] = {}
     fatal: list[Exception] = []
 
