@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from concurrent.futures import Executor, ProcessPoolExecutor
 from multiprocessing import forkserver, get_context
+from multiprocessing.context import ForkServerContext
 
 # What a cleaning worker runs, imported once by the fork server rather than by each
 # worker; not the store's side (`crawler.process`), which workers never use.
@@ -21,12 +22,18 @@ def _count(workers: int | None) -> int:
     return (os.cpu_count() or 1) if workers is None else workers
 
 
+def _fork_server() -> ForkServerContext:
+    context = get_context("forkserver")
+    context.set_forkserver_preload(WORKER_MODULES)
+    return context
+
+
 def warm_pool(workers: int | None) -> None:
     """Start the fork server now, importing the cleaning code beside the crawl process's
     own start-up, so the first fetched page finds workers ready (a second sooner on a
     first crawl). A crawl that then meets only unchanged pages never forks a worker."""
     if _count(workers) > 0:
-        get_context("forkserver").set_forkserver_preload(WORKER_MODULES)
+        _fork_server()
         forkserver.ensure_running()
 
 
@@ -37,6 +44,6 @@ def start_pool(workers: int | None) -> Executor | None:
     count = _count(workers)
     if count == 0:
         return None
-    context = get_context("forkserver")
-    context.set_forkserver_preload(WORKER_MODULES)
-    return ProcessPoolExecutor(max_workers=count, mp_context=context, initializer=start_worker)
+    return ProcessPoolExecutor(
+        max_workers=count, mp_context=_fork_server(), initializer=start_worker
+    )

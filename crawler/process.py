@@ -381,11 +381,10 @@ class PageProcessor:
             for page in relevant
             if url_key(page.fetched.final_url) in keys
         }
-        late = {  # another writer stored the URL since we looked: the page is a revisit
-            id(page): self._record_page(session, page)
-            for page in relevant
-            if id(page) not in stored
-        }
+        late: dict[int, Stored] = {}  # another writer stored the URL since we looked
+        for page in relevant:
+            if id(page) not in stored:
+                late[id(page)] = self._record_page(session, page)  # a revisit, then
         flags = self._first_versions(
             session, [(stored[id(p)], p) for p in relevant if id(p) in stored], stamp
         )

@@ -262,15 +262,26 @@ class SqliteSearch:
             walk = walk.where(key < fts_key(after.day, after.id))
         return walk.order_by(key.desc())
 
-    def ranks(self, session: Session, query: str, ids: Sequence[int]) -> dict[int, float]:
+    @staticmethod
+    def _match_in_keys(
+        session: Session, query: str, ids: Sequence[int]
+    ) -> tuple[str, list[int]] | None:
+        """The FTS5 expression for `query` and the index keys of `ids`; None: nothing to ask.
+
+        Asked one rowid at a time, FTS5 reads a term's whole doclist (and bm25 recounts the
+        whole index) for each; the candidates are the newest matches, so their keys form
+        one range, read in one pass."""
         expression = fts_query(simplify(query))
         if not expression or not ids:
-            return {}
-        # Asked one rowid at a time, bm25 recounts the whole index for each; the candidates
-        # are the newest matches, so their keys form one range: score it in one pass.
+            return None
         keys = list(session.scalars(_KEYS_OF, {"ids": list(ids)}))
-        if not keys:
+        return (expression, keys) if keys else None
+
+    def ranks(self, session: Session, query: str, ids: Sequence[int]) -> dict[int, float]:
+        found = self._match_in_keys(session, query, ids)
+        if found is None:
             return {}
+        expression, keys = found
         wanted = set(ids)
         rows = session.execute(
             text(
@@ -282,14 +293,11 @@ class SqliteSearch:
         return {row.id: row.rank for row in rows if row.id in wanted}
 
     def snippets(self, session: Session, query: str, ids: Sequence[int]) -> dict[int, str]:
-        expression = fts_query(simplify(query))
-        if not expression or not ids:
+        found = self._match_in_keys(session, query, ids)
+        if found is None:
             return {}
-        keys = list(session.scalars(_KEYS_OF, {"ids": list(ids)}))
-        if not keys:
-            return {}
-        # FTS5 asked for one rowid at a time reads the term's whole doclist each time; read
-        # the keys' range once and write snippets for the wanted rows only
+        expression, keys = found
+        # the keys' range read once, snippets written for the wanted rows only
         rows = session.execute(
             text(
                 f"SELECT rowid & {_ID_MASK} AS id, CASE WHEN rowid IN :keys THEN "
