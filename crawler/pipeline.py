@@ -12,7 +12,9 @@ an item Scrapy drops without a word.
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Callable
+from concurrent.futures import Executor, ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 from scrapy.crawler import Crawler
@@ -39,13 +41,19 @@ class PageBatch:
     One transaction per page cost the crawl process more than fetching the page did.
     The batch is written when full, once its first page has waited NEW_BATCH_SECONDS,
     when no other page is on its way (`drained`), or when the spider closes; each page's
-    item waits for the write, so what the crawl counts is what was committed.
+    item waits for the write, so what the crawl counts is what was committed. The write
+    runs on `writer`, one thread, batch after batch: written on the reactor, a batch held
+    up every download in flight for as long as its transaction took.
     """
 
-    def __init__(self, processor: PageProcessor, drained: Callable[[], bool]) -> None:
+    def __init__(
+        self, processor: PageProcessor, drained: Callable[[], bool], writer: Executor
+    ) -> None:
         self.processor = processor
         self.drained = drained
+        self.writer = writer
         self.pages: list[tuple[Pending, asyncio.Future[Outcome]]] = []
+        self.writing = 0  # pages handed to the writer whose outcome has not come back
         self.timer: asyncio.TimerHandle | None = None
 
     def add(self, page: Pending) -> asyncio.Future[Outcome]:
@@ -60,17 +68,51 @@ class PageBatch:
         return future
 
     def write(self) -> None:
-        """Write the waiting pages now and settle their futures."""
+        """Hand the waiting pages to the writer; their futures settle once it is done."""
+        pages = self._take()
+        if pages:
+            self.writing += len(pages)
+            written = asyncio.get_running_loop().run_in_executor(
+                self.writer, self._record, [page for page, _future in pages]
+            )
+            written.add_done_callback(functools.partial(self._written, pages))
+
+    def write_now(self) -> None:
+        """Write the waiting pages on this thread (the spider is closing)."""
+        pages = self._take()
+        if pages:
+            self._settle(pages, self._record([page for page, _future in pages]))
+
+    def _take(self) -> list[tuple[Pending, asyncio.Future[Outcome]]]:
         if self.timer is not None:
             self.timer.cancel()
             self.timer = None
         pages, self.pages = self.pages, []
-        if not pages:
-            return
+        return pages
+
+    def _record(self, pages: list[Pending]) -> list[Outcome | Exception]:
         try:
-            results = self.processor.record_many([page for page, _future in pages])
+            return self.processor.record_many(pages)
         except Exception as exc:  # never leave an item waiting for ever
-            results = [exc] * len(pages)
+            return [exc] * len(pages)
+
+    def _written(
+        self,
+        pages: list[tuple[Pending, asyncio.Future[Outcome]]],
+        written: asyncio.Future[list[Outcome | Exception]],
+    ) -> None:
+        self.writing -= len(pages)
+        if written.cancelled():
+            cancelled = RuntimeError("the page's write was cancelled")
+            self._settle(pages, [cancelled] * len(pages))
+        else:
+            self._settle(pages, written.result())
+
+    @staticmethod
+    def _settle(
+        pages: list[tuple[Pending, asyncio.Future[Outcome]]],
+        results: list[Outcome | Exception],
+    ) -> None:
         for (_page, future), result in zip(pages, results, strict=True):
             if future.done():  # cancelled: the crawl is going away
                 continue
@@ -87,12 +129,14 @@ class StorePipeline:
         self.crawler = crawler
         self._closing: asyncio.Future[None] | None = None
         self._batches: dict[PageProcessor, PageBatch] = {}
+        self._writer = ThreadPoolExecutor(1, thread_name_prefix="pressmon-writer")
 
     def close_spider(self) -> None:
         """Nothing waits by now (Scrapy closes a spider once its items are done); write
         anything that still does, rather than leave it unstored."""
+        self._writer.shutdown(wait=True)
         for batch in self._batches.values():
-            batch.write()
+            batch.write_now()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
@@ -154,7 +198,7 @@ class StorePipeline:
             raise DropItem(str(exc)) from None
         batch = self._batches.get(context.processor)
         if batch is None:
-            batch = PageBatch(context.processor, self._drained)
+            batch = PageBatch(context.processor, self._drained, self._writer)
             self._batches[context.processor] = batch
         return await batch.add(Pending(item, analysis, spider.tally))
 
@@ -164,6 +208,6 @@ class StorePipeline:
         engine = self.crawler.engine
         if engine.downloader.active or engine.scheduler is None:
             return False
-        waiting = sum(len(batch.pages) for batch in self._batches.values())
+        waiting = sum(len(batch.pages) + batch.writing for batch in self._batches.values())
         in_flight = len(engine.scraper.slot.active) if engine.scraper.slot is not None else 0
         return in_flight <= waiting and not engine.scheduler.has_pending_requests()

@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import contextlib
 import enum
+import functools
 import html
 import re
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TypeVar, cast
+from typing import Concatenate, ParamSpec, TypeVar, cast
 from urllib.parse import urljoin, urlsplit
 
 from sqlalchemy.orm import Session
@@ -203,6 +205,24 @@ class UnchangedBatch:
             w.count_run(session, run_id, {"pages": counts.total(), **counts})
 
 
+P = ParamSpec("P")
+
+
+def _one_at_a_time(
+    method: Callable[Concatenate[PageProcessor, P], T],
+) -> Callable[Concatenate[PageProcessor, P], T]:
+    """Run the method under the processor's lock: batches of pages are written on a thread
+    of their own (`crawler.pipeline.PageBatch`) while the reactor settles unchanged pages,
+    and the figures ledger, the near-duplicate index and the unchanged batch are shared."""
+
+    @functools.wraps(method)
+    def locked(self: PageProcessor, /, *args: P.args, **kwargs: P.kwargs) -> T:
+        with self.lock:
+            return method(self, *args, **kwargs)
+
+    return locked
+
+
 def _no_lock(_signatures: Sequence[bytes] | None) -> AbstractContextManager[object]:
     """One process writes alone: nothing to hold."""
     return nullcontext()
@@ -237,6 +257,7 @@ class PageProcessor:
         self.serialise = serialise or _no_lock
         self.near = near if near is not None else NearDuplicates(near_duplicate_threshold)
         self._near_filled = near is not None and len(near) > 0
+        self.lock = threading.RLock()  # one thread at a time writes (`_one_at_a_time`)
 
     def _fill_near(self) -> None:
         """Fill the near-duplicate index from the store, before the first relevant page is
@@ -247,6 +268,7 @@ class PageProcessor:
             self._near_filled = True
 
     # -- before analysis: is there anything to do? -------------------------------------------
+    @_one_at_a_time
     def settle_unchanged(
         self, fetched: Fetched, tally: Tally | None = None, known: KnownUrl | None = None
     ) -> Outcome | None:
@@ -276,10 +298,12 @@ class PageProcessor:
             return outcome
 
     # -- after analysis ----------------------------------------------------------------------
+    @_one_at_a_time
     def record(self, fetched: Fetched, analysis: Analysis, tally: Tally) -> Outcome:
         """Store an analysed page and say what it was (one page, one transaction)."""
         return self._write([Pending(fetched, analysis, tally)])[0]
 
+    @_one_at_a_time
     def record_many(self, pages: Sequence[Pending]) -> list[Outcome | Exception]:
         """Store analysed pages in one transaction; per page what it was, or what lost it.
 
@@ -670,6 +694,7 @@ class PageProcessor:
             session, _fetch_rows(fetched, self.now(), body_hash, relevant, article_id)
         )
 
+    @_one_at_a_time
     def settle_flags(self, tally: Tally) -> None:
         """Bring the flags up to date with everything recorded since the last call."""
         if self.ledger is None:
@@ -710,6 +735,7 @@ class PageProcessor:
         ):
             self.flush_unchanged()
 
+    @_one_at_a_time
     def flush_unchanged(self) -> None:
         """Write the batch of unchanged pages in one transaction, with their run's counters.
 
@@ -746,6 +772,7 @@ class PageProcessor:
         with contextlib.suppress(WriteRefused):
             self.remember_error(page.url, None, reason)
 
+    @_one_at_a_time
     def touch(self, url: str, known: KnownUrl | None = None) -> None:
         """A page the sitemap says is unchanged: only its article's last_seen moves.
 
@@ -761,6 +788,7 @@ class PageProcessor:
             if state is not None and state.article_id is not None:
                 w.touch_article(session, state.article_id, self.now())
 
+    @_one_at_a_time
     def remember_error(
         self, url: str, status: int | None, reason: str, counter: str = "errors"
     ) -> None:

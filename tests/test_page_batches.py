@@ -3,7 +3,10 @@ one by one stores, and a page the database refuses costs that page only. On ever
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -11,6 +14,7 @@ from sqlalchemy import text
 
 from crawler.analysis import analyse
 from crawler.items import Fetched
+from crawler.pipeline import PageBatch
 from crawler.process import Outcome, PageProcessor, Pending, Tally
 from figures.ledger import Ledger
 from pressmon.config import Config, load_config
@@ -204,3 +208,42 @@ def test_a_page_the_database_refuses_costs_only_itself(
         run = q.runs(session, [processor.run_id or 0])[0]
     assert stored == {ORG, WIRE, REWRAPPED, REVISED}
     assert run.pages == len(pages) - 1  # the refused page is the caller's error to count
+
+
+def test_a_batch_waiting_on_a_locked_database_holds_up_nothing_else(
+    stores: tuple[Store, Store], config: Config
+) -> None:
+    """The crawl's event loop keeps fetching while a batch waits for the database: the
+    batch is written on the writer thread, and its pages' futures settle once it is."""
+    _, store = stores
+    processor = _processor(store, config)
+    pages = [f for f in batch(config) if f.url in (WIRE, NEWS)][:2]
+    analyses = [analyse(f, config.watch, config.catalogue) for f in pages]
+
+    async def crawl_while_locked() -> tuple[list[Outcome], float, bool]:
+        with ThreadPoolExecutor(1) as writer, store.engine.connect() as blocker:
+            if store.is_sqlite:  # another writer holds the database
+                blocker.exec_driver_sql("BEGIN IMMEDIATE")
+                blocker.exec_driver_sql("UPDATE source SET name = name")
+            else:
+                blocker.execute(text("LOCK TABLE article IN EXCLUSIVE MODE"))
+            waiting = PageBatch(processor, lambda: False, writer)
+            futures = [
+                waiting.add(Pending(f, a, Tally())) for f, a in zip(pages, analyses, strict=True)
+            ]
+            waiting.write()
+            started = time.monotonic()
+            for _ in range(10):  # what the loop does meanwhile: downloads, here naps
+                await asyncio.sleep(0.05)
+            napped = time.monotonic() - started
+            still_waiting = not any(future.done() for future in futures)
+            blocker.rollback()
+            outcomes = await asyncio.wait_for(asyncio.gather(*futures), timeout=60)
+        return outcomes, napped, still_waiting
+
+    outcomes, napped, still_waiting = asyncio.run(crawl_while_locked())
+    assert still_waiting, "the database was locked, yet the batch was written"
+    assert napped < 2.0, f"the event loop stalled for {napped:.1f} s behind the batch"
+    assert outcomes == [Outcome.NEW, Outcome.NEW]
+    with store.session() as session:
+        assert {a.url for a in q.list_articles(session, limit=None)} >= {WIRE, NEWS}
