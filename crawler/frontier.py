@@ -56,15 +56,32 @@ def alive_key(worker: str) -> str:
 
 
 # A page is claimed unless this round of its source has claimed it already.
-_CLAIM = """
+_CLAIMS = """
 local now = redis.call('TIME')
 local ms = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
-local round = tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '0')
-local claimed = redis.call('ZSCORE', KEYS[1], ARGV[2])
-if claimed and tonumber(claimed) >= round then return 0 end
-redis.call('ZADD', KEYS[1], ms, ARGV[2])
-return 1
+local function claim(source, key)
+  local round = tonumber(redis.call('HGET', KEYS[2], source) or '0')
+  local claimed = redis.call('ZSCORE', KEYS[1], key)
+  if claimed and tonumber(claimed) >= round then return false end
+  redis.call('ZADD', KEYS[1], ms, key)
+  return true
+end
 """
+_CLAIM = _CLAIMS + "if claim(ARGV[1], ARGV[2]) then return 1 end return 0"
+# ARGV: (source, page key or '' for a request queued unclaimed, entry), ...; how many queued.
+_CLAIM_PUSH = (
+    _CLAIMS
+    + """
+local queued = 0
+for i = 1, #ARGV, 3 do
+  if ARGV[i + 1] == '' or claim(ARGV[i], ARGV[i + 1]) then
+    redis.call('LPUSH', KEYS[3], ARGV[i + 2])
+    queued = queued + 1
+  end
+end
+return queued
+"""
+)
 
 # A download slot on a domain: 0 when taken, else the milliseconds to wait before asking again.
 _SLOT = """
@@ -141,6 +158,7 @@ class Frontier:
         except ValueError as exc:
             raise FrontierError(f"crawl.frontier {url!r}: {exc}") from None
         self._claim = self.redis.register_script(_CLAIM)
+        self._claim_push = self.redis.register_script(_CLAIM_PUSH)
         self._slot = self.redis.register_script(_SLOT)
         self._round = self.redis.register_script(_ROUND)
 
@@ -187,6 +205,12 @@ class Frontier:
     def claim(self, source: str, key: str) -> bool:
         """True for the first worker to ask for page `key` in this round of `source`."""
         return bool(self._claim(keys=[SEEN, ROUNDS], args=[source, key]))
+
+    def claim_and_push(self, requests: Sequence[tuple[str, str | None, bytes]]) -> int:
+        """Queue each (source, page key, entry) whose page this call claims (`claim`), or
+        that has no key (a request that is never filtered), in order; how many it queued."""
+        args = [part for source, key, entry in requests for part in (source, key or "", entry)]
+        return int(self._claim_push(keys=[SEEN, ROUNDS, QUEUE], args=args))
 
     # -- workers -------------------------------------------------------------------------------
     def register(self, worker: str, ttl: float) -> None:

@@ -16,6 +16,7 @@ from typing import Any, Protocol, cast
 import scrapy
 from scrapy.crawler import Crawler
 from scrapy.http import Request
+from scrapy.utils.reactor import CallLaterOnce
 from scrapy.utils.request import request_from_dict
 from scrapy_redis.queue import Base as RedisQueue
 from scrapy_redis.scheduler import Scheduler as RedisScheduler
@@ -40,6 +41,16 @@ class FrontierOwner(Protocol):
 
 log = logging.getLogger("pressmon.worker")
 ACK_EVERY = 0.2  # seconds between acknowledgements of finished requests
+QUEUE_AT_ONCE = 500  # requests found that are claimed and queued in one round trip
+REQUESTED_ALREADY = "redirects to a page requested already"
+
+
+def encode_for(request: Request) -> bytes:
+    """The frontier's entry for a request of a source spider."""
+    owner = getattr(request.callback, "__self__", None)
+    if not isinstance(owner, SourceSpider):
+        raise ValueError(f"request without a source spider's callback: {request}")
+    return encode(owner.source.name, request.to_dict(spider=owner))
 
 
 class FrontierQueue(RedisQueue):
@@ -52,10 +63,7 @@ class FrontierQueue(RedisQueue):
         self.owner = spider
 
     def _encode_request(self, request: Request) -> bytes:
-        owner = getattr(request.callback, "__self__", None)
-        if not isinstance(owner, SourceSpider):
-            raise ValueError(f"request without a source spider's callback: {request}")
-        return encode(owner.source.name, request.to_dict(spider=owner))
+        return encode_for(request)
 
     def _decode_request(self, encoded_request: bytes) -> Request | None:
         source, data = decode(encoded_request)
@@ -103,6 +111,8 @@ class FrontierScheduler(RedisScheduler):
         self.local: deque[Request] = deque()  # taken by the poller, not yet handed out
         self.entries: dict[int, bytes] = {}  # id(request) -> its entry, for the taken
         self.handed: dict[int, Request] = {}  # taken requests the engine is working on
+        self.discovered: list[tuple[str, str | None, bytes]] = []  # not yet queued
+        self._queue_soon = CallLaterOnce(self.queue_discovered)
         self._ack = task.LoopingCall(self.acknowledge)
         self._ack.start(ACK_EVERY, now=False)
 
@@ -126,17 +136,34 @@ class FrontierScheduler(RedisScheduler):
             return True
         owner = getattr(request.callback, "__self__", None)
         source = owner.source.name if isinstance(owner, SourceSpider) else ""
-        if not request.dont_filter and not self.frontier.claim(source, url_key(request.url)):
-            return False
-        redirected = request.meta.get("redirect_urls")
-        if redirected and not self.frontier.claim(source, url_key(request.url)):
-            if isinstance(owner, SourceSpider):  # a page fetched once, whatever led to it
-                owner.tally.skip(redirected[0], "redirects to a page requested already")
-            return False
-        self.queue.push(request)
-        if self.stats:
-            self.stats.inc_value("scheduler/enqueued/redis")
+        key = url_key(request.url)
+        if request.meta.get("redirect_urls"):  # a page fetched once, whatever led to it
+            if not self.frontier.claim(source, key):
+                if isinstance(owner, SourceSpider):
+                    owner.tally.skip(request.meta["redirect_urls"][0], REQUESTED_ALREADY)
+                return False
+            self.queue.push(request)
+            self._count(1)
+            return True
+        claimed = not request.dont_filter or request.meta.get("article")  # a page: once a round
+        self.discovered.append((source, key if claimed else None, encode_for(request)))
+        if len(self.discovered) >= QUEUE_AT_ONCE:
+            self.queue_discovered()
+        else:
+            self._queue_soon.schedule()
         return True
+
+    def queue_discovered(self) -> None:
+        """Claim and queue the requests found since the last call, in one round trip: one by
+        one, a sitemap of 2,000 pages held up this worker's downloads for seconds. A request
+        whose page another worker claimed this round is dropped here."""
+        discovered, self.discovered = self.discovered, []
+        if discovered:
+            self._count(self.frontier.claim_and_push(discovered))
+
+    def _count(self, queued: int) -> None:
+        if self.stats:
+            self.stats.inc_value("scheduler/enqueued/redis", queued)
 
     def next_request(self) -> Request | None:
         request = self.local.popleft() if self.local else self.take()
@@ -147,10 +174,10 @@ class FrontierScheduler(RedisScheduler):
         return request
 
     def has_pending_requests(self) -> bool:
-        return bool(self.local) or len(self.queue) > 0
+        return bool(self.local or self.discovered) or len(self.queue) > 0
 
     def busy(self) -> bool:
-        return bool(self.local or self.handed)
+        return bool(self.local or self.handed or self.discovered)
 
     def acknowledge(self) -> None:
         """Drop from the taken list every handed-out request the engine has finished:
@@ -158,6 +185,7 @@ class FrontierScheduler(RedisScheduler):
         engine = self.crawler.engine
         if engine is None or self.spider.failing():
             return  # a store that failed kept nothing more: what is held goes back at exit
+        self.queue_discovered()  # what finished requests found is queued before they leave
         working = {id(r) for r in engine.downloader.active}
         slot = engine.scraper.slot
         if slot is not None:

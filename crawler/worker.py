@@ -17,7 +17,6 @@ loses nothing: the next worker puts the dead one's requests back in the queue.
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 import signal
 import threading
@@ -274,7 +273,9 @@ def work(
             store, watch, settings, processor, known, pool, progress or (lambda o: None), catalogue
         )
         spider = SPIDERS[source.kind](source=source, context=context, tally=tally)
-        spider.claim = functools.partial(frontier.claim, name)  # type: ignore[method-assign]
+        # Each page is claimed across workers as its request is queued, many in one round
+        # trip (`FrontierScheduler.queue_discovered`), not one by one as the spider finds it.
+        spider.claim = _claimed_when_queued  # type: ignore[method-assign, assignment]
         runs[name] = _Run(run_id, heartbeat, spider)
         return spider
 
@@ -323,6 +324,10 @@ def work(
     if fatal:
         raise fatal[0]
     return [run.run_id for run in runs.values()]
+
+
+def _claimed_when_queued(_key: str) -> bool:
+    return True
 
 
 def _finish_runs(

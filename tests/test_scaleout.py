@@ -23,6 +23,7 @@ import pytest
 import yaml
 
 from samplesite import SampleSite
+from samplesite.render import Redirect, Resource
 from store import Store
 from tests import redis_server
 from tests.conftest import BACKEND, Cli, database_url, write_config
@@ -334,3 +335,47 @@ def stored_runs(url: str) -> list[tuple[str, str]]:
             return [(r.source, r.status) for r in q.last_runs(session, 100)]
     finally:
         store.close()
+
+
+def _moved_site(path: str, _query: str, base: str) -> Resource | Redirect | None:
+    """A sitemap naming one old address, which now redirects to an article nothing links."""
+    if path == "/sitemap.xml":
+        body = (
+            '<?xml version="1.0" encoding="UTF-8"?>'
+            '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+            f"<url><loc>{base}/old-address</loc></url></urlset>"
+        )
+        return Resource(body.encode(), "application/xml")
+    if path == "/old-address":
+        return Redirect(f"{base}/news/new-address.html")
+    if path == "/news/new-address.html":
+        paragraphs = "".join(
+            f"<p>Hong Kong Science and Technology Parks Corporation (HKSTP) said on day {n} "
+            "that the park's incubation programme had admitted new start-ups.</p>"
+            for n in range(1, 7)
+        )
+        body = (
+            "<html><head><title>HKSTP admits start-ups</title></head><body><article>"
+            f"<h1>HKSTP admits start-ups</h1>{paragraphs}</article></body></html>"
+        )
+        return Resource(body.encode(), "text/html; charset=utf-8")
+    return None
+
+
+def test_a_worker_follows_a_redirect_to_a_page_nobody_else_asked_for(
+    tmp_path: Path, workers: object
+) -> None:
+    with SampleSite(resolver=_moved_site) as site:
+        cli = frontier_cli(tmp_path, site, worker_idle=2)
+        data = yaml.safe_load(cli.config.read_text(encoding="utf-8"))
+        data["sources"] = [
+            {"name": "moved", "kind": "sitemap", "start_urls": [f"{site.base_url}/sitemap.xml"]}
+        ]
+        cli.config.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+        cli("crawl", "--seed")
+        group = workers(cli)  # type: ignore[operator]
+        out = group.finish(group.start())
+        fetched = [r.path for r in site.requests]
+
+    assert fetched.count("/news/new-address.html") == 1, fetched
+    assert list(stored(cli.db_url)) == [f"{site.base_url}/news/new-address.html"], out
