@@ -154,9 +154,9 @@ class FrontierScheduler(RedisScheduler):
         return True
 
     def queue_discovered(self) -> None:
-        """Claim and queue the requests found since the last call, in one round trip: one by
-        one, a sitemap of 2,000 pages held up this worker's downloads for seconds. A request
-        whose page another worker claimed this round is dropped here."""
+        """Claim and queue the requests found since the last call, in one round trip (one by
+        one, each page cost two while the spider read a sitemap, and downloads waited). A
+        request whose page another worker claimed this round is dropped here."""
         discovered, self.discovered = self.discovered, []
         if discovered:
             self._count(self.frontier.claim_and_push(discovered))
