@@ -116,13 +116,15 @@ class NearDuplicates:
     def bands(self, sig: bytes) -> list[str]:
         """Names of the index's bands of `sig`: any page the index can match it with has
         one of them too (LSH buckets by equal bands), so locks on them meet."""
-        import numpy as np
-
-        values = np.frombuffer(sig, dtype=np.uint64)
         return [
-            f"{i}:{hashlib.blake2b(values[start:end].tobytes(), digest_size=12).hexdigest()}"
-            for i, (start, end) in enumerate(self._lsh.hashranges)
+            f"{i}:{hashlib.blake2b(band, digest_size=12).hexdigest()}"
+            for i, band in enumerate(self._band_values(sig))
         ]
+
+    def _band_values(self, sig: bytes) -> list[bytes]:
+        """`sig`'s bands as the index keys its buckets."""
+        values = _minhash(sig).hashvalues
+        return [self._lsh._H(values[start:end]) for start, end in self._lsh.hashranges]
 
     def matches(self, sig: bytes) -> list[Hashable]:
         """Keys of indexed pages similar to `sig`, most similar first."""
@@ -180,10 +182,6 @@ class SharedNearDuplicates(NearDuplicates):
         self._client = redis.Redis(**options)
         self._signatures = signatures
         self._sigs = _RedisSignatures(self._client, signatures)
-
-    def _band_values(self, sig: bytes) -> list[bytes]:
-        values = _minhash(sig).hashvalues
-        return [self._lsh._H(values[start:end]) for start, end in self._lsh.hashranges]
 
     def add(self, key: Hashable, sig: bytes) -> None:
         if key in self._lsh:  # a revision: datasketch takes the old bands out

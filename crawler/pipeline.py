@@ -72,16 +72,14 @@ class PageBatch:
         pages = self._take()
         if pages:
             self.writing += len(pages)
-            written = asyncio.get_running_loop().run_in_executor(
-                self.writer, self._record, [page for page, _future in pages]
-            )
+            written = asyncio.get_running_loop().run_in_executor(self.writer, self._record, pages)
             written.add_done_callback(functools.partial(self._written, pages))
 
     def write_now(self) -> None:
         """Write the waiting pages on this thread (the spider is closing)."""
         pages = self._take()
         if pages:
-            self._settle(pages, self._record([page for page, _future in pages]))
+            self._settle(pages, self._record(pages))
 
     def _take(self) -> list[tuple[Pending, asyncio.Future[Outcome]]]:
         if self.timer is not None:
@@ -90,9 +88,11 @@ class PageBatch:
         pages, self.pages = self.pages, []
         return pages
 
-    def _record(self, pages: list[Pending]) -> list[Outcome | Exception]:
+    def _record(
+        self, pages: list[tuple[Pending, asyncio.Future[Outcome]]]
+    ) -> list[Outcome | Exception]:
         try:
-            return self.processor.record_many(pages)
+            return self.processor.record_many([page for page, _future in pages])
         except Exception as exc:  # never leave an item waiting for ever
             return [exc] * len(pages)
 

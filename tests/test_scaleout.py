@@ -60,6 +60,14 @@ def stored(url: str) -> dict[str, tuple[int, int | None]]:
         store.close()
 
 
+def until_some_stored(worker: subprocess.Popen[str], url: str) -> None:
+    """Wait until the running worker has committed a few articles, most not yet."""
+    deadline = time.monotonic() + 120
+    while len(stored(url)) < 3:
+        assert worker.poll() is None and time.monotonic() < deadline
+        time.sleep(0.2)
+
+
 def versions(articles: dict[str, tuple[int, int | None]]) -> dict[str, int]:
     return {url: count for url, (count, _cluster) in articles.items()}
 
@@ -186,10 +194,7 @@ def test_a_worker_killed_mid_crawl_loses_nothing(
         cli("crawl", "--seed")
         group = workers(cli)  # type: ignore[operator]
         doomed = group.start()
-        deadline = time.monotonic() + 120
-        while len(stored(cli.db_url)) < 3:  # some articles committed, most not yet
-            assert doomed.poll() is None and time.monotonic() < deadline
-            time.sleep(0.2)
+        until_some_stored(doomed, cli.db_url)
         status = json.loads(cli("crawl", "--status", "--json").stdout)
         held = sum(w["taken"] for w in status["workers"])
         doomed.send_signal(signal.SIGKILL)
@@ -221,10 +226,7 @@ def test_a_worker_stopped_with_sigterm_gives_back_what_it_holds_and_prints_its_s
         cli("crawl", "--seed")
         group = workers(cli)  # type: ignore[operator]
         stopped = group.start()
-        deadline = time.monotonic() + 120
-        while len(stored(cli.db_url)) < 3:  # some articles committed, most not yet
-            assert stopped.poll() is None and time.monotonic() < deadline
-            time.sleep(0.2)
+        until_some_stored(stopped, cli.db_url)
         asked = time.monotonic()
         stopped.send_signal(signal.SIGTERM)
         out = group.finish(stopped)  # exits 0, long before its 30 s of idling

@@ -19,10 +19,11 @@ from figures.records import current_record, history_record
 from store import Store
 from store import queries as q
 from store.kinds import ReviewDecision
-from store.paging import Cursor, SearchOrder
+from store.paging import SearchOrder
 from store.records import article_record, flag_record
 from web import queries as wq
 from web.access import Access
+from web.cursors import history_cursor, page_cursor
 
 router = APIRouter(prefix="/api")
 Record = Mapping[str, Any]  # the JSON shapes of store.records and figures.records
@@ -64,7 +65,9 @@ def list_articles(
 ) -> list[Record]:
     """A page of articles, newest first; with `q`, each with a `snippet`, newest or best match
     first (`order`). A next page is announced in the `Link` header (`rel="next"`)."""
-    wanted = wq.ArticleFilter(q_, since, until, source, lang, cluster, limit, order, _cursor(after))
+    wanted = wq.ArticleFilter(
+        q_, since, until, source, lang, cluster, limit, order, page_cursor(after)
+    )
     store = _store(request)
     with store.session() as s:
         page = wq.find_articles(s, store.search_index, wanted)
@@ -76,21 +79,6 @@ def list_articles(
         following = request.url.include_query_params(after=str(page.next))
         response.headers["Link"] = f'<{following.path}?{following.query}>; rel="next"'
     return records
-
-
-def _cursor(value: str | None) -> Cursor | None:
-    try:
-        return Cursor.parse(value) if value else None
-    except ValueError as exc:
-        raise HTTPException(400, str(exc)) from None
-
-
-def _history_cursor(value: str | None) -> Cursor | None:
-    """A metric history's cursor (as-of date and id); a relevance offset is none."""
-    cursor = _cursor(value)
-    if cursor is not None and cursor.day is None:
-        raise HTTPException(400, f"cursor {value!r}: a metric's history pages by date~id")
-    return cursor
 
 
 @router.get("/articles/{article_id}", tags=["articles"])
@@ -225,7 +213,7 @@ def metric_history(
     cursor to pass as `after`.
 
     A metric no stored figure states (a typo, say) is a 404, not an empty history."""
-    cursor = _history_cursor(after)
+    cursor = history_cursor(after)
     with _store(request).session() as s:
         page = q.metric_history(
             s, subject or request.app.state.watched, metric, after=cursor, limit=limit

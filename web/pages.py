@@ -21,11 +21,12 @@ from figures.records import current_record, history_record
 from store import Store
 from store import queries as q
 from store.kinds import ReviewDecision
-from store.paging import SEARCH_ORDERS, Cursor
+from store.paging import SEARCH_ORDERS
 from store.records import article_record, flag_record, number
 from web import queries as wq
 from web.access import AUTH_COOKIE, SESSION_COOKIE, Access
 from web.chart import series_chart
+from web.cursors import history_cursor, page_cursor
 from web.diff import diff_rows
 from web.templating import render
 
@@ -132,7 +133,7 @@ def articles_page(
         cluster=_int(cluster, "cluster"),
         limit=PAGE_SIZE,
         order="relevance" if order == "relevance" else "newest",
-        after=_article_cursor(after),
+        after=page_cursor(after),
     )
     store = _store(request)
     with store.session() as s:
@@ -164,13 +165,6 @@ def articles_page(
             "order": wanted.order,
         },
     )
-
-
-def _article_cursor(value: str | None) -> Cursor | None:
-    try:
-        return Cursor.parse(value) if value else None
-    except ValueError as exc:
-        raise HTTPException(400, str(exc)) from None
 
 
 @router.get("/articles/{article_id}")
@@ -242,9 +236,7 @@ def metric_page(
     """A metric's chart (its whole history, one point per date) over a page of its
     statements, newest first."""
     watched = subject or request.app.state.watched
-    cursor = _article_cursor(after)
-    if cursor is not None and cursor.day is None:
-        raise HTTPException(400, f"cursor {after!r}: a metric's history pages by date~id")
+    cursor = history_cursor(after)
     with _store(request).session() as s:
         series = q.metric_series(s, watched, metric)
         page = q.metric_history(
