@@ -70,6 +70,13 @@ def _postgres_settings(dbapi_connection: object, _record: object) -> None:
     dbapi_connection.commit()  # type: ignore[attr-defined]  # kept when the pool rolls back
 
 
+def _rolled_back(exc: SQLAlchemyError) -> bool:
+    """Whether PostgreSQL rolled the transaction back to let another one through (SQLSTATE
+    class 40: a deadlock, a serialization failure): that write was refused, and the same
+    write made again, alone, goes through; the database is as usable as before."""
+    return str(getattr(getattr(exc, "orig", None), "sqlstate", None) or "").startswith("40")
+
+
 def _check_foreign_keys(connection: Connection) -> None:
     """Refuse to commit a migration that left a row pointing at nothing."""
     broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
@@ -270,6 +277,8 @@ class Store:
             with session.begin():
                 yield session
         except (OperationalError, InterfaceError, DisconnectionError) as exc:
+            if _rolled_back(exc):
+                raise WriteRefused(describe(exc, self.name)) from exc
             raise StoreUnavailable(describe(exc, self.name)) from exc
         except SQLAlchemyError as exc:
             # A constraint, a trigger, a value the column cannot hold: this write only.

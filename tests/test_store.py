@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
@@ -11,7 +12,7 @@ import pytest
 import yaml
 from alembic.config import Config as AlembicConfig
 from alembic.script import ScriptDirectory
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from crawler.analysis import Analysis, analyse
 from crawler.items import Fetched
@@ -22,10 +23,10 @@ from store import queries as q
 from store import writes as w
 from store.clock import now
 from store.database import MIGRATIONS
-from store.errors import StoreError
+from store.errors import StoreError, WriteRefused
 from store.models import Article, ArticleVersion, FetchState
 from store.search import fts_query
-from tests.conftest import database_url, sqlite_only
+from tests.conftest import BACKEND, database_url, sqlite_only
 
 SAMPLE_CONFIG = Path(__file__).resolve().parents[1] / "samplesite" / "sample-config.yaml"
 BASE = "http://127.0.0.1:8765/hkstp/news/"
@@ -337,3 +338,42 @@ def test_query_terms_are_words_and_all_required(lab_store: Store, query: str, fi
 def test_fts_query_quotes_every_term() -> None:
     assert fts_query('forty "research teams" 科學園') == '"forty" "research teams" "科 學 園"'
     assert fts_query('"" ( ) "') == '"(" ")"'
+
+
+@pytest.mark.skipif(BACKEND != "postgresql", reason="a deadlock between two transactions")
+def test_the_loser_of_a_deadlock_is_a_refused_write_not_a_store_gone(tmp_path: Path) -> None:
+    """PostgreSQL rolls one of two deadlocked transactions back: that write is refused (the
+    crawl writes its pages again one by one), and the store is as usable as before."""
+    store = Store(database_url(tmp_path))
+    with store.engine.begin() as connection:
+        connection.execute(text("CREATE TABLE probe (id integer PRIMARY KEY, n integer)"))
+        connection.execute(text("INSERT INTO probe VALUES (1, 0), (2, 0)"))
+    both_hold_one = threading.Barrier(2, timeout=30)
+    outcomes: list[BaseException | None] = [None, None]
+
+    def write(index: int, first: int, second: int) -> None:
+        try:
+            with store.session() as session:
+                session.execute(text("UPDATE probe SET n = n + 1 WHERE id = :i"), {"i": first})
+                both_hold_one.wait()
+                session.execute(text("UPDATE probe SET n = n + 1 WHERE id = :i"), {"i": second})
+        except BaseException as exc:  # the test reads it below
+            outcomes[index] = exc
+
+    writers = [
+        threading.Thread(target=write, args=(0, 1, 2)),
+        threading.Thread(target=write, args=(1, 2, 1)),
+    ]
+    for writer in writers:
+        writer.start()
+    for writer in writers:
+        writer.join(timeout=60)
+    try:
+        failed = [exc for exc in outcomes if exc is not None]
+        assert len(failed) == 1, outcomes
+        assert isinstance(failed[0], WriteRefused), repr(failed[0])
+        assert "deadlock" in str(failed[0])
+        with store.session() as session:  # the winner's two updates stand
+            assert session.execute(text("SELECT sum(n) FROM probe")).scalar_one() == 2
+    finally:
+        store.close()
