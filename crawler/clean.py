@@ -21,6 +21,7 @@ from html import escape
 from typing import Any
 
 from htmldate import find_date
+from lxml.etree import XPath
 from lxml.html import HtmlElement
 from trafilatura import bare_extraction
 from trafilatura.metadata import (
@@ -263,10 +264,22 @@ def _declared_language(tree: HtmlElement) -> str | None:
     return None
 
 
+# The text of every link on the page, in document order, as plain strings.
+_LINK_TEXT = XPath("//a//text()", smart_strings=False)
+
+
 def _only_link_labels(text: str, tree: HtmlElement) -> bool:
-    """True when every extracted line is the label of a link: a menu, not an article."""
-    labels = {" ".join(link.text_content().split()) for link in tree.iter("a")}
-    return all(" ".join(line.split()) in labels for line in text.splitlines() if line.strip())
+    """True when every extracted line is the label of a link: a menu, not an article.
+
+    A label is a stretch of the page's link text, so a line found nowhere in it (an
+    article's first sentence) settles the question before a Python object is made for
+    each of the page's hundreds of links.
+    """
+    lines = {" ".join(line.split()) for line in text.splitlines()} - {""}
+    link_text = " ".join("".join(_LINK_TEXT(tree)).split())
+    if not all(line in link_text for line in lines):
+        return False
+    return lines <= {" ".join(link.text_content().split()) for link in tree.iter("a")}
 
 
 def _date_from_text(text: str) -> datetime.date | None:

@@ -16,8 +16,9 @@ from collections.abc import Hashable, Iterable, MutableMapping
 from functools import cache, cached_property
 from typing import TYPE_CHECKING, Any, cast
 
-# datasketch (and the scipy it imports) is loaded on first use, inside the functions: a
-# second of start-up that a crawl meeting only unchanged pages never needs.
+# datasketch (and the scipy it imports) is loaded on first use, inside the functions: half
+# a second of start-up that a crawl meeting only unchanged pages never needs, and that the
+# cleaning processes, which only make signatures, never pay.
 if TYPE_CHECKING:
     import numpy as np
     from datasketch import LeanMinHash, MinHashLSH
@@ -31,13 +32,14 @@ SEED = 1  # datasketch's default, which the stored signatures were made with
 
 @cache
 def _permutations() -> tuple[np.ndarray, np.ndarray]:
-    """The random permutations, the costly part of a new MinHash: drawn once per process."""
-    from datasketch import MinHash
+    """The 128 permutations `h -> a*h + b (mod 2**32)`, `a` odd: datasketch's for SEED,
+    drawn once per process."""
+    import numpy as np
 
-    permutations: tuple[np.ndarray, np.ndarray] = MinHash(
-        num_perm=NUM_PERM, seed=SEED, scheme=SCHEME
-    ).permutations
-    return permutations
+    draw = np.random.RandomState(SEED)
+    a = draw.randint(0, 1 << 31, NUM_PERM, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = draw.randint(0, 1 << 32, NUM_PERM, dtype=np.uint32)
+    return a, b
 
 
 def content_hash(data: bytes | str) -> str:
@@ -62,16 +64,37 @@ def _tokens(text: str) -> list[str]:
 
 
 def signature(text: str, shingle: int = 3) -> bytes:
-    """A MinHash of the text's token shingles, as bytes for the store."""
+    """A MinHash of the text's token shingles, as bytes for the store.
+
+    The value datasketch's `MinHash` (scheme "affine32", SEED) gives, worked out here
+    with numpy: importing datasketch imports scipy, half a second of every cleaning
+    process's start (`tests/test_dedupe.py` pins the two equal).
+    """
+    import numpy as np
+
     tokens = _tokens(text)
     grams = {" ".join(tokens[i : i + shingle]) for i in range(max(1, len(tokens) - shingle + 1))}
-    import numpy as np
-    from datasketch import MinHash
-
-    mh = MinHash(num_perm=NUM_PERM, seed=SEED, permutations=_permutations(), scheme=SCHEME)
-    mh.update_batch([g.encode("utf-8") for g in grams])
-    packed: bytes = mh.hashvalues.astype(np.uint64).tobytes()
+    hashes = np.fromiter(
+        (int.from_bytes(hashlib.sha1(g.encode("utf-8")).digest()[:4], "little") for g in grams),
+        dtype=np.uint32,
+        count=len(grams),
+    )
+    mixed = _fmix32(hashes)[:, np.newaxis]  # datasketch's pre-mix of each shingle's hash
+    a, b = _permutations()
+    packed: bytes = (mixed * a + b).min(axis=0).astype(np.uint64).tobytes()
     return packed
+
+
+def _fmix32(values: np.ndarray) -> np.ndarray:
+    """MurmurHash3's 32-bit finaliser, element-wise (uint32 products wrap: mod 2**32)."""
+    import numpy as np
+
+    values = values ^ (values >> np.uint32(16))
+    values = values * np.uint32(0x85EBCA6B)
+    values = values ^ (values >> np.uint32(13))
+    values = values * np.uint32(0xC2B2AE35)
+    mixed: np.ndarray = values ^ (values >> np.uint32(16))
+    return mixed
 
 
 def _minhash(sig: bytes) -> LeanMinHash:

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from crawler.clean import CleanPage, clean_html
+from crawler.clean import CleanPage, _only_link_labels, _parse, clean_html
 from crawler.encoding import decode_html
 from crawler.errors import CleaningError
 from crawler.language import detect_language
@@ -238,6 +238,29 @@ def test_navigation_only_page_raises_naming_the_url() -> None:
 
     with pytest.raises(CleaningError, match=re.escape(URL)):
         clean_html(html.encode("utf-8"), url=URL)
+
+
+MENU = (
+    "<html><body><nav><a href='/'>Home</a> <a href='/news'>Latest\u00a0 <b>news</b></a>"
+    "<a href='/parks'>Science Park</a></nav><p>The park opened a new laboratory today.</p>"
+    "</body></html>"
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "menu"),
+    [
+        ("Home\nLatest news\n\nScience  Park", True),  # every line a link's whole label
+        ("Latest news", True),  # a label's spaces and markup read as the text's
+        ("Home\nThe park opened a new laboratory today.", False),  # a sentence of the page
+        ("Home Latest news", False),  # two labels run together are not one
+        ("Science", False),  # part of a label is not a label
+    ],
+)
+def test_text_that_is_only_link_labels_is_a_menu(text: str, menu: bool) -> None:
+    tree = _parse(MENU)
+    assert tree is not None
+    assert _only_link_labels(text, tree) is menu
 
 
 def test_one_trafilatura_pass_when_link_lists_outweigh_the_article(

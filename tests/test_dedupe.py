@@ -2,9 +2,22 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
+from datasketch import MinHash
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from crawler.dedupe import NearDuplicates, content_hash, signature, similarity
+from crawler.dedupe import (
+    NUM_PERM,
+    SCHEME,
+    SEED,
+    NearDuplicates,
+    _tokens,
+    content_hash,
+    signature,
+    similarity,
+)
 
 RELEASE = "\n".join(
     [
@@ -101,6 +114,30 @@ def test_signature_is_stable_bytes() -> None:
     assert isinstance(sig, bytes)
     assert sig == signature(RELEASE)
     assert similarity(sig, sig) == 1.0
+
+
+def _datasketch_signature(text: str) -> bytes:
+    """What the stored signatures were made with: datasketch's own MinHash."""
+    tokens = _tokens(text)
+    grams = {" ".join(tokens[i : i + 3]) for i in range(max(1, len(tokens) - 2))}
+    minhash = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME)
+    minhash.update_batch([gram.encode("utf-8") for gram in grams])
+    return bytes(minhash.hashvalues.astype(np.uint64).tobytes())
+
+
+WORDS = ["science", "park", "HKSTP", "1,700", "startups", "科技園", "公司", "初創", "€5m", ""]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.sampled_from(WORDS) | st.text(max_size=12), max_size=80).map(" ".join))
+def test_signature_is_the_minhash_datasketch_makes(text: str) -> None:
+    """Signatures stored by earlier crawls must stay comparable with new ones."""
+    assert signature(text) == _datasketch_signature(text)
+
+
+@pytest.mark.parametrize("text", ["", "   ", "one", RELEASE, RELEASE_ZH, SYNDICATED_ZH])
+def test_signature_of_short_empty_and_chinese_text_is_datasketchs(text: str) -> None:
+    assert signature(text) == _datasketch_signature(text)
 
 
 def test_signature_ignores_case_and_punctuation() -> None:
