@@ -1,10 +1,15 @@
 """Dedupe: exact content hashes and near-duplicate signatures of article text.
 
 Sits after relevance. Exact hashes tell an unchanged page from a revised one;
-MinHash signatures (datasketch) group syndicated copies of one release that
-other sites wrap in their own datelines and boilerplate. One crawl process keeps
-its LSH index in memory; crawl workers sharing a frontier keep theirs in Redis
-(datasketch's Redis storage), so each sees every worker's articles.
+MinHash signatures group syndicated copies of one release that other sites wrap
+in their own datelines and boilerplate. One crawl process keeps its LSH index in
+memory; crawl workers sharing a frontier keep theirs in Redis (datasketch's Redis
+storage), so each sees every worker's articles.
+
+The signatures, the index's shape and its buckets are datasketch's (its "affine32"
+MinHash, `MinHashLSH`), pinned equal to it by `tests/test_dedupe.py`, but worked out
+here with numpy for the crawl process and the cleaning processes: datasketch's
+import pulls in scipy and redis.asyncio, 0.45 s of CPU in each process's start.
 """
 
 from __future__ import annotations
@@ -16,12 +21,10 @@ from collections.abc import Hashable, Iterable, MutableMapping
 from functools import cache, cached_property
 from typing import TYPE_CHECKING, Any, cast
 
-# datasketch (and the scipy it imports) is loaded on first use, inside the functions: half
-# a second of start-up that a crawl meeting only unchanged pages never needs, and that the
-# cleaning processes, which only make signatures, never pay.
+# numpy is loaded on first use, inside the functions, and datasketch only by the index
+# crawl workers share (`SharedNearDuplicates`): a crawl meeting only unchanged pages needs neither.
 if TYPE_CHECKING:
     import numpy as np
-    from datasketch import LeanMinHash, MinHashLSH
 
 NUM_PERM = 128
 SCHEME = "affine32"  # pinned: signatures in the store must stay comparable
@@ -64,12 +67,8 @@ def _tokens(text: str) -> list[str]:
 
 
 def signature(text: str, shingle: int = 3) -> bytes:
-    """A MinHash of the text's token shingles, as bytes for the store.
-
-    The value datasketch's `MinHash` (scheme "affine32", SEED) gives, worked out here
-    with numpy: importing datasketch imports scipy, half a second of every cleaning
-    process's start (`tests/test_dedupe.py` pins the two equal).
-    """
+    """A MinHash of the text's token shingles, as bytes for the store: datasketch's
+    `MinHash` (scheme "affine32", SEED) of them."""
     import numpy as np
 
     tokens = _tokens(text)
@@ -97,40 +96,81 @@ def _fmix32(values: np.ndarray) -> np.ndarray:
     return mixed
 
 
-def _minhash(sig: bytes) -> LeanMinHash:
-    """A stored signature, ready to compare: no permutations needed, so none are drawn."""
+def _values(sig: bytes) -> np.ndarray:
+    """A stored signature's 128 hash values (stored as uint64, each below 2**32)."""
     import numpy as np
-    from datasketch import LeanMinHash
 
-    return LeanMinHash(seed=SEED, hashvalues=np.frombuffer(sig, dtype=np.uint64), scheme=SCHEME)
+    return np.frombuffer(sig, dtype=np.uint64).astype(np.uint32)
 
 
 def similarity(a: bytes, b: bytes) -> float:
-    """Estimated Jaccard similarity of two signatures."""
-    return float(_minhash(a).jaccard(_minhash(b)))
+    """Estimated Jaccard similarity of two signatures: the share of equal hash values."""
+    import numpy as np
+
+    return float(np.count_nonzero(_values(a) == _values(b))) / NUM_PERM
+
+
+def lsh_shape(threshold: float, num_perm: int = NUM_PERM) -> tuple[int, int]:
+    """(bands, rows per band) of an LSH index for `threshold`: what datasketch's
+    `MinHashLSH` chooses, the shape with the least false positives below the threshold
+    plus false negatives above it.
+
+    Each is the integral of a polynomial in the similarity of degree at most
+    `num_perm`, which Gauss-Legendre nodes of that order integrate exactly (datasketch
+    asks scipy's `quad`). Unlike datasketch, one band of all rows is allowed.
+    """
+    import numpy as np
+
+    shapes = np.array([(b, r) for b in range(1, num_perm + 1) for r in range(1, num_perm // b + 1)])
+    nodes, weights = np.polynomial.legendre.leggauss(num_perm // 2 + 1)
+
+    def integral(low: float, high: float, missed: bool) -> np.ndarray:
+        s = (high - low) / 2 * nodes + (high + low) / 2
+        found = 1 - (1 - s[np.newaxis, :] ** shapes[:, 1:]) ** shapes[:, :1]
+        chance = 1 - found if missed else found
+        total: np.ndarray = (chance * weights).sum(axis=1) * (high - low) / 2
+        return total
+
+    error = integral(0.0, threshold, missed=False) + integral(threshold, 1.0, missed=True)
+    bands, rows = shapes[int(np.argmin(error))]
+    return int(bands), int(rows)
 
 
 class NearDuplicates:
-    """An LSH index of signatures: which known pages is a new one a copy of?"""
+    """An LSH index of signatures: which known pages is a new one a copy of?
+
+    Pages whose signatures agree on every row of some band share that band's bucket;
+    the buckets of a new page's bands hold the candidates, which similarity then judges.
+    """
 
     def __init__(self, threshold: float) -> None:
         self.threshold = threshold
         self._sigs: MutableMapping[Any, bytes] = {}
+        self._bands_of: dict[Hashable, list[bytes]] = {}
 
     @cached_property
-    def _lsh(self) -> MinHashLSH:
-        from datasketch import MinHashLSH
+    def _ranges(self) -> list[tuple[int, int]]:
+        """Each band's rows, worked out on first use: a crawl meeting only unchanged pages
+        never imports numpy."""
+        bands, rows = lsh_shape(self.threshold)
+        return [(i * rows, (i + 1) * rows) for i in range(bands)]
 
-        return MinHashLSH(threshold=self.threshold, num_perm=NUM_PERM)
+    @cached_property
+    def _buckets(self) -> list[dict[bytes, set[Hashable]]]:
+        return [{} for _ in self._ranges]
 
     def __len__(self) -> int:
         return len(self._sigs)
 
     def add(self, key: Hashable, sig: bytes) -> None:
-        if key in self._lsh:
-            self._lsh.remove(key)
+        """Index `sig` under `key`, in place of what `key` had (a revised article)."""
+        bands = self._band_values(sig)
+        for bucket, band in zip(self._buckets, self._bands_of.pop(key, []), strict=False):
+            bucket[band].discard(key)
+        for bucket, band in zip(self._buckets, bands, strict=True):
+            bucket.setdefault(band, set()).add(key)
+        self._bands_of[key] = bands
         self._sigs[key] = sig
-        self._lsh.insert(key, _minhash(sig))
 
     def add_all(self, items: Iterable[tuple[Hashable, bytes]]) -> None:
         for key, sig in items:
@@ -145,14 +185,23 @@ class NearDuplicates:
         ]
 
     def _band_values(self, sig: bytes) -> list[bytes]:
-        """`sig`'s bands as the index keys its buckets."""
-        values = _minhash(sig).hashvalues
-        return [self._lsh._H(values[start:end]) for start, end in self._lsh.hashranges]
+        """`sig`'s bands as datasketch keys its buckets: each band's values, big-endian."""
+        values = _values(sig)
+        return [bytes(values[start:end].byteswap().data) for start, end in self._ranges]
 
     def matches(self, sig: bytes) -> list[Hashable]:
         """Keys of indexed pages similar to `sig`, most similar first."""
-        candidates = self._lsh.query(_minhash(sig))
-        known = [(k, self._sigs.get(k)) for k in candidates]
+        bands = self._band_values(sig)
+        candidates = dict.fromkeys(
+            key
+            for bucket, band in zip(self._buckets, bands, strict=True)
+            for key in bucket.get(band, ())
+        )
+        return self._most_similar(sig, [(k, self._sigs.get(k)) for k in candidates])
+
+    def _most_similar(
+        self, sig: bytes, known: Iterable[tuple[Hashable, bytes | None]]
+    ) -> list[Hashable]:
         scored = [(similarity(sig, other), k) for k, other in known if other is not None]
         return [k for s, k in sorted(scored, key=lambda p: -p[0]) if s >= self.threshold]
 
@@ -202,6 +251,7 @@ class SharedNearDuplicates(NearDuplicates):
             num_perm=NUM_PERM,
             storage_config={"type": "redis", "basename": basename, "redis": options},
         )
+        self._ranges = self._lsh.hashranges
         self._client = redis.Redis(**options)
         self._signatures = signatures
         self._sigs = _RedisSignatures(self._client, signatures)
@@ -226,6 +276,4 @@ class SharedNearDuplicates(NearDuplicates):
         if not candidates:
             return []
         found = cast(list[bytes | None], self._client.hmget(self._signatures, map(str, candidates)))
-        known = zip(candidates, found, strict=True)
-        scored = [(similarity(sig, other), k) for k, other in known if other is not None]
-        return [k for s, k in sorted(scored, key=lambda p: -p[0]) if s >= self.threshold]
+        return self._most_similar(sig, zip(candidates, found, strict=True))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from datasketch import MinHash
+from datasketch import LeanMinHash, MinHash, MinHashLSH
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -15,6 +15,7 @@ from crawler.dedupe import (
     NearDuplicates,
     _tokens,
     content_hash,
+    lsh_shape,
     signature,
     similarity,
 )
@@ -138,6 +139,18 @@ def test_signature_is_the_minhash_datasketch_makes(text: str) -> None:
 @pytest.mark.parametrize("text", ["", "   ", "one", RELEASE, RELEASE_ZH, SYNDICATED_ZH])
 def test_signature_of_short_empty_and_chinese_text_is_datasketchs(text: str) -> None:
     assert signature(text) == _datasketch_signature(text)
+
+
+@pytest.mark.parametrize("threshold", [n / 100 for n in range(1, 99)])
+def test_the_index_is_shaped_and_keyed_as_datasketchs(threshold: float) -> None:
+    """The shared index in Redis is datasketch's: the in-memory one must band a signature
+    the same way, so a page's bands (and the write locks named after them) agree."""
+    theirs = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
+    assert lsh_shape(threshold) == (theirs.b, theirs.r)
+    sig = signature(RELEASE)
+    values = LeanMinHash(seed=SEED, hashvalues=np.frombuffer(sig, np.uint64), scheme=SCHEME)
+    expected = [theirs._H(values.hashvalues[start:end]) for start, end in theirs.hashranges]
+    assert NearDuplicates(threshold)._band_values(sig) == expected
 
 
 def test_signature_ignores_case_and_punctuation() -> None:
