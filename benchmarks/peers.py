@@ -235,7 +235,7 @@ def main() -> None:
         return
 
     launcher = Launcher()  # before the site fills this process's memory
-    from crawl import GeneratedSite
+    from crawl import GeneratedSite, compile_bytecode
 
     tools = [t for t in TOOLS if t in args.tools.split(",")]
     site = GeneratedSite(args.pages)
@@ -243,7 +243,7 @@ def main() -> None:
     print(
         f"site: {args.pages} pages of {min(sizes) // 1024}-{max(sizes) // 1024} KB; "
         f"{os.cpu_count()} cores; {IN_FLIGHT} requests in flight per tool; "
-        f"median of {args.repeat} runs, alternating {' '.join(tools)}",
+        f"median of {args.repeat} runs, alternating {' '.join(tools)}; {compile_bytecode()}",
         flush=True,
     )
     runs: list[Run] = []

@@ -54,6 +54,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--top", type=int, default=8)
     args = parser.parse_args()
+    from crawl import compile_bytecode
+
+    print(compile_bytecode())
     pressmon = [sys.executable, "-m", "pressmon.cli"]
     with tempfile.TemporaryDirectory() as tmp:
         db = f"sqlite:///{tmp}/startup.db"

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
-from crawler.analysis import analyse
+from crawler.analysis import analyse, analyse_in_worker
 from crawler.errors import CleaningError
 from crawler.items import Fetched
 from crawler.process import Outcome, PageProcessor, Pending
@@ -190,9 +190,7 @@ class StorePipeline:
                 analysis = analyse(item, context.watch, context.catalogue)
             else:
                 loop = asyncio.get_running_loop()
-                analysis = await loop.run_in_executor(
-                    pool, analyse, item, context.watch, context.catalogue
-                )
+                analysis = await loop.run_in_executor(pool, analyse_in_worker, item)
         except CleaningError as exc:
             spider.record_error(item.final_url, str(exc), item.status)
             raise DropItem(str(exc)) from None

@@ -12,6 +12,11 @@ import os
 from concurrent.futures import Executor, ProcessPoolExecutor
 from multiprocessing import forkserver, get_context
 from multiprocessing.context import ForkServerContext
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from crawler.relevance import Watch
+    from figures.catalogue import Catalogue
 
 # What a cleaning worker runs, imported once by the fork server rather than by each
 # worker; not the store's side (`crawler.process`), which workers never use.
@@ -37,13 +42,20 @@ def warm_pool(workers: int | None) -> None:
         forkserver.ensure_running()
 
 
-def start_pool(workers: int | None) -> Executor | None:
-    """Cleaning processes: `workers` of them, one per core when None, none (inline) for 0."""
+def start_pool(workers: int | None, watch: Watch, catalogue: Catalogue | None) -> Executor | None:
+    """Cleaning processes: `workers` of them, one per core when None, none (inline) for 0.
+
+    Each is given the watch and the catalogue once, as it starts; a page is then cleaned
+    with `crawler.analysis.analyse_in_worker`.
+    """
     from crawler.analysis import start_worker
 
     count = _count(workers)
     if count == 0:
         return None
     return ProcessPoolExecutor(
-        max_workers=count, mp_context=_fork_server(), initializer=start_worker
+        max_workers=count,
+        mp_context=_fork_server(),
+        initializer=start_worker,
+        initargs=(watch, catalogue),
     )

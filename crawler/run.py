@@ -105,7 +105,7 @@ def crawl(
         None,
         progress or (lambda outcome: None),
         catalogue,
-        start_pool=lambda: start_pool(settings.clean_workers),
+        start_pool=lambda: start_pool(settings.clean_workers, watch, catalogue),
     )
     process = AsyncCrawlerProcess(scrapy_settings(settings))
     run_ids: list[int] = []

@@ -243,7 +243,7 @@ def work(
     locks = WriteLocks(frontier.redis, near, ttl=max(300.0, settings.timeout), worker=worker)
 
     tune_memory()
-    pool = start_pool(settings.clean_workers)
+    pool = start_pool(settings.clean_workers, watch, catalogue)
     runs: dict[str, _Run] = {}
     fatal: list[Exception] = []
 

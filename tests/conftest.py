@@ -99,6 +99,35 @@ class Cli:
         return Store(self.db_url)
 
 
+# What may differ between two stores fed the same pages: row ids, wall-clock times (the
+# digest period too), and search snippets (FTS5 and ts_headline cut their windows apart).
+VOLATILE = {
+    "id",
+    "first_seen",
+    "last_seen",
+    "created",
+    "fetched_at",
+    "previous_id",
+    "digest_id",
+    "snippet",
+    "period",
+}
+
+
+def stable(value: Any) -> Any:
+    """`value` without what may differ between two stores fed the same pages."""
+    if isinstance(value, dict):
+        return {k: stable(v) for k, v in value.items() if k not in VOLATILE}
+    if isinstance(value, list):
+        return [stable(v) for v in value]
+    return value
+
+
+def by_url(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """JSON records of a listing, stable and in an order that does not depend on ids."""
+    return sorted((stable(r) for r in records), key=lambda r: (r.get("url"), r.get("metric")))
+
+
 def write_config(path: Path, base_url: str, **crawl: Any) -> Path:
     """The sample config for a running site, with crawl settings a test needs."""
     data = yaml.safe_load(sample_config(base_url))

@@ -8,40 +8,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from samplesite import SampleSite
-from tests.conftest import BACKEND, Cli, database_url, write_config
+from tests.conftest import BACKEND, Cli, by_url, database_url, stable, write_config
 
 pytestmark = pytest.mark.skipif(BACKEND != "postgresql", reason="compares with PostgreSQL")
-
-# What may differ between two stores fed the same pages: row ids, wall-clock times (the
-# digest period too), and search snippets (FTS5 and ts_headline cut their windows apart).
-VOLATILE = {
-    "id",
-    "first_seen",
-    "last_seen",
-    "created",
-    "fetched_at",
-    "previous_id",
-    "digest_id",
-    "snippet",
-    "period",
-}
-
-
-def _stable(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _stable(v) for k, v in value.items() if k not in VOLATILE}
-    if isinstance(value, list):
-        return [_stable(v) for v in value]
-    return value
-
-
-def _by_url(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return sorted((_stable(r) for r in records), key=lambda r: (r.get("url"), r.get("metric")))
 
 
 def test_sqlite_and_postgresql_stores_agree(tmp_path: Path) -> None:
@@ -56,10 +29,10 @@ def test_sqlite_and_postgresql_stores_agree(tmp_path: Path) -> None:
                 cli("crawl")
     seen = {
         name: {
-            "articles": _by_url(cli.json("articles", "--limit", "1000")),
-            "flags": _by_url(cli.json("flags")),
-            "search": _by_url(cli.json("search", "科學園")),
-            "digest": _stable(json.loads(cli("digest", "--format", "json").stdout)),
+            "articles": by_url(cli.json("articles", "--limit", "1000")),
+            "flags": by_url(cli.json("flags")),
+            "search": by_url(cli.json("search", "科學園")),
+            "digest": stable(json.loads(cli("digest", "--format", "json").stdout)),
         }
         for name, cli in clis.items()
     }
