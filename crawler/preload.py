@@ -1,7 +1,7 @@
 """Imported by the cleaning workers' fork server: what every worker needs, made once.
 
-The language model and the MinHash permutations each took a worker half a second on
-its first page; made here, before the workers are forked, they are shared.
+The language model took a worker half a second on its first page; loaded here, before
+the workers are forked, it is shared, as are the MinHash permutations.
 """
 
 from __future__ import annotations
