@@ -66,8 +66,9 @@ def analyse_page(page: CleanPage, watch: Watch, catalogue: Catalogue | None = No
     return Analysis(page, relevance, content_hash(page.text), signature(page.text), mentions)
 
 
-# What this cleaning worker judges pages by, set once when it starts (`start_worker`):
-# sent with every page, the catalogue cost a quarter of a millisecond to pickle and unpickle.
+# What this cleaning worker judges pages by, set once when it starts (`start_worker`).
+# Sent with every page, the catalogue was pickled and unpickled each time, and as a new
+# object each time it missed the figure extractor's caches, which know it by identity.
 _job: tuple[Watch, Catalogue | None] | None = None
 
 

@@ -10,7 +10,7 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -126,6 +126,22 @@ def stable(value: Any) -> Any:
 def by_url(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """JSON records of a listing, stable and in an order that does not depend on ids."""
     return sorted((stable(r) for r in records), key=lambda r: (r.get("url"), r.get("metric")))
+
+
+def crawl_both_editions(site: SampleSite, clis: Sequence[Cli]) -> list[dict[str, Any]]:
+    """Crawl edition 1 of the running newsroom into each store, then edition 2; what each
+    store then holds: its articles and flags, stable."""
+    for edition in (1, 2):
+        site.edition = edition
+        for cli in clis:
+            cli("crawl")
+    return [
+        {
+            "articles": by_url(cli.json("articles", "--limit", "1000")),
+            "flags": by_url(cli.json("flags")),
+        }
+        for cli in clis
+    ]
 
 
 def write_config(path: Path, base_url: str, **crawl: Any) -> Path:
