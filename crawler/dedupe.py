@@ -66,13 +66,18 @@ def _tokens(text: str) -> list[str]:
     return tokens
 
 
+def shingles(text: str, shingle: int = 3) -> set[str]:
+    """The text's runs of `shingle` tokens (one, of all its tokens, when it has fewer)."""
+    tokens = _tokens(text)
+    return {" ".join(tokens[i : i + shingle]) for i in range(max(1, len(tokens) - shingle + 1))}
+
+
 def signature(text: str, shingle: int = 3) -> bytes:
     """A MinHash of the text's token shingles, as bytes for the store: datasketch's
     `MinHash` (scheme "affine32", SEED) of them."""
     import numpy as np
 
-    tokens = _tokens(text)
-    grams = {" ".join(tokens[i : i + shingle]) for i in range(max(1, len(tokens) - shingle + 1))}
+    grams = shingles(text, shingle)
     hashes = np.fromiter(
         (int.from_bytes(hashlib.sha1(g.encode("utf-8")).digest()[:4], "little") for g in grams),
         dtype=np.uint32,

@@ -13,9 +13,9 @@ from crawler.dedupe import (
     SCHEME,
     SEED,
     NearDuplicates,
-    _tokens,
     content_hash,
     lsh_shape,
+    shingles,
     signature,
     similarity,
 )
@@ -119,10 +119,8 @@ def test_signature_is_stable_bytes() -> None:
 
 def _datasketch_signature(text: str) -> bytes:
     """What the stored signatures were made with: datasketch's own MinHash."""
-    tokens = _tokens(text)
-    grams = {" ".join(tokens[i : i + 3]) for i in range(max(1, len(tokens) - 2))}
     minhash = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME)
-    minhash.update_batch([gram.encode("utf-8") for gram in grams])
+    minhash.update_batch([gram.encode("utf-8") for gram in shingles(text)])
     return bytes(minhash.hashvalues.astype(np.uint64).tobytes())
 
 
