@@ -11,7 +11,10 @@ the chrome real sites carry) plus a sitemap, serves it from memory on
   (c) b / a;
   (d) peak memory of the crawl process (and of its worker pool, with psutil);
   (e) re-crawls of the unchanged site: with the sitemap's lastmod (pages are not
-      requested at all) and without it (every page asked for conditionally -> 304).
+      requested at all) and without it (every page asked for conditionally -> 304);
+  (f) the floors under that last re-crawl: Scrapy alone (`peers.py`'s bare spider)
+      asking for the same pages conditionally, and the server answering them to a
+      client that does nothing else.
 
     python benchmarks/crawl.py [--pages 2000] [--workers N] [--profile crawl.prof]
 
@@ -24,18 +27,22 @@ from __future__ import annotations
 import argparse
 import compileall
 import contextlib
+import multiprocessing
 import os
 import pstats
 import random
+import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 from collections import Counter
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 from xml.sax.saxutils import escape as xml_escape
 
 import yaml
@@ -574,6 +581,46 @@ def run_crawl(
     )
 
 
+def scrapy_revalidation(
+    server: SampleSite, cwd: Path, data: dict[str, object]
+) -> tuple[float, int]:
+    """Wall time of the re-crawl's floor: a bare Scrapy spider (`peers.py`'s) asking for
+    every page of the sitemap with If-None-Match, as many in flight as pressmon's crawl;
+    and how many pages answered 304."""
+    before = len(server.requests)
+    in_flight = data["crawl"]["concurrency_per_domain"]  # type: ignore[index]
+    command = [sys.executable, str(Path(__file__).with_name("peers.py")), "--spider"]
+    command += ["scrapy-304", "--sitemap", f"{server.base_url}/sitemap.xml"]
+    command += ["--out", str(cwd / "revalidated.jsonl"), "--in-flight", str(in_flight)]
+    started = time.perf_counter()
+    subprocess.run(command, cwd=cwd, check=True, capture_output=True)
+    return time.perf_counter() - started, statuses(server, before)[304]
+
+
+def raw_revalidation(base_url: str, paths: list[str], connections: int) -> float:
+    """Seconds the server takes to answer each of `paths` 304 to a client that does nothing
+    else: raw keep-alive sockets, `If-None-Match: *`, reading only the status line and
+    headers. Run in its own process, so client and server do not share a GIL."""
+    host, port = urlsplit(base_url).hostname, urlsplit(base_url).port
+
+    def ask(share: list[str]) -> None:
+        with socket.create_connection((host, port)) as conn:
+            for path in share:
+                conn.sendall(
+                    f"GET {path} HTTP/1.1\r\nHost: {host}\r\nIf-None-Match: *\r\n\r\n".encode()
+                )
+                head = b""
+                while b"\r\n\r\n" not in head:
+                    head += conn.recv(65536)
+                if b" 304 " not in head.split(b"\r\n", 1)[0]:
+                    raise RuntimeError(f"{path}: expected 304, got {head[:40]!r}")
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(connections) as pool:
+        list(pool.map(ask, [paths[i::connections] for i in range(connections)]))
+    return time.perf_counter() - started
+
+
 def _stack_dump(pid: int) -> bytes:
     """Where a hung crawl is stuck, if py-spy is installed."""
     try:
@@ -707,6 +754,18 @@ def main() -> None:
         )
         stored = stored_articles(db_url)
         print(f"    articles stored after re-crawls: {stored}")
+        floor, answered = scrapy_revalidation(server, directory, data)
+        in_flight = data["crawl"]["concurrency_per_domain"]  # type: ignore[index]
+        paths = [article.path for article, _ in site.articles]
+        with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as child:
+            served = child.submit(raw_revalidation, server.base_url, paths, in_flight).result()
+        print(
+            f"(f) the floor under (e'), for a 10x re-crawl in {first.wall / 10:.2f} s:\n"
+            f"    Scrapy alone asking for the same pages conditionally: {floor:.2f} s "
+            f"(304s answered: {answered}); first/this: {first.wall / floor:.1f}x\n"
+            f"    the server answering them to a raw-socket client: {served:.2f} s "
+            f"({len(paths) / served:.0f} requests/s)"
+        )
 
     if args.profile is not None:
         pstats.Stats(str(args.profile)).sort_stats("cumulative").print_stats(30)

@@ -49,7 +49,6 @@ TOOLS = ("scrapy-fetch", "scrapy+traf", "pressmon")
 # -- the peers' spiders: what a user writes instead of pressmon ----------------------------------
 def run_spider(sitemap: str, out: str, extract: bool) -> None:
     """Scrapy's sitemap spider; with `extract`, trafilatura inline (the naive crawl)."""
-    from scrapy.crawler import CrawlerProcess
     from scrapy.spiders import SitemapSpider
     from trafilatura import bare_extraction
 
@@ -64,17 +63,49 @@ def run_spider(sitemap: str, out: str, extract: bool) -> None:
             if doc is not None and doc.text:
                 yield {"url": response.url, "title": doc.title, "date": doc.date, "text": doc.text}
 
+    _run(NewsSpider, out)
+
+
+def run_revalidation(sitemap: str, out: str, in_flight: int) -> None:
+    """Scrapy alone re-crawling a site it has seen: every page in the sitemap asked for
+    with `If-None-Match: *`, so each answers 304 as it would to a stored ETag. The
+    floor Scrapy itself sets under pressmon's unchanged re-crawl (`benchmarks/crawl.py`)."""
+    from scrapy import Request, Spider
+    from scrapy.utils.sitemap import Sitemap
+
+    class RevalidateSpider(Spider):
+        name = "revalidate"
+        start_urls = (sitemap,)
+
+        def parse(self, response):  # type: ignore[no-untyped-def]
+            for entry in Sitemap(response.body):
+                yield Request(
+                    entry["loc"],
+                    headers={"If-None-Match": "*"},
+                    meta={"handle_httpstatus_list": [304]},
+                    callback=self.unchanged,
+                )
+
+        def unchanged(self, response):  # type: ignore[no-untyped-def]
+            yield {"url": response.url, "status": response.status}
+
+    _run(RevalidateSpider, out, in_flight)
+
+
+def _run(spider: type, out: str, in_flight: int = IN_FLIGHT) -> None:
+    from scrapy.crawler import CrawlerProcess
+
     process = CrawlerProcess(
         {
-            "CONCURRENT_REQUESTS": IN_FLIGHT,
-            "CONCURRENT_REQUESTS_PER_DOMAIN": IN_FLIGHT,
+            "CONCURRENT_REQUESTS": in_flight,
+            "CONCURRENT_REQUESTS_PER_DOMAIN": in_flight,
             "ROBOTSTXT_OBEY": True,
             "LOG_LEVEL": "WARNING",
             "TELNETCONSOLE_ENABLED": False,
             "FEEDS": {out: {"format": "jsonlines", "encoding": "utf8"}},
         }
     )
-    process.crawl(NewsSpider)
+    process.crawl(spider)
     process.start()
 
 
@@ -222,11 +253,17 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="Runs per tool (median).")
     parser.add_argument("--json", type=Path, help="Also write every run and the table here.")
     parser.add_argument("--tools", default=",".join(TOOLS), help="Comma-separated subset.")
-    parser.add_argument("--spider", choices=("scrapy-fetch", "scrapy+traf"), help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--spider", choices=("scrapy-fetch", "scrapy+traf", "scrapy-304"), help=argparse.SUPPRESS
+    )
     parser.add_argument("--sitemap", help=argparse.SUPPRESS)
+    parser.add_argument("--in-flight", type=int, default=IN_FLIGHT, help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
     parser.add_argument("--launcher", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.spider == "scrapy-304":  # inside benchmarks/crawl.py's floor run
+        run_revalidation(args.sitemap, args.out, args.in_flight)
+        return
     if args.spider:  # inside a peer's subprocess
         run_spider(args.sitemap, args.out, extract=args.spider == "scrapy+traf")
         return
