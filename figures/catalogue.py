@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import IO, Any, Literal
 
 import pydantic
 import yaml
@@ -30,6 +30,7 @@ __all__ = [
     "SubjectDef",
     "Wordings",
     "load_catalogue",
+    "read_yaml",
     "simplify",
 ]
 
@@ -37,6 +38,13 @@ DEFAULT_PATH = Path(__file__).with_name("catalogue.yaml")
 SubjectKind = Literal["place", "part", "programme", "government", "city"]
 Period = Literal["one_year", "cumulative"]
 _STRICT = ConfigDict(extra="forbid")
+
+
+def read_yaml(source: str | IO[str]) -> Any:
+    """YAML read safely, by libyaml when PyYAML was built with it: the shipped catalogue
+    and language packs take 5 ms that way, 44 ms with PyYAML's pure-Python parser, in
+    every command and every cleaning process that reads them."""
+    return yaml.load(source, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
 def simplify(text: str) -> str:
@@ -168,7 +176,7 @@ _KEY_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 @cache
 def _default_data() -> dict[str, Any]:
     with DEFAULT_PATH.open(encoding="utf-8") as handle:
-        data: dict[str, Any] = yaml.safe_load(handle)
+        data: dict[str, Any] = read_yaml(handle)
     return data
 
 

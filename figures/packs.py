@@ -14,7 +14,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any, cast
 
-import yaml
+from figures.catalogue import read_yaml
 
 __all__ = ["Pack", "pack"]
 
@@ -74,6 +74,6 @@ def _frozen(value: object) -> object:
 def pack(language: str) -> Pack:
     """The pack for "en" or "zh" (any other language reads as English)."""
     name = "zh" if language.startswith("zh") else "en"
-    data = yaml.safe_load((_DIR / f"{name}.yaml").read_text(encoding="utf-8")) or {}
+    data = read_yaml((_DIR / f"{name}.yaml").read_text(encoding="utf-8")) or {}
     fields = {k: _frozen(v) for k, v in data.items()}
     return Pack(language=name, **cast(dict[str, Any], fields))

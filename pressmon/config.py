@@ -19,7 +19,7 @@ from crawler.relevance import Watch
 from crawler.settings import CrawlSettings
 from crawler.sources import Source
 from digest.settings import DigestSettings
-from figures.catalogue import Catalogue
+from figures.catalogue import Catalogue, read_yaml
 from figures.settings import FiguresSettings
 from pressmon.errors import CatalogueError, ConfigError
 from scheduler.settings import SchedulerSettings
@@ -141,7 +141,7 @@ def load_config(path: str | os.PathLike[str] | None = None) -> Config:
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read {resolved}: {exc}") from None
     try:
-        data = yaml.safe_load(text)
+        data = read_yaml(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark else ""
