@@ -251,9 +251,15 @@ class SharedNearDuplicates(NearDuplicates):
 
         self.threshold = threshold
         options = redis.connection.parse_url(redis_url)
+        bands, rows = lsh_shape(threshold)
+        if bands < 2:  # datasketch refuses one band (thresholds above about 0.98); two of
+            # half the rows find every pair one band of more rows finds, and
+            # `_most_similar` still holds candidates to the threshold
+            bands, rows = 2, NUM_PERM // 2
         self._lsh = MinHashLSH(
             threshold=threshold,
             num_perm=NUM_PERM,
+            params=(bands, rows),
             storage_config={"type": "redis", "basename": basename, "redis": options},
         )
         self._ranges = self._lsh.hashranges

@@ -289,6 +289,24 @@ def test_the_shared_index_matches_as_the_in_memory_one(tmp_path: Path) -> None:
     assert 0 in shared.matches(revised)
 
 
+@pytest.mark.parametrize("threshold", [0.985, 0.99, 1.0])
+def test_the_shared_index_takes_every_threshold_the_config_allows(threshold: float) -> None:
+    """Above about 0.98 datasketch would band the index as one band, which it refuses:
+    the workers' index must still start, and match as the in-memory one does."""
+    from crawler.dedupe import NearDuplicates, signature
+
+    shared = SharedNearDuplicates(threshold, redis_server.new_url(), LSH_BASENAME, SIGNATURES)
+    local = NearDuplicates(threshold)
+    texts = [*RELEASES.values(), *(f"HONG KONG, July 19 — {t}" for t in RELEASES.values())]
+    for key, text in enumerate(texts * 2):  # each text twice: exact copies match at 1.0
+        shared.add(key, signature(text))
+        local.add(key, signature(text))
+    for text in texts:
+        found = shared.matches(signature(text))
+        assert sorted(found) == sorted(local.matches(signature(text)))  # ties in any order
+        assert len(found) >= 2
+
+
 def test_pages_figures_are_stored_side_by_side_and_a_replay_waits_for_them(
     tmp_path: Path,
 ) -> None:
