@@ -2,7 +2,8 @@
 
 Runs each command `--runs` times as a fresh process (after one warm-up run, so the
 files are in the page cache), prints the median, minimum and maximum wall time, then
-the imports that cost the most in one run (`python -X importtime`, cumulative).
+the imports that cost the most in one run (`python -X importtime`, cumulative); last,
+the floors: bare processes importing only the libraries `articles` stands on.
 
     python benchmarks/startup.py [--runs 15] [--top 12]
 
@@ -22,6 +23,16 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / "samplesite" / "sample-config.yaml"
+# The libraries under `pressmon articles`: the CLI, the store's SQL (Core, then the ORM
+# its models use), the config's validation and its YAML, the tables' console.
+FLOORS = (
+    "",
+    "click",
+    "click, sqlalchemy",
+    "click, sqlalchemy, pydantic, yaml",
+    "click, sqlalchemy, pydantic, yaml, sqlalchemy.orm",
+    "click, sqlalchemy, pydantic, yaml, sqlalchemy.orm, rich.console",
+)
 
 
 def timed(command: list[str], runs: int) -> list[float]:
@@ -73,6 +84,11 @@ def main() -> None:
             )
             for micros, module in top_imports(command, args.top):
                 print(f"    {micros / 1e6:6.3f} s  import {module}")
+    print("floors: a bare process importing only what `articles` stands on")
+    for modules in FLOORS:
+        code = f"import {modules}" if modules else "pass"
+        walls = timed([sys.executable, "-c", code], args.runs)
+        print(f"    {statistics.median(walls):.3f} s  {code if modules else 'python alone'}")
 
 
 if __name__ == "__main__":
