@@ -177,3 +177,54 @@ def test_re_adding_a_key_replaces_its_signature() -> None:
     index.add(1, signature(UNRELATED))  # the article was revised into something else
     assert index.matches(signature(SYNDICATED)) == []
     assert index.matches(signature(UNRELATED)) == [1]
+
+
+def _family(seed: int) -> list[bytes]:
+    """Signatures agreeing with a base on their first k values and random after, for k of
+    0, 5, 40, 64, 100 and 128: any two of them with k >= 5 share the index's first band
+    (5 rows at 0.5), so whether the index matches them depends on their similarity alone."""
+    rng = np.random.default_rng(seed)
+    base = rng.integers(0, 2**32, NUM_PERM, dtype=np.uint64)
+    family = []
+    for k in (0, 5, 40, 64, 100, 128):
+        values = base.copy()
+        values[k:] = rng.integers(0, 2**32, NUM_PERM - k, dtype=np.uint64)
+        family.append(values.tobytes())
+    return family
+
+
+POOL = _family(1) + _family(2)
+
+
+def _held(index: NearDuplicates) -> list[dict[bytes, set]]:
+    """Each band's buckets as sets of keys, however the index keeps them."""
+    return [
+        {band: set(held) if isinstance(held, list) else {held} for band, held in bucket.items()}
+        for bucket in index._buckets
+    ]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 5), st.sampled_from(POOL)), max_size=40))
+def test_the_index_matches_what_it_holds_after_any_adds_and_revisions(
+    adds: list[tuple[int, bytes]],
+) -> None:
+    """Pages added, copies sharing buckets, pages revised into others and back: the index
+    finds exactly the pages whose current signature is similar enough, most similar first,
+    and forgets what a revised page said before."""
+    assert lsh_shape(0.5) == (25, 5)  # the families above are built for this shape
+    index = NearDuplicates(threshold=0.5)
+    current: dict[int, bytes] = {}
+    for key, sig in adds:
+        index.add(key, sig)
+        current[key] = sig
+    assert len(index) == len(current)
+    fresh = NearDuplicates(threshold=0.5)
+    fresh.add_all(current.items())
+    assert _held(index) == _held(fresh)  # nothing left of what revised pages said before
+    for sig in POOL:
+        found = index.matches(sig)
+        expected = {k for k, held in current.items() if similarity(sig, held) >= 0.5}
+        assert set(found) == expected and len(found) == len(expected)
+        scores = [similarity(sig, current[k]) for k in found]
+        assert scores == sorted(scores, reverse=True)
