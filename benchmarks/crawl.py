@@ -581,14 +581,11 @@ def run_crawl(
     )
 
 
-def scrapy_revalidation(
-    server: SampleSite, cwd: Path, data: dict[str, object]
-) -> tuple[float, int]:
+def scrapy_revalidation(server: SampleSite, cwd: Path, in_flight: int) -> tuple[float, int]:
     """Wall time of the re-crawl's floor: a bare Scrapy spider (`peers.py`'s) asking for
-    every page of the sitemap with If-None-Match, as many in flight as pressmon's crawl;
-    and how many pages answered 304."""
+    every page of the sitemap with If-None-Match, `in_flight` at a time as pressmon's
+    crawl; and how many pages answered 304."""
     before = len(server.requests)
-    in_flight = data["crawl"]["concurrency_per_domain"]  # type: ignore[index]
     command = [sys.executable, str(Path(__file__).with_name("peers.py")), "--spider"]
     command += ["scrapy-304", "--sitemap", f"{server.base_url}/sitemap.xml"]
     command += ["--out", str(cwd / "revalidated.jsonl"), "--in-flight", str(in_flight)]
@@ -754,8 +751,8 @@ def main() -> None:
         )
         stored = stored_articles(db_url)
         print(f"    articles stored after re-crawls: {stored}")
-        floor, answered = scrapy_revalidation(server, directory, data)
         in_flight = data["crawl"]["concurrency_per_domain"]  # type: ignore[index]
+        floor, answered = scrapy_revalidation(server, directory, in_flight)
         paths = [article.path for article, _ in site.articles]
         with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as child:
             served = child.submit(raw_revalidation, server.base_url, paths, in_flight).result()
