@@ -598,7 +598,8 @@ def raw_revalidation(base_url: str, paths: list[str], connections: int) -> float
     """Seconds the server takes to answer each of `paths` 304 to a client that does nothing
     else: raw keep-alive sockets, `If-None-Match: *`, reading only the status line and
     headers. Run in its own process, so client and server do not share a GIL."""
-    host, port = urlsplit(base_url).hostname, urlsplit(base_url).port
+    parts = urlsplit(base_url)
+    host, port = parts.hostname, parts.port
 
     def ask(share: list[str]) -> None:
         with socket.create_connection((host, port)) as conn:

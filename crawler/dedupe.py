@@ -118,18 +118,21 @@ def similarity(a: bytes, b: bytes) -> float:
     return float(np.count_nonzero(_values(a) == _values(b))) / NUM_PERM
 
 
-def lsh_shape(threshold: float, num_perm: int = NUM_PERM) -> tuple[int, int]:
+def lsh_shape(threshold: float, min_bands: int = 1, num_perm: int = NUM_PERM) -> tuple[int, int]:
     """(bands, rows per band) of an LSH index for `threshold`: what datasketch's
     `MinHashLSH` chooses, the shape with the least false positives below the threshold
-    plus false negatives above it.
+    plus false negatives above it, of at least `min_bands` bands.
 
     Each is the integral of a polynomial in the similarity of degree at most
     `num_perm`, which Gauss-Legendre nodes of that order integrate exactly (datasketch
-    asks scipy's `quad`). Unlike datasketch, one band of all rows is allowed.
+    asks scipy's `quad`). One band of all rows is allowed here; datasketch wants that
+    above a threshold of about 0.98 and then refuses it, so its index asks for two.
     """
     import numpy as np
 
-    shapes = np.array([(b, r) for b in range(1, num_perm + 1) for r in range(1, num_perm // b + 1)])
+    shapes = np.array(
+        [(b, r) for b in range(min_bands, num_perm + 1) for r in range(1, num_perm // b + 1)]
+    )
     nodes, weights = np.polynomial.legendre.leggauss(num_perm // 2 + 1)
 
     def integral(low: float, high: float, missed: bool) -> np.ndarray:
@@ -222,14 +225,12 @@ _EMPTY = object()  # a band no indexed page has
 
 
 def _put(bucket: Bucket, band: bytes, key: Hashable) -> None:
-    """`key` into the bucket of `band`: alone there, or beside the keys already in it."""
+    """`key` (in no bucket yet: `add` takes a revised page out first) into the bucket of
+    `band`: alone there, or beside the keys already in it."""
     held = bucket.setdefault(band, key)
-    if held == key:
-        return
     if isinstance(held, list):
-        if key not in held:
-            held.append(key)
-    else:
+        held.append(key)
+    elif held != key:
         bucket[band] = [held, key]
 
 
@@ -284,15 +285,10 @@ class SharedNearDuplicates(NearDuplicates):
 
         self.threshold = threshold
         options = redis.connection.parse_url(redis_url)
-        bands, rows = lsh_shape(threshold)
-        if bands < 2:  # datasketch refuses one band (thresholds above about 0.98); two of
-            # half the rows find every pair one band of more rows finds, and
-            # `_most_similar` still holds candidates to the threshold
-            bands, rows = 2, NUM_PERM // 2
         self._lsh = MinHashLSH(
             threshold=threshold,
             num_perm=NUM_PERM,
-            params=(bands, rows),
+            params=lsh_shape(threshold, min_bands=2),  # datasketch refuses one band
             storage_config={"type": "redis", "basename": basename, "redis": options},
         )
         self._ranges = self._lsh.hashranges
